@@ -1,0 +1,38 @@
+"""The one place where dtls_lite looks at which runtime it is on.
+
+Everything else imports its runtime-dependent pieces from here, so a port to a new runtime
+touches this file only. `const` is MicroPython's compile-time constant marker: the MicroPython
+compiler folds `_NAME = const(n)` by name, so importing it from here works on both runtimes.
+"""
+import sys
+
+MICROPYTHON = sys.implementation.name == 'micropython'
+
+if MICROPYTHON:
+    from micropython import const  # noqa: F401
+    import time as _time
+
+    def ticks_ms():
+        """Milliseconds from an arbitrary origin; wraps on boards, callers use ticks_diff."""
+        return _time.ticks_ms()
+
+    def ticks_diff(a, b):
+        return _time.ticks_diff(a, b)
+
+else:
+    import time as _time
+
+    def const(value):
+        return value
+
+    def ticks_ms():
+        return int(_time.monotonic() * 1000)
+
+    def ticks_diff(a, b):
+        return a - b
+
+
+def urandom(n):
+    """Default random source: the OS CSPRNG (os.urandom exists on unix, ESP32 and RP2040)."""
+    import os
+    return os.urandom(n)
