@@ -1,0 +1,6 @@
+# Freeze dtls_lite into an ESP32 firmware (the library then runs from flash, costing no heap
+# for its bytecode or constant tables):
+#   make -C ports/esp32 BOARD=ESP32_GENERIC FROZEN_MANIFEST=/path/to/dtls_lite/ports/esp32/manifest.py
+# Relative paths in a manifest resolve from this file's directory.
+include("$(PORT_DIR)/boards/manifest.py")
+package("dtls_lite", base_path="../..", opt=3)
