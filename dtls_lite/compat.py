@@ -32,6 +32,15 @@ else:
         return a - b
 
 
+# The C AES of MicroPython (ECB/CBC only); absent on CPython and on builds without it.
+try:
+    from cryptolib import aes as cryptolib_aes  # noqa: F401
+    HAVE_CRYPTOLIB = True
+except ImportError:
+    cryptolib_aes = None
+    HAVE_CRYPTOLIB = False
+
+
 def urandom(n):
     """Default random source: the OS CSPRNG (os.urandom exists on unix, ESP32 and RP2040)."""
     import os
