@@ -1,0 +1,212 @@
+"""SHA-256 and SHA-384 hash descriptors (FIPS 180-4) for HMAC, the PRF, HKDF and signatures.
+
+A descriptor names a hash and makes hash objects: `SHA256.new(data)` returns an object with
+`update(data)` and `digest()`, and `SHA256.hash(data)` is the one-shot digest. `digest()` may
+finalize the object (MicroPython's hashlib does), so callers never use an object after it.
+
+SHA-256 is the C `hashlib.sha256` on every runtime. SHA-384 is `hashlib.sha384` where the
+runtime has it (CPython) and the pure-Python `Sha384Pure` below otherwise (MicroPython has no
+SHA-384 on any board). `Sha384Pure` is importable everywhere so both paths are tested on both
+runtimes.
+
+Pure SHA-512 family notes: words are 64-bit Python ints. On CPython and on 64-bit MicroPython
+builds they are already multi-digit ints; on 32-bit boards (ESP32, RP2040) every word is a heap
+big int, so a 128-byte block costs a few thousand small allocations there. That is why the IoT
+cipher suites stay on SHA-256, which is C everywhere.
+"""
+import hashlib
+from struct import pack, unpack_from
+
+_MASK64 = 0xffffffffffffffff
+
+# FIPS 180-4 §4.2.3: first 64 bits of the fractional parts of the cube roots of the first 80 primes.
+_K = (
+    0x428a2f98d728ae22, 0x7137449123ef65cd, 0xb5c0fbcfec4d3b2f, 0xe9b5dba58189dbbc,
+    0x3956c25bf348b538, 0x59f111f1b605d019, 0x923f82a4af194f9b, 0xab1c5ed5da6d8118,
+    0xd807aa98a3030242, 0x12835b0145706fbe, 0x243185be4ee4b28c, 0x550c7dc3d5ffb4e2,
+    0x72be5d74f27b896f, 0x80deb1fe3b1696b1, 0x9bdc06a725c71235, 0xc19bf174cf692694,
+    0xe49b69c19ef14ad2, 0xefbe4786384f25e3, 0x0fc19dc68b8cd5b5, 0x240ca1cc77ac9c65,
+    0x2de92c6f592b0275, 0x4a7484aa6ea6e483, 0x5cb0a9dcbd41fbd4, 0x76f988da831153b5,
+    0x983e5152ee66dfab, 0xa831c66d2db43210, 0xb00327c898fb213f, 0xbf597fc7beef0ee4,
+    0xc6e00bf33da88fc2, 0xd5a79147930aa725, 0x06ca6351e003826f, 0x142929670a0e6e70,
+    0x27b70a8546d22ffc, 0x2e1b21385c26c926, 0x4d2c6dfc5ac42aed, 0x53380d139d95b3df,
+    0x650a73548baf63de, 0x766a0abb3c77b2a8, 0x81c2c92e47edaee6, 0x92722c851482353b,
+    0xa2bfe8a14cf10364, 0xa81a664bbc423001, 0xc24b8b70d0f89791, 0xc76c51a30654be30,
+    0xd192e819d6ef5218, 0xd69906245565a910, 0xf40e35855771202a, 0x106aa07032bbd1b8,
+    0x19a4c116b8d2d0c8, 0x1e376c085141ab53, 0x2748774cdf8eeb99, 0x34b0bcb5e19b48a8,
+    0x391c0cb3c5c95a63, 0x4ed8aa4ae3418acb, 0x5b9cca4f7763e373, 0x682e6ff3d6b2b8a3,
+    0x748f82ee5defb2fc, 0x78a5636f43172f60, 0x84c87814a1f0ab72, 0x8cc702081a6439ec,
+    0x90befffa23631e28, 0xa4506cebde82bde9, 0xbef9a3f7b2c67915, 0xc67178f2e372532b,
+    0xca273eceea26619c, 0xd186b8c721c0c207, 0xeada7dd6cde0eb1e, 0xf57d4f7fee6ed178,
+    0x06f067aa72176fba, 0x0a637dc5a2c898a6, 0x113f9804bef90dae, 0x1b710b35131c471b,
+    0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc, 0x431d67c49c100d4c,
+    0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
+)
+
+# FIPS 180-4 §5.3.4: SHA-384 initial hash value (square roots of the 9th..16th primes).
+_IV384 = (
+    0xcbbb9d5dc1059ed8, 0x629a292a367cd507, 0x9159015a3070dd17, 0x152fecd8f70e5939,
+    0x67332667ffc00b31, 0x8eb44a8768581511, 0xdb0c2e0d64f98fa7, 0x47b5481dbefa4fa4,
+)
+
+# FIPS 180-4 §5.3.5: SHA-512 initial hash value (square roots of the first 8 primes).
+_IV512 = (
+    0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+    0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
+)
+
+
+def _compress(state, data, off):
+    """FIPS 180-4 §6.4.2: fold the 128-byte block data[off:off+128] into state (a list of 8 words).
+
+    Speed matters here (it is the whole cost of pure SHA-384), so everything is a local: the
+    message schedule is one list, the 80 rounds run as 10 passes of 8 rounds written out with
+    the working variables renamed instead of shifted (round i+1 sees (h, a, b, c, ...) as
+    (a, b, c, d, ...)), and each rotation's two halves are masked once per Sigma, not per rotr.
+    """
+    m = _MASK64
+    k = _K
+    w = list(unpack_from('>16Q', data, off))
+    for t in range(16, 80):
+        x = w[t - 15]
+        y = w[t - 2]
+        # sigma0(x) = rotr1 ^ rotr8 ^ shr7;  sigma1(y) = rotr19 ^ rotr61 ^ shr6
+        s0 = (x >> 1 ^ x >> 8 ^ x >> 7) ^ ((x << 63 ^ x << 56) & m)
+        s1 = (y >> 19 ^ y >> 61 ^ y >> 6) ^ ((y << 45 ^ y << 3) & m)
+        w.append((w[t - 16] + s0 + w[t - 7] + s1) & m)
+    a, b, c, d, e, f, g, h = state
+    for i in range(0, 80, 8):
+        # Sigma1(e) = rotr14 ^ rotr18 ^ rotr41;  Ch(e,f,g) = g ^ (e & (f ^ g))
+        # Sigma0(a) = rotr28 ^ rotr34 ^ rotr39;  Maj(a,b,c) = (a & b) | (c & (a | b))
+        t1 = (h + (e >> 14 ^ e >> 18 ^ e >> 41 ^ ((e << 50 ^ e << 46 ^ e << 23) & m))
+              + (g ^ (e & (f ^ g))) + k[i] + w[i])
+        d = (d + t1) & m
+        h = (t1 + (a >> 28 ^ a >> 34 ^ a >> 39 ^ ((a << 36 ^ a << 30 ^ a << 25) & m))
+             + ((a & b) | (c & (a | b)))) & m
+        t1 = (g + (d >> 14 ^ d >> 18 ^ d >> 41 ^ ((d << 50 ^ d << 46 ^ d << 23) & m))
+              + (f ^ (d & (e ^ f))) + k[i + 1] + w[i + 1])
+        c = (c + t1) & m
+        g = (t1 + (h >> 28 ^ h >> 34 ^ h >> 39 ^ ((h << 36 ^ h << 30 ^ h << 25) & m))
+             + ((h & a) | (b & (h | a)))) & m
+        t1 = (f + (c >> 14 ^ c >> 18 ^ c >> 41 ^ ((c << 50 ^ c << 46 ^ c << 23) & m))
+              + (e ^ (c & (d ^ e))) + k[i + 2] + w[i + 2])
+        b = (b + t1) & m
+        f = (t1 + (g >> 28 ^ g >> 34 ^ g >> 39 ^ ((g << 36 ^ g << 30 ^ g << 25) & m))
+             + ((g & h) | (a & (g | h)))) & m
+        t1 = (e + (b >> 14 ^ b >> 18 ^ b >> 41 ^ ((b << 50 ^ b << 46 ^ b << 23) & m))
+              + (d ^ (b & (c ^ d))) + k[i + 3] + w[i + 3])
+        a = (a + t1) & m
+        e = (t1 + (f >> 28 ^ f >> 34 ^ f >> 39 ^ ((f << 36 ^ f << 30 ^ f << 25) & m))
+             + ((f & g) | (h & (f | g)))) & m
+        t1 = (d + (a >> 14 ^ a >> 18 ^ a >> 41 ^ ((a << 50 ^ a << 46 ^ a << 23) & m))
+              + (c ^ (a & (b ^ c))) + k[i + 4] + w[i + 4])
+        h = (h + t1) & m
+        d = (t1 + (e >> 28 ^ e >> 34 ^ e >> 39 ^ ((e << 36 ^ e << 30 ^ e << 25) & m))
+             + ((e & f) | (g & (e | f)))) & m
+        t1 = (c + (h >> 14 ^ h >> 18 ^ h >> 41 ^ ((h << 50 ^ h << 46 ^ h << 23) & m))
+              + (b ^ (h & (a ^ b))) + k[i + 5] + w[i + 5])
+        g = (g + t1) & m
+        c = (t1 + (d >> 28 ^ d >> 34 ^ d >> 39 ^ ((d << 36 ^ d << 30 ^ d << 25) & m))
+             + ((d & e) | (f & (d | e)))) & m
+        t1 = (b + (g >> 14 ^ g >> 18 ^ g >> 41 ^ ((g << 50 ^ g << 46 ^ g << 23) & m))
+              + (a ^ (g & (h ^ a))) + k[i + 6] + w[i + 6])
+        f = (f + t1) & m
+        b = (t1 + (c >> 28 ^ c >> 34 ^ c >> 39 ^ ((c << 36 ^ c << 30 ^ c << 25) & m))
+             + ((c & d) | (e & (c | d)))) & m
+        t1 = (a + (f >> 14 ^ f >> 18 ^ f >> 41 ^ ((f << 50 ^ f << 46 ^ f << 23) & m))
+              + (h ^ (f & (g ^ h))) + k[i + 7] + w[i + 7])
+        e = (e + t1) & m
+        a = (t1 + (b >> 28 ^ b >> 34 ^ b >> 39 ^ ((b << 36 ^ b << 30 ^ b << 25) & m))
+             + ((b & c) | (d & (b | c)))) & m
+    state[0] = (state[0] + a) & m
+    state[1] = (state[1] + b) & m
+    state[2] = (state[2] + c) & m
+    state[3] = (state[3] + d) & m
+    state[4] = (state[4] + e) & m
+    state[5] = (state[5] + f) & m
+    state[6] = (state[6] + g) & m
+    state[7] = (state[7] + h) & m
+
+
+class Sha512Pure:
+    """Pure-Python SHA-512 (FIPS 180-4 §6.4); the SHA-384 subclass only changes IV and length.
+
+    Same surface as a hashlib object minus copy()/hexdigest(): update(data), digest().
+    digest() does not finalize here, but callers must not rely on that (hashlib's may).
+    """
+    digest_size = 64
+    block_size = 128
+    _iv = _IV512
+
+    def __init__(self, data=b''):
+        self._state = list(self._iv)
+        self._buf = bytearray()   # < 128 bytes of a not yet complete block
+        self._length = 0          # message length in bytes so far
+        if data:
+            self.update(data)
+
+    def update(self, data):
+        n = len(data)
+        self._length += n
+        buf = self._buf
+        off = 0
+        if buf:
+            # Top up the pending partial block first.
+            take = 128 - len(buf)
+            if take > n:
+                take = n
+            buf.extend(data[:take])
+            off = take
+            if len(buf) < 128:
+                return
+            _compress(self._state, buf, 0)
+            buf = self._buf = bytearray()
+        state = self._state
+        # Whole blocks straight from the caller's buffer: unpack_from reads in place, no copies.
+        while n - off >= 128:
+            _compress(state, data, off)
+            off += 128
+        if off < n:
+            buf.extend(data[off:])
+
+    def digest(self):
+        # §5.1.2 padding: 0x80, zeros up to 112 mod 128, then the 128-bit bit length.
+        # Done on copies so the object stays usable.
+        state = list(self._state)
+        tail = bytearray(self._buf)
+        tail.append(0x80)
+        tail.extend(bytes((112 - len(tail)) % 128))
+        tail.extend(pack('>QQ', self._length >> 61, (self._length << 3) & _MASK64))
+        for off in range(0, len(tail), 128):
+            _compress(state, tail, off)
+        return pack('>8Q', *state)[:self.digest_size]
+
+
+class Sha384Pure(Sha512Pure):
+    """Pure-Python SHA-384 (FIPS 180-4 §6.5): SHA-512 with its own IV, truncated to 48 bytes."""
+    digest_size = 48
+    _iv = _IV384
+
+
+class _Hash:
+    """A hash descriptor: what HMAC, the PRF and HKDF need to know about a hash function."""
+
+    def __init__(self, name, digest_size, block_size, new):
+        self.name = name
+        self.digest_size = digest_size
+        self.block_size = block_size
+        self.new = new        # new(data=b'') -> object with update(data), digest()
+
+    def hash(self, data):
+        return self.new(data).digest()
+
+    def __repr__(self):
+        return '<hash %s>' % self.name
+
+
+SHA256 = _Hash('sha256', 32, 64, hashlib.sha256)
+
+# Feature test, not a runtime test: use the C SHA-384 wherever a hashlib provides it.
+_sha384 = getattr(hashlib, 'sha384', None)
+SHA384 = _Hash('sha384', 48, 128, _sha384 if _sha384 is not None else Sha384Pure)
+SHA384_PURE = _Hash('sha384', 48, 128, Sha384Pure)
