@@ -1,0 +1,53 @@
+"""Byte-buffer kernels of the AEAD modes in MicroPython viper (native code, no allocation).
+
+Imported only on MicroPython (see _aead_ops); the same functions in plain Python live in
+_aead_py. Viper ints are machine words: on 32-bit boards counters wrap mod 2^32 by themselves,
+on 64-bit builds only the low 32 bits are ever stored, so both give inc32 semantics.
+"""
+import micropython
+
+
+@micropython.viper
+def xor_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
+    """dst[doff:doff+n] ^= src[soff:soff+n]."""
+    i = 0
+    while i < n:
+        dst[doff + i] = dst[doff + i] ^ src[soff + i]
+        i += 1
+
+
+@micropython.viper
+def copy_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
+    """dst[doff:doff+n] = src[soff:soff+n] (non-overlapping)."""
+    i = 0
+    while i < n:
+        dst[doff + i] = src[soff + i]
+        i += 1
+
+
+@micropython.viper
+def fill_zero(dst: ptr8, off: int, n: int):
+    i = 0
+    while i < n:
+        dst[off + i] = 0
+        i += 1
+
+
+@micropython.viper
+def ctr_fill(dst: ptr8, tmpl: ptr8, nblocks: int):
+    """Counter blocks: block i = tmpl with its last 4 bytes (big-endian) + i mod 2^32."""
+    c = (tmpl[12] << 24) | (tmpl[13] << 16) | (tmpl[14] << 8) | tmpl[15]
+    b = 0
+    o = 0
+    while b < nblocks:
+        i = 0
+        while i < 12:
+            dst[o + i] = tmpl[i]
+            i += 1
+        dst[o + 12] = (c >> 24) & 0xFF
+        dst[o + 13] = (c >> 16) & 0xFF
+        dst[o + 14] = (c >> 8) & 0xFF
+        dst[o + 15] = c & 0xFF
+        c += 1
+        o += 16
+        b += 1
