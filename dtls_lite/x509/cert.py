@@ -1,0 +1,335 @@
+"""X.509 v3 certificate parser (RFC 5280 §4.1), for ECDSA P-256/P-384 certificates.
+
+`parse_certificate(der_or_pem)` reads the whole structure strictly (see der.py) into a
+`Certificate` whose fields the engine exposes to the application: der, serial, issuer and
+subject (RFC 4514 strings, plus their DER for chain matching), not_before/not_after (seconds
+since the epoch), public_key (EcPublicKey), and the extensions that matter to a DTLS peer.
+Signatures are not checked here; chain.py does that. Unsupported algorithms, keys and curves
+raise unsupported_certificate(43); anything malformed raises bad_certificate(42).
+"""
+from dtls_lite.compat import const
+from dtls_lite.x509 import der
+from dtls_lite.x509.der import DerReader, fail, format_time
+from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE
+from dtls_lite.x509.keys import read_spki
+from dtls_lite.x509.name import name_to_str, common_name
+from dtls_lite.x509.pem import pem_blocks, is_pem
+
+# A peer's certificate larger than this is refused before parsing: DTLS certificates for
+# constrained devices are ~0.5 KB, and a board must not spend its heap on a hostile one.
+MAX_CERTIFICATE_BYTES = const(8192)
+
+# Key usage bits (RFC 5280 §4.2.1.3) as a mask: bit i is named bit i.
+KU_DIGITAL_SIGNATURE = const(0x01)
+KU_NON_REPUDIATION = const(0x02)
+KU_KEY_ENCIPHERMENT = const(0x04)
+KU_DATA_ENCIPHERMENT = const(0x08)
+KU_KEY_AGREEMENT = const(0x10)
+KU_KEY_CERT_SIGN = const(0x20)
+KU_CRL_SIGN = const(0x40)
+
+# Extended key usage purposes (RFC 5280 §4.2.1.12) as dotted strings.
+EKU_ANY = '2.5.29.37.0'
+EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1'
+EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+
+# Extensions we understand (2.5.29.x, last content octet); a critical one not in here is
+# recorded in `unknown_critical` and makes the chain validator refuse the certificate.
+_EXT_SKI = const(14)
+_EXT_KEY_USAGE = const(15)
+_EXT_SAN = const(17)
+_EXT_BASIC_CONSTRAINTS = const(19)
+_EXT_AKI = const(35)
+_EXT_EKU = const(37)
+
+
+class Certificate:
+    """A parsed certificate. Fields are plain attributes; see parse_certificate."""
+
+    def __init__(self, data):
+        self.der = data
+        self.version = 1
+        self.basic_constraints = False  # whether the extension is present
+        self.is_ca = False
+        self.path_len = None
+        self.key_usage = None           # mask of KU_* bits, None when the extension is absent
+        self.ext_key_usage = None       # list of dotted OIDs, None when absent
+        self.subject_alt_names = []     # [('DNS'|'IP'|'URI'|'email', text)]
+        self.subject_key_id = None
+        self.authority_key_id = None
+        self.unknown_critical = []      # dotted OIDs of critical extensions we do not process
+
+    def __repr__(self):
+        return '<Certificate %s, issuer %s, serial %x, %s..%s>' % (
+            self.subject, self.issuer, self.serial,
+            format_time(self.not_before), format_time(self.not_after))
+
+    @property
+    def common_name(self):
+        return common_name(self.subject_der)
+
+    @property
+    def dns_names(self):
+        return [v for k, v in self.subject_alt_names if k == 'DNS']
+
+    @property
+    def ip_addresses(self):
+        return [v for k, v in self.subject_alt_names if k == 'IP']
+
+    def is_self_issued(self):
+        return self.subject_der == self.issuer_der
+
+
+# AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
+# RFC 5758 §3.2: for ecdsa-with-SHA256/384 the parameters field MUST be absent.
+def read_signature_algorithm(r):
+    alg = r.sub(der.SEQUENCE)
+    oid = alg.read_oid()
+    if oid == der.OID_ECDSA_SHA256:
+        name = 'ecdsa-sha256'
+    elif oid == der.OID_ECDSA_SHA384:
+        name = 'ecdsa-sha384'
+    else:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE,
+                               'unsupported signature algorithm ' + der.oid_to_str(oid))
+    alg.done()
+    return name
+
+
+# Certificate  ::=  SEQUENCE  {                                           RFC 5280 §4.1
+#      tbsCertificate       TBSCertificate,
+#      signatureAlgorithm   AlgorithmIdentifier,
+#      signatureValue       BIT STRING  }
+def parse_certificate(data):
+    """A Certificate from DER or PEM bytes (the first CERTIFICATE block of a PEM text)."""
+    if isinstance(data, str) or is_pem(data):
+        data = _first_pem_certificate(data)
+    data = bytes(data)
+    if len(data) > MAX_CERTIFICATE_BYTES:
+        fail('certificate too large')
+    cert = Certificate(data)
+    r = DerReader(data)
+    c = r.sub(der.SEQUENCE)
+    r.done()
+    cert.tbs = c.read_raw(der.SEQUENCE)
+    cert.sig_alg = read_signature_algorithm(c)
+    cert.signature = c.read_octets()
+    c.done()
+    _parse_tbs(cert, DerReader(cert.tbs, 0, None, c.depth))
+    return cert
+
+
+# TBSCertificate  ::=  SEQUENCE  {
+#      version         [0]  EXPLICIT Version DEFAULT v1,        -- v1(0), v2(1), v3(2)
+#      serialNumber         CertificateSerialNumber,            -- INTEGER
+#      signature            AlgorithmIdentifier,
+#      issuer               Name,
+#      validity             Validity,                           -- SEQUENCE { notBefore, notAfter }
+#      subject              Name,
+#      subjectPublicKeyInfo SubjectPublicKeyInfo,
+#      issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
+#      subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
+#      extensions      [3]  EXPLICIT Extensions OPTIONAL }      -- v3
+def _parse_tbs(cert, outer):
+    t = outer.sub(der.SEQUENCE)
+    outer.done()
+    v = t.optional(0xa0)
+    if v is not None:
+        version = v.read_uint()
+        v.done()
+        # DER omits a DEFAULT value, so an explicit v1 is an encoding error.
+        if version not in (1, 2):
+            fail('bad certificate version')
+        cert.version = version + 1
+    serial, raw = t.read_integer()
+    # RFC 5280 §4.1.2.2: positive, at most 20 octets (we accept 0 as some old CAs wrote it).
+    if serial < 0 or len(raw) > 21:
+        fail('bad serial number')
+    cert.serial = serial
+    # RFC 5280 §4.1.2.3: must equal signatureAlgorithm in the outer SEQUENCE.
+    if read_signature_algorithm(t) != cert.sig_alg:
+        fail('signature algorithm mismatch')
+    cert.issuer_der = t.read_raw(der.SEQUENCE)
+    cert.issuer = name_to_str(cert.issuer_der)
+    validity = t.sub(der.SEQUENCE)
+    cert.not_before = validity.read_time()
+    cert.not_after = validity.read_time()
+    validity.done()
+    cert.subject_der = t.read_raw(der.SEQUENCE)
+    cert.subject = name_to_str(cert.subject_der)
+    spki_start = t.pos
+    cert.public_key = read_spki(t)
+    cert.spki = t.data[spki_start:t.pos]
+    if cert.version >= 2:
+        for tag in (0x81, 0x82):
+            if t.peek_tag() == tag:
+                t.read_tlv()
+    if cert.version == 3:
+        exts = t.optional(0xa3)
+        if exts is not None:
+            _parse_extensions(cert, exts)
+    t.done()
+
+
+# Extensions  ::=  SEQUENCE SIZE (1..MAX) OF Extension
+# Extension  ::=  SEQUENCE  {
+#      extnID      OBJECT IDENTIFIER,
+#      critical    BOOLEAN DEFAULT FALSE,
+#      extnValue   OCTET STRING }
+def _parse_extensions(cert, wrapper):
+    seq = wrapper.sub(der.SEQUENCE)
+    wrapper.done()
+    if seq.at_end():
+        fail('empty extensions')
+    seen = []
+    while not seq.at_end():
+        ext = seq.sub(der.SEQUENCE)
+        oid = ext.read_oid()
+        critical = False
+        if ext.peek_tag() == der.BOOLEAN:
+            critical = ext.read_bool()
+            if not critical:
+                fail('explicit DEFAULT critical FALSE')
+        value = ext.sub(der.OCTET_STRING)
+        ext.done()
+        # RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
+        if oid in seen:
+            fail('duplicate extension')
+        seen.append(oid)
+        kind = oid[2] if len(oid) == 3 and oid[0] == 0x55 and oid[1] == 0x1d else -1
+        if kind == _EXT_BASIC_CONSTRAINTS:
+            _parse_basic_constraints(cert, value)
+        elif kind == _EXT_KEY_USAGE:
+            _parse_key_usage(cert, value)
+        elif kind == _EXT_EKU:
+            _parse_ext_key_usage(cert, value)
+        elif kind == _EXT_SAN:
+            _parse_subject_alt_name(cert, value)
+        elif kind == _EXT_SKI:
+            cert.subject_key_id = value.read(der.OCTET_STRING)
+        elif kind == _EXT_AKI:
+            _parse_authority_key_id(cert, value)
+        else:
+            if critical:
+                cert.unknown_critical.append(der.oid_to_str(oid))
+            continue
+        value.done()
+
+
+# BasicConstraints ::= SEQUENCE {                                  RFC 5280 §4.2.1.9
+#      cA                      BOOLEAN DEFAULT FALSE,
+#      pathLenConstraint       INTEGER (0..MAX) OPTIONAL }
+def _parse_basic_constraints(cert, value):
+    bc = value.sub(der.SEQUENCE)
+    cert.basic_constraints = True
+    if bc.peek_tag() == der.BOOLEAN:
+        cert.is_ca = bc.read_bool()
+        if not cert.is_ca:
+            fail('explicit DEFAULT cA FALSE')
+    if bc.peek_tag() == der.INTEGER:
+        cert.path_len = bc.read_uint()
+    bc.done()
+
+
+# KeyUsage ::= BIT STRING { digitalSignature(0), nonRepudiation(1), keyEncipherment(2),
+#      dataEncipherment(3), keyAgreement(4), keyCertSign(5), cRLSign(6), encipherOnly(7),
+#      decipherOnly(8) }                                            RFC 5280 §4.2.1.3
+def _parse_key_usage(cert, value):
+    bits, unused = value.read_bit_string()
+    if len(bits) > 2:
+        fail('keyUsage too long')
+    mask = 0
+    for i in range(len(bits) * 8):
+        if bits[i // 8] & (0x80 >> (i % 8)):
+            mask |= 1 << i
+    # "When the keyUsage extension appears ..., at least one of the bits MUST be set to 1."
+    if not mask:
+        fail('empty keyUsage')
+    cert.key_usage = mask
+
+
+# ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId     RFC 5280 §4.2.1.12
+def _parse_ext_key_usage(cert, value):
+    seq = value.sub(der.SEQUENCE)
+    out = []
+    while not seq.at_end():
+        out.append(der.oid_to_str(seq.read_oid()))
+    if not out:
+        fail('empty extKeyUsage')
+    cert.ext_key_usage = out
+
+
+# GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName           RFC 5280 §4.2.1.6
+# GeneralName ::= CHOICE { otherName [0], rfc822Name [1] IA5String, dNSName [2] IA5String,
+#      x400Address [3], directoryName [4], ediPartyName [5],
+#      uniformResourceIdentifier [6] IA5String, iPAddress [7] OCTET STRING, registeredID [8] }
+_SAN_KINDS = {0x81: 'email', 0x82: 'DNS', 0x86: 'URI'}
+
+
+def _parse_subject_alt_name(cert, value):
+    seq = value.sub(der.SEQUENCE)
+    if seq.at_end():
+        fail('empty subjectAltName')
+    while not seq.at_end():
+        tag, b = seq.read_any()
+        if tag == 0x87:
+            if len(b) not in (4, 16):
+                fail('bad iPAddress length')
+            cert.subject_alt_names.append(('IP', format_ip(b)))
+        elif tag in _SAN_KINDS:
+            if any(c > 0x7e or c < 0x20 for c in b):
+                fail('bad IA5String in subjectAltName')
+            cert.subject_alt_names.append((_SAN_KINDS[tag], bytes(b).decode()))
+        # other GeneralName forms are skipped (we never match against them)
+
+
+# AuthorityKeyIdentifier ::= SEQUENCE {                             RFC 5280 §4.2.1.1
+#      keyIdentifier             [0] KeyIdentifier           OPTIONAL,
+#      authorityCertIssuer       [1] GeneralNames            OPTIONAL,
+#      authorityCertSerialNumber [2] CertificateSerialNumber OPTIONAL }
+def _parse_authority_key_id(cert, value):
+    seq = value.sub(der.SEQUENCE)
+    if seq.peek_tag() == 0x80:
+        cert.authority_key_id = seq.read(0x80)
+    if seq.peek_tag() == 0xa1:
+        seq.read_tlv()
+    if seq.peek_tag() == 0x82:
+        seq.read_tlv()
+    seq.done()
+
+
+def format_ip(b):
+    """4 or 16 address octets as text (IPv6 in RFC 5952 form: longest zero run as '::')."""
+    if len(b) == 4:
+        return '%d.%d.%d.%d' % (b[0], b[1], b[2], b[3])
+    groups = [(b[i] << 8) | b[i + 1] for i in range(0, 16, 2)]
+    best, best_len, i = -1, 1, 0
+    while i < 8:
+        j = i
+        while j < 8 and groups[j] == 0:
+            j += 1
+        if j - i > best_len:
+            best, best_len = i, j - i
+        i = j + 1 if j == i else j
+    hexes = ['%x' % g for g in groups]
+    if best < 0:
+        return ':'.join(hexes)
+    return ':'.join(hexes[:best]) + '::' + ':'.join(hexes[best + best_len:])
+
+
+def _first_pem_certificate(data):
+    for label, body in pem_blocks(data):
+        if label == 'CERTIFICATE':
+            return body
+    fail('no PEM certificate')
+
+
+def load_certificates(data):
+    """All certificates in a PEM text (a bundle), or the one in DER bytes, parsed."""
+    if isinstance(data, str) or is_pem(data):
+        certs = [parse_certificate(body) for label, body in pem_blocks(data)
+                 if label == 'CERTIFICATE']
+        if not certs:
+            fail('no PEM certificate')
+        return certs
+    return [parse_certificate(data)]

@@ -1,0 +1,223 @@
+"""Certificate chain validation to configured trust anchors (RFC 5280 §6, trimmed for DTLS).
+
+    verifier = Verifier(anchors=load_certificates(ca_pem), check_time=True, purpose='server')
+    leaf = verifier.verify([leaf_der, intermediate_der, ...], hostname='device.local')
+
+`verify` parses every certificate of the peer's Certificate message (leaf first), walks from the
+leaf to a trust anchor by issuer name (the peer's order is not trusted; each certificate is used
+at most once), and checks at every step:
+  - the issuer's ECDSA signature over the TBSCertificate (bad_certificate on failure)
+  - the issuer may act as a CA: basicConstraints cA TRUE (v1 trust anchors are allowed, as in
+    OpenSSL), pathLenConstraint, keyUsage keyCertSign when keyUsage is present (unknown_ca)
+  - no critical extension we do not process (unsupported_certificate)
+  - validity against the wall clock, for every certificate including the anchor
+and on the leaf: keyUsage digitalSignature (ECDHE_ECDSA signs with it, RFC 8422 §5.3) and, when
+a purpose is set, extKeyUsage serverAuth/clientAuth (unsupported_certificate); an optional
+hostname against subjectAltName (RFC 6125, no CN fallback; bad_certificate).
+A leaf whose DER equals an anchor is accepted as pinned (self-signed device certificates).
+
+Time policy, the default: check_time=True uses `wall_clock()` and FAILS CLOSED with
+certificate_unknown(46) if the clock reads before 2025 (a board that never set its RTC/NTP).
+A device without a clock must say so: check_time=False skips validity checks entirely.
+
+The application callback `callback(leaf, error)` sees the leaf and the CertificateError (or None
+when validation passed) and returns True to accept (pinning, self-signed peers) or False to
+reject; it may also raise its own CertificateError.
+"""
+from dtls_lite.compat import const
+from dtls_lite.x509.cert import (Certificate, parse_certificate, load_certificates,
+                                 KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN,
+                                 EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
+from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, UNSUPPORTED_CERTIFICATE,
+                                   CERTIFICATE_EXPIRED, CERTIFICATE_UNKNOWN, UNKNOWN_CA)
+
+# Longest path accepted: leaf + this many CA certificates above it. IoT PKIs are 2-3 deep;
+# the bound keeps a hostile chain from costing many signature verifications on a board.
+MAX_PATH_CAS = const(4)
+# Earliest plausible wall-clock time (2025-01-01T00:00:00Z): a board that never set its clock
+# reads 1970 or 2000 and must not pass for "now".
+_MIN_PLAUSIBLE_TIME = const(1735689600)
+# MicroPython ports whose epoch is 2000-01-01 (time.gmtime(0) year 2000) need this offset.
+_EPOCH_2000 = const(946684800)
+
+
+def wall_clock():
+    """Seconds since 1970-01-01 UTC from time.time(), whichever epoch the port uses."""
+    import time
+    t = int(time.time())
+    if time.gmtime(0)[0] == 2000:
+        t += _EPOCH_2000
+    return t
+
+
+class Verifier:
+    """Validates peer chains against a fixed set of trust anchors (reusable, keeps no state)."""
+
+    def __init__(self, anchors=(), check_time=True, clock=None, purpose=None, callback=None,
+                 max_path_cas=MAX_PATH_CAS):
+        if isinstance(anchors, (str, bytes, bytearray)):
+            anchors = load_certificates(anchors)
+        self.anchors = [a if isinstance(a, Certificate) else parse_certificate(a) for a in anchors]
+        self.check_time = check_time
+        self.clock = clock or wall_clock
+        if purpose not in (None, 'server', 'client'):
+            raise ValueError("purpose is None, 'server' or 'client'")
+        self.purpose = purpose
+        self.callback = callback
+        self.max_path_cas = max_path_cas
+
+    def now(self):
+        """The validation time, or None when time checks are off."""
+        if not self.check_time:
+            return None
+        t = self.clock()
+        if t < _MIN_PLAUSIBLE_TIME:
+            raise CertificateError(CERTIFICATE_UNKNOWN,
+                                   'no wall clock (set the time, or check_time=False)')
+        return t
+
+    def verify(self, chain, hostname=None):
+        """The validated leaf Certificate of `chain` (DER bytes or Certificates, leaf first)."""
+        if not chain:
+            raise CertificateError(BAD_CERTIFICATE, 'empty certificate chain')
+        if len(chain) > self.max_path_cas + 1:
+            raise CertificateError(UNKNOWN_CA, 'certificate chain too long')
+        certs = [c if isinstance(c, Certificate) else parse_certificate(c) for c in chain]
+        error = None
+        try:
+            self._verify_path(certs, hostname)
+        except CertificateError as e:
+            error = e
+        if self.callback is not None:
+            if self.callback(certs[0], error):
+                return certs[0]
+            raise error or CertificateError(BAD_CERTIFICATE, 'rejected by the application')
+        if error is not None:
+            raise error
+        return certs[0]
+
+    def _verify_path(self, certs, hostname):
+        now = self.now()
+        leaf = certs[0]
+        _check_leaf(leaf, self.purpose, hostname)
+        for anchor in self.anchors:
+            if anchor.der == leaf.der:  # pinned: the peer's certificate is itself trusted
+                _check_time(leaf, now)
+                return
+        cert = leaf
+        unused = certs[1:]
+        below = 0  # non-self-issued intermediates between the current issuer and the leaf
+        for _ in range(self.max_path_cas + 1):
+            _check_time(cert, now)
+            _check_critical(cert)
+            anchor = self._anchor_for(cert)
+            if anchor is not None:
+                _check_ca(anchor, below, True)
+                _check_time(anchor, now)
+                return
+            issuer = None
+            for c in unused:
+                if c.subject_der == cert.issuer_der:
+                    issuer = c
+                    break
+            if issuer is None:
+                raise CertificateError(UNKNOWN_CA, 'no trust anchor for issuer ' + cert.issuer)
+            unused.remove(issuer)
+            _check_signature(cert, issuer)
+            _check_ca(issuer, below, False)
+            if not issuer.is_self_issued():
+                below += 1
+            cert = issuer
+        raise CertificateError(UNKNOWN_CA, 'certificate path too long')
+
+    def _anchor_for(self, cert):
+        """The trust anchor that issued `cert` (signature checked), or None."""
+        named = [a for a in self.anchors if a.subject_der == cert.issuer_der]
+        for anchor in named:
+            if anchor.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
+                return anchor
+        if named:
+            raise CertificateError(BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
+        return None
+
+
+def _check_signature(cert, issuer):
+    # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify correctly".
+    if not issuer.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
+        raise CertificateError(BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
+
+
+def _check_time(cert, now):
+    if now is None:
+        return
+    if now < cert.not_before:
+        raise CertificateError(BAD_CERTIFICATE, 'not yet valid: ' + cert.subject)
+    if now > cert.not_after:
+        raise CertificateError(CERTIFICATE_EXPIRED, 'expired: ' + cert.subject)
+
+
+def _check_critical(cert):
+    # RFC 5280 §4.2: a certificate with an unrecognised critical extension MUST be rejected.
+    if cert.unknown_critical:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE,
+                               'unknown critical extension ' + cert.unknown_critical[0])
+
+
+def _check_ca(ca, below, is_anchor):
+    """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it."""
+    _check_critical(ca)
+    if ca.basic_constraints or ca.version == 3 or not is_anchor:
+        if not ca.is_ca:
+            raise CertificateError(UNKNOWN_CA, 'issuer is not a CA: ' + ca.subject)
+    if ca.path_len is not None and below > ca.path_len:
+        raise CertificateError(UNKNOWN_CA, 'path length exceeded at ' + ca.subject)
+    if ca.key_usage is not None and not ca.key_usage & KU_KEY_CERT_SIGN:
+        raise CertificateError(UNKNOWN_CA, 'issuer keyUsage lacks keyCertSign: ' + ca.subject)
+
+
+def _check_leaf(leaf, purpose, hostname):
+    _check_critical(leaf)
+    if leaf.key_usage is not None and not leaf.key_usage & KU_DIGITAL_SIGNATURE:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'keyUsage lacks digitalSignature')
+    if purpose is not None and leaf.ext_key_usage is not None:
+        wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
+        if wanted not in leaf.ext_key_usage and EKU_ANY not in leaf.ext_key_usage:
+            raise CertificateError(UNSUPPORTED_CERTIFICATE, 'extKeyUsage forbids ' + purpose)
+    if hostname is not None and not match_hostname(leaf, hostname):
+        raise CertificateError(BAD_CERTIFICATE, 'certificate is not for ' + hostname)
+
+
+def match_hostname(cert, hostname):
+    """RFC 6125 §6.4: DNS-ID with a whole-label leftmost wildcard, or an exact iPAddress."""
+    host = hostname.lower().rstrip('.')
+    if _looks_like_ip(host):
+        from dtls_lite.x509.write import ip_bytes
+        from dtls_lite.x509.cert import format_ip
+        try:
+            canonical = format_ip(ip_bytes(host))
+        except ValueError:
+            return False
+        return canonical in cert.ip_addresses
+    for pattern in cert.dns_names:
+        p = pattern.lower().rstrip('.')
+        if p == host:
+            return True
+        if p.startswith('*.') and '.' in host:
+            label, rest = host.split('.', 1)
+            if label and rest == p[2:] and '.' in rest:
+                return True
+    return False
+
+
+def _looks_like_ip(host):
+    if ':' in host:
+        return True
+    parts = host.split('.')
+    return len(parts) == 4 and all(p.isdigit() for p in parts)
+
+
+def sha256_fingerprint(cert):
+    """SHA-256 of a certificate's DER: the usual value to pin in a verify callback."""
+    import hashlib
+    der = cert.der if isinstance(cert, Certificate) else cert
+    return hashlib.sha256(der).digest()

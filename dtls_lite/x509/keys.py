@@ -1,0 +1,257 @@
+"""EC keys: SubjectPublicKeyInfo (certificates and RFC 7250 raw public keys) and private keys.
+
+Public keys are `EcPublicKey(curve, point)`; `parse_spki(der)` / `write_spki(key)` are the pair
+the raw-public-key code uses, since an RFC 7250 raw public key IS a SubjectPublicKeyInfo.
+Private keys load from SEC1 ('EC PRIVATE KEY') or PKCS#8 ('PRIVATE KEY', unencrypted), PEM or
+DER, and write back to either. Curves: P-256 and P-384 (anything else: unsupported_certificate).
+The curve code (dtls_lite.crypto.p256 / p384) is imported only when a key of that curve is used.
+"""
+from dtls_lite.x509 import der
+from dtls_lite.x509.der import DerReader, fail
+from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE, DECRYPT_ERROR
+from dtls_lite.x509.pem import pem_blocks, pem_encode, is_pem
+
+# Curve table: name, namedCurve OID, scalar bytes, group order n (FIPS 186-4 D.1.2.3 / D.1.2.4).
+_CURVES = (
+    ('p256', der.OID_P256, 32,
+     0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551),
+    ('p384', der.OID_P384, 48,
+     0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973),
+)
+
+
+def _curve(name=None, oid=None):
+    for c in _CURVES:
+        if c[0] == name or c[1] == oid:
+            return c
+    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported curve')
+
+
+def curve_module(name):
+    """The dtls_lite.crypto module doing the arithmetic of a curve."""
+    if name == 'p256':
+        from dtls_lite.crypto import p256
+        return p256
+    if name == 'p384':
+        from dtls_lite.crypto import p384
+        return p384
+    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported curve')
+
+
+def hash_for(sig_alg):
+    """The hash descriptor of 'ecdsa-sha256' / 'ecdsa-sha384'."""
+    from dtls_lite.crypto import sha2
+    if sig_alg == 'ecdsa-sha256':
+        return sha2.SHA256
+    if sig_alg == 'ecdsa-sha384':
+        return sha2.SHA384
+    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported signature algorithm')
+
+
+def default_sig_alg(curve):
+    """The signature algorithm matched to a curve's strength (RFC 5480 §4)."""
+    return 'ecdsa-sha384' if curve == 'p384' else 'ecdsa-sha256'
+
+
+class EcPublicKey:
+    """An EC public key: curve ('p256'/'p384') and SEC1 uncompressed point (0x04 || X || Y)."""
+
+    def __init__(self, curve, point):
+        size = _curve(name=curve)[2]
+        # RFC 5480 §2.2: the uncompressed form is the one every implementation must support;
+        # compressed points would need a square root we do not carry.
+        if len(point) != 1 + 2 * size or point[0] != 4:
+            raise CertificateError(UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
+        self.curve = curve
+        self.point = bytes(point)
+
+    def __eq__(self, other):
+        return isinstance(other, EcPublicKey) and self.curve == other.curve and self.point == other.point
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return hash(self.point)
+
+    def __repr__(self):
+        return '<EcPublicKey %s %s>' % (self.curve, self.point[1:9].hex())
+
+    def verify_digest(self, digest, signature):
+        """True if the DER ECDSA signature over `digest` is valid (never raises on bad input)."""
+        return curve_module(self.curve).verify(self.point, digest, signature)
+
+    def verify(self, sig_alg, message, signature):
+        """True if `signature` (DER) over `message` is valid under 'ecdsa-sha256'/'ecdsa-sha384'."""
+        return self.verify_digest(hash_for(sig_alg).hash(message), signature)
+
+    def check_signature(self, sig_alg, message, signature):
+        """Like verify, but raise decrypt_error(51): a failed CertificateVerify (RFC 5246 §7.4.8)."""
+        if not self.verify(sig_alg, message, signature):
+            raise CertificateError(DECRYPT_ERROR, 'signature does not verify')
+
+    def spki(self):
+        return write_spki(self)
+
+
+# SubjectPublicKeyInfo  ::=  SEQUENCE  {                      RFC 5280 §4.1.2.7, RFC 5480 §2
+#      algorithm         AlgorithmIdentifier,   -- id-ecPublicKey, parameters namedCurve OID
+#      subjectPublicKey  BIT STRING  }          -- ECPoint, uncompressed
+def read_spki(r):
+    """Parse a SubjectPublicKeyInfo from a reader positioned on it."""
+    spki = r.sub(der.SEQUENCE)
+    alg = spki.sub(der.SEQUENCE)
+    if alg.read_oid() != der.OID_EC_PUBLIC_KEY:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'public key is not EC')
+    # RFC 5480 §2.1.1: parameters are a namedCurve (implicitCurve and specifiedCurve MUST NOT be used)
+    curve = _curve(oid=alg.read_oid())[0]
+    alg.done()
+    point = spki.read_octets()
+    spki.done()
+    return EcPublicKey(curve, point)
+
+
+def parse_spki(data):
+    """An EcPublicKey from SPKI DER or PEM ('PUBLIC KEY'); an RFC 7250 raw public key."""
+    if isinstance(data, str) or is_pem(data):
+        data = _pem_one(data, ('PUBLIC KEY',))[1]
+    r = DerReader(bytes(data))
+    key = read_spki(r)
+    r.done()
+    return key
+
+
+def write_spki(key):
+    from dtls_lite.x509.write import seq, tlv
+    alg = seq(tlv(der.OID, der.OID_EC_PUBLIC_KEY), tlv(der.OID, _curve(name=key.curve)[1]))
+    return seq(alg, tlv(der.BIT_STRING, b'\x00' + key.point))
+
+
+class EcPrivateKey:
+    """An EC private key: curve, scalar `d` (fixed-width bytes) and its public key."""
+
+    def __init__(self, curve, d, public=None):
+        _, oid, size, n = _curve(name=curve)
+        if len(d) < size:
+            d = bytes(size - len(d)) + bytes(d)
+        v = int.from_bytes(d, 'big')
+        if len(d) != size or not 0 < v < n:
+            fail('private key out of range')
+        self.curve = curve
+        self.d = bytes(d)
+        derived = curve_module(curve).public_key(self.d)
+        if public is not None and bytes(public) != derived:
+            fail('private key does not match its public key')
+        self.public_key = EcPublicKey(curve, derived)
+
+    @classmethod
+    def generate(cls, curve='p256', rng=None):
+        d, public = curve_module(curve).generate_key(rng)
+        return cls(curve, d, public)
+
+    def sign_digest(self, digest, rng=None):
+        return curve_module(self.curve).sign(self.d, digest, rng)
+
+    def sign(self, sig_alg, message, rng=None):
+        """DER ECDSA signature of `message` hashed per 'ecdsa-sha256'/'ecdsa-sha384'."""
+        return self.sign_digest(hash_for(sig_alg).hash(message), rng)
+
+    def to_sec1(self, parameters=True):
+        """SEC1 DER (RFC 5915), with the curve OID and public key as OpenSSL writes them."""
+        from dtls_lite.x509.write import seq, tlv, integer
+        parts = [integer(1), tlv(der.OCTET_STRING, self.d)]
+        if parameters:
+            parts.append(tlv(0xa0, tlv(der.OID, _curve(name=self.curve)[1])))
+        parts.append(tlv(0xa1, tlv(der.BIT_STRING, b'\x00' + self.public_key.point)))
+        return seq(*parts)
+
+    def to_pkcs8(self):
+        """PKCS#8 PrivateKeyInfo DER (RFC 5208 / RFC 5915 §3: curve in the algorithm only)."""
+        from dtls_lite.x509.write import seq, tlv, integer
+        alg = seq(tlv(der.OID, der.OID_EC_PUBLIC_KEY), tlv(der.OID, _curve(name=self.curve)[1]))
+        return seq(integer(0), alg, tlv(der.OCTET_STRING, self.to_sec1(parameters=False)))
+
+    def to_pem(self, pkcs8=True):
+        if pkcs8:
+            return pem_encode('PRIVATE KEY', self.to_pkcs8())
+        return pem_encode('EC PRIVATE KEY', self.to_sec1())
+
+
+# ECPrivateKey ::= SEQUENCE {                                    RFC 5915 §3 (SEC1 C.4)
+#   version        INTEGER { ecPrivkeyVer1(1) },
+#   privateKey     OCTET STRING,
+#   parameters [0] ECParameters {{ NamedCurve }} OPTIONAL,
+#   publicKey  [1] BIT STRING OPTIONAL }
+def parse_sec1(data, curve=None):
+    """EcPrivateKey from SEC1 DER; `curve` comes from PKCS#8 when the key omits parameters."""
+    r = DerReader(bytes(data))
+    k = r.sub(der.SEQUENCE)
+    r.done()
+    if k.read_uint() != 1:
+        fail('bad ECPrivateKey version')
+    d = k.read(der.OCTET_STRING)
+    params = k.optional(0xa0)
+    if params is not None:
+        named = _curve(oid=params.read_oid())[0]
+        params.done()
+        if curve is not None and named != curve:
+            fail('curve mismatch in private key')
+        curve = named
+    public = None
+    pub = k.optional(0xa1)
+    if pub is not None:
+        public = pub.read_octets()
+        pub.done()
+    k.done()
+    if curve is None:
+        fail('private key names no curve')
+    return EcPrivateKey(curve, d, public)
+
+
+# PrivateKeyInfo ::= SEQUENCE {                                  RFC 5208 §5 / RFC 5958 §2
+#   version                   INTEGER (v1(0) | v2(1)),
+#   privateKeyAlgorithm       AlgorithmIdentifier,    -- id-ecPublicKey, namedCurve
+#   privateKey                OCTET STRING,           -- ECPrivateKey DER
+#   attributes           [0]  IMPLICIT Attributes OPTIONAL,
+#   publicKey            [1]  IMPLICIT BIT STRING OPTIONAL }  (v2 only)
+def parse_pkcs8(data):
+    r = DerReader(bytes(data))
+    k = r.sub(der.SEQUENCE)
+    r.done()
+    version = k.read_uint()
+    if version > 1:
+        fail('bad PKCS#8 version')
+    alg = k.sub(der.SEQUENCE)
+    if alg.read_oid() != der.OID_EC_PUBLIC_KEY:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'private key is not EC')
+    curve = _curve(oid=alg.read_oid())[0]
+    alg.done()
+    inner = k.read(der.OCTET_STRING)
+    if k.peek_tag() == 0xa0:
+        k.read_tlv()
+    if version == 1 and k.peek_tag() == 0x81:
+        k.read_tlv()
+    k.done()
+    return parse_sec1(inner, curve)
+
+
+def _pem_one(data, labels):
+    for label, body in pem_blocks(data):
+        if label in labels:
+            return label, body
+    fail('no PEM block ' + ' or '.join(labels))
+
+
+def load_private_key(data):
+    """EcPrivateKey from PEM (SEC1 or PKCS#8) or DER (PKCS#8 tried first, then SEC1)."""
+    if isinstance(data, str) or is_pem(data):
+        label, body = _pem_one(data, ('PRIVATE KEY', 'EC PRIVATE KEY'))
+        return parse_pkcs8(body) if label == 'PRIVATE KEY' else parse_sec1(body)
+    data = bytes(data)
+    # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.
+    r = DerReader(data)
+    k = r.sub(der.SEQUENCE)
+    k.read_uint()
+    if k.peek_tag() == der.SEQUENCE:
+        return parse_pkcs8(data)
+    return parse_sec1(data)

@@ -1,0 +1,142 @@
+"""X.501 Names as RFC 4514 strings, and the attribute table the writer shares.
+
+    Name ::= CHOICE { rdnSequence RDNSequence }
+    RDNSequence ::= SEQUENCE OF RelativeDistinguishedName
+    RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue
+    AttributeTypeAndValue ::= SEQUENCE { type OBJECT IDENTIFIER, value ANY }
+
+RFC 4514 §2.1 writes the RDNs last-to-first ('CN=leaf,O=Example,C=DE' for C, O, CN in DER),
+joined by ',', with multi-valued RDNs joined by '+'. Known attribute types use their short
+names; any other type is written as its dotted OID with the value as '#' + hex of its DER
+(§2.4), as is any value that is not a string type.
+"""
+from dtls_lite.x509 import der
+from dtls_lite.x509.der import DerReader, fail
+
+# (short name, OID contents) in the order RFC 4514 §3 lists them, then the common extras.
+ATTRIBUTES = (
+    ('CN', b'\x55\x04\x03'),                                  # 2.5.4.3 commonName
+    ('L', b'\x55\x04\x07'),                                   # 2.5.4.7 localityName
+    ('ST', b'\x55\x04\x08'),                                  # 2.5.4.8 stateOrProvinceName
+    ('O', b'\x55\x04\x0a'),                                   # 2.5.4.10 organizationName
+    ('OU', b'\x55\x04\x0b'),                                  # 2.5.4.11 organizationalUnitName
+    ('C', b'\x55\x04\x06'),                                   # 2.5.4.6 countryName
+    ('STREET', b'\x55\x04\x09'),                              # 2.5.4.9 streetAddress
+    ('DC', b'\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x19'),      # 0.9.2342.19200300.100.1.25
+    ('UID', b'\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x01'),     # 0.9.2342.19200300.100.1.1
+    ('serialNumber', b'\x55\x04\x05'),                        # 2.5.4.5
+    ('emailAddress', b'\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01'),  # 1.2.840.113549.1.9.1
+)
+
+_STRING_TAGS = (der.UTF8_STRING, der.PRINTABLE_STRING, der.TELETEX_STRING, der.IA5_STRING,
+                der.UNIVERSAL_STRING, der.BMP_STRING)
+
+
+def attribute_oid(short):
+    for name, oid in ATTRIBUTES:
+        if name == short:
+            return oid
+    raise ValueError('unknown attribute ' + short)
+
+
+def _short_name(oid):
+    for name, o in ATTRIBUTES:
+        if o == oid:
+            return name
+    return None
+
+
+def decode_string(tag, b):
+    """Text of a directory string value."""
+    if tag == der.UTF8_STRING:
+        try:
+            return bytes(b).decode()
+        except UnicodeError:
+            fail('bad UTF8String')
+    if tag == der.BMP_STRING or tag == der.UNIVERSAL_STRING:
+        width = 2 if tag == der.BMP_STRING else 4
+        if len(b) % width:
+            fail('bad string length')
+        units = [int.from_bytes(b[i:i + width], 'big') for i in range(0, len(b), width)]
+        out = []
+        i = 0
+        while i < len(units):
+            u = units[i]
+            if 0xd800 <= u < 0xdc00 and i + 1 < len(units):  # UTF-16 surrogate pair
+                u = 0x10000 + ((u - 0xd800) << 10) + (units[i + 1] - 0xdc00)
+                i += 1
+            if u > 0x10ffff or 0xd800 <= u < 0xe000:
+                fail('bad string character')
+            out.append(chr(u))
+            i += 1
+        return ''.join(out)
+    # PrintableString and IA5String are ASCII subsets; T.61 read as Latin-1, as most software does.
+    return ''.join(chr(c) for c in b)
+
+
+def escape(value):
+    """RFC 4514 §2.4 escaping of an attribute value."""
+    out = []
+    last = len(value) - 1
+    for i, ch in enumerate(value):
+        if ch in ',+"\\<>;' or (i == 0 and ch in '# ') or (i == last and ch == ' '):
+            out.append('\\' + ch)
+        elif ch == '\x00':
+            out.append('\\00')
+        else:
+            out.append(ch)
+    return ''.join(out)
+
+
+def name_attributes(raw):
+    """Attributes of a DER Name in DER order, as [(type, value, rdn_index, hex_form)].
+
+    type is the short name or the dotted OID; value is the text, or (hex_form True) '#hex' of
+    the DER value when the type is unknown or the value is not a string.
+    """
+    outer = DerReader(raw)
+    seq = outer.sub(der.SEQUENCE)
+    outer.done()
+    out = []
+    index = 0
+    while not seq.at_end():
+        rdn = seq.sub(der.SET)
+        if rdn.at_end():
+            fail('empty RDN')
+        while not rdn.at_end():
+            atv = rdn.sub(der.SEQUENCE)
+            oid = atv.read_oid()
+            begin = atv.pos
+            tag, value = atv.read_any()
+            atv.done()
+            short = _short_name(oid)
+            hex_form = short is None or tag not in _STRING_TAGS
+            if hex_form:
+                text = '#' + bytes(atv.data[begin:atv.pos]).hex()
+            else:
+                text = decode_string(tag, value)
+            out.append((short or der.oid_to_str(oid), text, index, hex_form))
+        index += 1
+    return out
+
+
+def name_to_str(raw):
+    """A DER Name as its RFC 4514 string, e.g. 'CN=server,O=Example'."""
+    rdns = []
+    for typ, text, index, hex_form in name_attributes(raw):
+        item = typ + '=' + (text if hex_form else escape(text))
+        if rdns and rdns[-1][0] == index:
+            rdns[-1][1].append(item)
+        else:
+            rdns.append((index, [item]))
+    rdns.reverse()
+    return ','.join('+'.join(items) for index, items in rdns)
+
+
+def common_name(raw):
+    """The last (most specific) CN of a Name, or None."""
+    cn = None
+    for typ, text, index, hex_form in name_attributes(raw):
+        if typ == 'CN' and not hex_form:
+            cn = text
+    return cn

@@ -1,0 +1,72 @@
+"""PEM armour (RFC 7468): '-----BEGIN LABEL-----', base64 lines, '-----END LABEL-----'.
+
+`pem_blocks` yields every (label, der) in a text, skipping anything between blocks (OpenSSL puts
+'EC PARAMETERS' before 'EC PRIVATE KEY', and explanatory text before certificates).
+`to_der(data, label)` accepts PEM or DER and returns DER, so every loader takes either.
+"""
+import binascii
+
+from dtls_lite.x509.errors import CertificateError, BAD_CERTIFICATE
+
+
+def _text(data):
+    if isinstance(data, str):
+        return data
+    return bytes(data).decode()
+
+
+def is_pem(data):
+    if isinstance(data, str):
+        return '-----BEGIN ' in data
+    return b'-----BEGIN ' in bytes(data)
+
+
+def pem_blocks(data):
+    """All (label, der) blocks of a PEM text, in order."""
+    text = _text(data)
+    out = []
+    pos = 0
+    while True:
+        begin = text.find('-----BEGIN ', pos)
+        if begin < 0:
+            return out
+        eol = text.find('-----', begin + 11)
+        if eol < 0:
+            raise CertificateError(BAD_CERTIFICATE, 'bad PEM header')
+        label = text[begin + 11:eol]
+        footer = '-----END ' + label + '-----'
+        stop = text.find(footer, eol + 5)
+        if stop < 0:
+            raise CertificateError(BAD_CERTIFICATE, 'PEM block without END line')
+        body = ''.join(text[eol + 5:stop].split())
+        try:
+            der = binascii.a2b_base64(body)
+        except ValueError:  # binascii.Error is a ValueError (MicroPython has no .Error)
+            raise CertificateError(BAD_CERTIFICATE, 'bad base64 in PEM')
+        out.append((label, der))
+        pos = stop + len(footer)
+
+
+def pem_decode(data, label):
+    """DER of the first block with this label (e.g. 'CERTIFICATE')."""
+    for lab, der in pem_blocks(data):
+        if lab == label:
+            return der
+    raise CertificateError(BAD_CERTIFICATE, 'no PEM block ' + label)
+
+
+def pem_encode(label, der):
+    """PEM text of one DER object, 64 base64 characters a line (RFC 7468 §2)."""
+    b64 = binascii.b2a_base64(der).decode().replace('\n', '')
+    lines = ['-----BEGIN %s-----' % label]
+    for i in range(0, len(b64), 64):
+        lines.append(b64[i:i + 64])
+    lines.append('-----END %s-----' % label)
+    return '\n'.join(lines) + '\n'
+
+
+def to_der(data, label):
+    """DER from either PEM (the first `label` block) or DER bytes."""
+    if isinstance(data, str) or is_pem(data):
+        return pem_decode(data, label)
+    return bytes(data)

@@ -1,0 +1,195 @@
+"""DER writing: element builders, Names, and X.509 v3 certificates (for tools/keygen.py).
+
+Builders return bytes and nest by concatenation: `seq(integer(1), tlv(OCTET_STRING, d))`.
+`build_certificate` writes the RFC 5280 profile our verifier and OpenSSL expect: v3, a random
+positive 16-byte serial, ecdsa-with-SHA256/384 matched to the issuer's curve, and the extensions
+basicConstraints (critical on CAs), keyUsage (critical), extKeyUsage, subjectAltName,
+subjectKeyIdentifier and authorityKeyIdentifier (RFC 5280 §4.2.1.2 method 1: SHA-1 of the key).
+"""
+import hashlib
+
+from dtls_lite.x509 import der
+from dtls_lite.x509.der import days_from_civil, civil_from_days
+from dtls_lite.x509.name import attribute_oid
+from dtls_lite.x509.keys import write_spki, default_sig_alg
+
+
+def length(n):
+    """X.690 §10.1 definite length in the fewest octets."""
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((len('%x' % n) + 1) // 2, 'big')
+    return bytes([0x80 | len(b)]) + b
+
+
+def tlv(tag, content):
+    return bytes([tag]) + length(len(content)) + bytes(content)
+
+
+def seq(*parts):
+    return tlv(der.SEQUENCE, b''.join(parts))
+
+
+def integer(v):
+    """Non-negative INTEGER, minimal (one leading zero octet when the top bit is set)."""
+    b = v.to_bytes((len('%x' % v) + 1) // 2, 'big')
+    if b[0] & 0x80:
+        b = b'\x00' + b
+    return tlv(der.INTEGER, b)
+
+
+def oid(contents):
+    return tlv(der.OID, contents)
+
+
+def boolean(v):
+    return tlv(der.BOOLEAN, b'\xff' if v else b'\x00')
+
+
+def bit_string(data, unused=0):
+    return tlv(der.BIT_STRING, bytes([unused]) + bytes(data))
+
+
+def named_bits(bits):
+    """A named-bit BIT STRING (X.690 §11.2.2: trailing zero bits removed) from a bit mask
+    where bit i is named bit i (keyUsage digitalSignature = bit 0 = 0x80 of the first octet)."""
+    if not bits:
+        return bit_string(b'')
+    top = 0
+    while bits >> (top + 1):
+        top += 1
+    nbytes = top // 8 + 1
+    out = bytearray(nbytes)
+    for i in range(top + 1):
+        if bits >> i & 1:
+            out[i // 8] |= 0x80 >> (i % 8)
+    return bit_string(out, 7 - top % 8)
+
+
+def time(t):
+    """UTCTime for 1950-2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5)."""
+    days, secs = divmod(t, 86400)
+    y, m, d = civil_from_days(days)
+    hms = '%02d%02d%02dZ' % (secs // 3600, secs // 60 % 60, secs % 60)
+    if 1950 <= y < 2050:
+        return tlv(der.UTC_TIME, ('%02d%02d%02d' % (y % 100, m, d) + hms).encode())
+    return tlv(der.GENERALIZED_TIME, ('%04d%02d%02d' % (y, m, d) + hms).encode())
+
+
+def name(attrs):
+    """A Name from [(short, value), ...] in DER order (most general first: C, O, ..., CN).
+
+    Each attribute is its own RDN. C is a PrintableString (RFC 5280 Appendix A), emailAddress
+    and DC are IA5Strings, the rest UTF8String (RFC 5280 §4.1.2.6 recommends UTF8String).
+    """
+    rdns = []
+    for short, value in attrs:
+        if short == 'C':
+            tag = der.PRINTABLE_STRING
+        elif short in ('emailAddress', 'DC'):
+            tag = der.IA5_STRING
+        else:
+            tag = der.UTF8_STRING
+        rdns.append(tlv(der.SET, seq(oid(attribute_oid(short)), tlv(tag, value.encode()))))
+    return seq(*rdns)
+
+
+def ip_bytes(text):
+    """An IPv4 or IPv6 address string as its 4 or 16 octets (for subjectAltName iPAddress)."""
+    if ':' not in text:
+        parts = [int(p) for p in text.split('.')]
+        if len(parts) != 4 or not all(0 <= p <= 255 for p in parts):
+            raise ValueError('bad IPv4 address ' + text)
+        return bytes(parts)
+    head, sep, tail = text.partition('::')
+    h = [int(x, 16) for x in head.split(':')] if head else []
+    t = [int(x, 16) for x in tail.split(':')] if tail else []
+    missing = 8 - len(h) - len(t)
+    if (sep and missing < 1) or (not sep and missing) or not all(0 <= x <= 0xffff for x in h + t):
+        raise ValueError('bad IPv6 address ' + text)
+    return b''.join(x.to_bytes(2, 'big') for x in h + [0] * missing + t)
+
+
+def key_id(public_key):
+    """RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING value."""
+    return hashlib.sha1(public_key.point).digest()
+
+
+# Extension OIDs (RFC 5280 §4.2.1) and key usage bits.
+OID_SKI = b'\x55\x1d\x0e'
+OID_KEY_USAGE = b'\x55\x1d\x0f'
+OID_SAN = b'\x55\x1d\x11'
+OID_BASIC_CONSTRAINTS = b'\x55\x1d\x13'
+OID_EKU = b'\x55\x1d\x25'
+OID_AKI = b'\x55\x1d\x23'
+OID_SERVER_AUTH = b'\x2b\x06\x01\x05\x05\x07\x03\x01'   # 1.3.6.1.5.5.7.3.1
+OID_CLIENT_AUTH = b'\x2b\x06\x01\x05\x05\x07\x03\x02'   # 1.3.6.1.5.5.7.3.2
+KU_DIGITAL_SIGNATURE = 0x01
+KU_KEY_AGREEMENT = 0x10
+KU_KEY_CERT_SIGN = 0x20
+KU_CRL_SIGN = 0x40
+
+
+def extension(ext_oid, value, critical=False):
+    # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+    # DER leaves a DEFAULT value out, so critical appears only when TRUE.
+    return seq(oid(ext_oid), boolean(True) if critical else b'', tlv(der.OCTET_STRING, value))
+
+
+def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_after,
+                      serial=None, is_ca=False, path_len=None, key_usage=None,
+                      ext_key_usage=(), dns_names=(), ip_addresses=(), issuer_public_key=None,
+                      rng=None, sig_alg=None):
+    """DER of a v3 certificate.
+
+    subject/issuer are DER Names (see `name`); public_key an EcPublicKey; issuer_key the signing
+    EcPrivateKey (the subject's own for a self-signed certificate); times are seconds since the
+    epoch. key_usage defaults to keyCertSign|cRLSign for a CA, digitalSignature otherwise.
+    ext_key_usage is a sequence of EKU OIDs (OID_SERVER_AUTH, OID_CLIENT_AUTH).
+    """
+    from dtls_lite.crypto.util import get_rng
+    rng = get_rng(rng)
+    if serial is None:
+        # RFC 5280 §4.1.2.2: positive, at most 20 octets; 16 random octets with the top bit
+        # cleared (positive) and the next set (so always exactly 16 octets).
+        b = bytearray(rng(16))
+        b[0] = (b[0] & 0x7f) | 0x40
+        serial = int.from_bytes(bytes(b), 'big')
+    sig_alg = sig_alg or default_sig_alg(issuer_key.curve)
+    alg = seq(oid(der.OID_ECDSA_SHA384 if sig_alg == 'ecdsa-sha384' else der.OID_ECDSA_SHA256))
+    if key_usage is None:
+        key_usage = (KU_KEY_CERT_SIGN | KU_CRL_SIGN) if is_ca else KU_DIGITAL_SIGNATURE
+    issuer_public_key = issuer_public_key or issuer_key.public_key
+    bc = boolean(True) if is_ca else b''
+    if is_ca and path_len is not None:
+        bc += integer(path_len)
+    exts = [extension(OID_BASIC_CONSTRAINTS, seq(bc), critical=is_ca)]
+    if key_usage:
+        exts.append(extension(OID_KEY_USAGE, named_bits(key_usage), critical=True))
+    if ext_key_usage:
+        exts.append(extension(OID_EKU, seq(*[oid(o) for o in ext_key_usage])))
+    if dns_names or ip_addresses:
+        # GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (RFC 5280 §4.2.1.6)
+        names = [tlv(0x82, n.encode()) for n in dns_names]
+        names += [tlv(0x87, ip_bytes(a)) for a in ip_addresses]
+        exts.append(extension(OID_SAN, seq(*names)))
+    exts.append(extension(OID_SKI, tlv(der.OCTET_STRING, key_id(public_key))))
+    # AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
+    exts.append(extension(OID_AKI, seq(tlv(0x80, key_id(issuer_public_key)))))
+    tbs = seq(
+        tlv(0xa0, integer(2)),                      # version [0] EXPLICIT v3(2)
+        integer(serial),
+        alg,
+        issuer,
+        seq(time(not_before), time(not_after)),
+        subject,
+        write_spki(public_key),
+        tlv(0xa3, seq(*exts)),                      # extensions [3] EXPLICIT
+    )
+    signature = issuer_key.sign(sig_alg, tbs, rng)
+    return seq(tbs, alg, bit_string(signature))
+
+
+def epoch_seconds(year, month, day, hour=0, minute=0, second=0):
+    """A UTC calendar time as seconds since the epoch (for fixed validity dates)."""
+    return ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
