@@ -59,10 +59,13 @@ _IV512 = (
 def _compress(state, data, off):
     """FIPS 180-4 §6.4.2: fold the 128-byte block data[off:off+128] into state (a list of 8 words).
 
-    Speed matters here (it is the whole cost of pure SHA-384), so everything is a local: the
-    message schedule is one list, the 80 rounds run as 10 passes of 8 rounds written out with
-    the working variables renamed instead of shifted (round i+1 sees (h, a, b, c, ...) as
-    (a, b, c, d, ...)), and each rotation's two halves are masked once per Sigma, not per rotr.
+    This is the whole cost of pure SHA-384, so it is written for speed:
+    - every value is a local; the 80 rounds run as 10 passes of 8 rounds written out, with the
+      working variables renamed instead of shifted (round i+1 sees (h, a, b, ...) as (a, b, c, ...));
+    - a rotation is a shift of the doubled word x | x << 64: rotr(x, n) is the low 64 bits of
+      (x | x << 64) >> n, so Sigma0/Sigma1/sigma0/sigma1 cost 3 shifts instead of 6;
+    - bits above bit 63 are left in the Sigma values: they only feed additions, which are masked
+      to 64 bits afterwards, and junk above bit 63 adds a multiple of 2^64, i.e. nothing.
     """
     m = _MASK64
     k = _K
@@ -71,53 +74,57 @@ def _compress(state, data, off):
         x = w[t - 15]
         y = w[t - 2]
         # sigma0(x) = rotr1 ^ rotr8 ^ shr7;  sigma1(y) = rotr19 ^ rotr61 ^ shr6
-        s0 = (x >> 1 ^ x >> 8 ^ x >> 7) ^ ((x << 63 ^ x << 56) & m)
-        s1 = (y >> 19 ^ y >> 61 ^ y >> 6) ^ ((y << 45 ^ y << 3) & m)
-        w.append((w[t - 16] + s0 + w[t - 7] + s1) & m)
+        s0 = x >> 7
+        x |= x << 64
+        s1 = y >> 6
+        y |= y << 64
+        w.append((w[t - 16] + (x >> 1 ^ x >> 8 ^ s0) + w[t - 7] + (y >> 19 ^ y >> 61 ^ s1)) & m)
     a, b, c, d, e, f, g, h = state
     for i in range(0, 80, 8):
-        # Sigma1(e) = rotr14 ^ rotr18 ^ rotr41;  Ch(e,f,g) = g ^ (e & (f ^ g))
-        # Sigma0(a) = rotr28 ^ rotr34 ^ rotr39;  Maj(a,b,c) = (a & b) | (c & (a | b))
-        t1 = (h + (e >> 14 ^ e >> 18 ^ e >> 41 ^ ((e << 50 ^ e << 46 ^ e << 23) & m))
-              + (g ^ (e & (f ^ g))) + k[i] + w[i])
+        # t1 = h + Sigma1(e) + Ch(e, f, g) + K[t] + W[t];  d += t1
+        # h = t1 + Sigma0(a) + Maj(a, b, c)
+        # Sigma1 = rotr14 ^ rotr18 ^ rotr41, Ch = g ^ (e & (f ^ g)),
+        # Sigma0 = rotr28 ^ rotr34 ^ rotr39, Maj = (a & b) | (c & (a | b))
+        x = e | e << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (g ^ (e & (f ^ g))) + h + k[i] + w[i]
         d = (d + t1) & m
-        h = (t1 + (a >> 28 ^ a >> 34 ^ a >> 39 ^ ((a << 36 ^ a << 30 ^ a << 25) & m))
-             + ((a & b) | (c & (a | b)))) & m
-        t1 = (g + (d >> 14 ^ d >> 18 ^ d >> 41 ^ ((d << 50 ^ d << 46 ^ d << 23) & m))
-              + (f ^ (d & (e ^ f))) + k[i + 1] + w[i + 1])
+        x = a | a << 64
+        h = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((a & b) | (c & (a | b)))) & m
+        x = d | d << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (f ^ (d & (e ^ f))) + g + k[i + 1] + w[i + 1]
         c = (c + t1) & m
-        g = (t1 + (h >> 28 ^ h >> 34 ^ h >> 39 ^ ((h << 36 ^ h << 30 ^ h << 25) & m))
-             + ((h & a) | (b & (h | a)))) & m
-        t1 = (f + (c >> 14 ^ c >> 18 ^ c >> 41 ^ ((c << 50 ^ c << 46 ^ c << 23) & m))
-              + (e ^ (c & (d ^ e))) + k[i + 2] + w[i + 2])
+        x = h | h << 64
+        g = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((h & a) | (b & (h | a)))) & m
+        x = c | c << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (e ^ (c & (d ^ e))) + f + k[i + 2] + w[i + 2]
         b = (b + t1) & m
-        f = (t1 + (g >> 28 ^ g >> 34 ^ g >> 39 ^ ((g << 36 ^ g << 30 ^ g << 25) & m))
-             + ((g & h) | (a & (g | h)))) & m
-        t1 = (e + (b >> 14 ^ b >> 18 ^ b >> 41 ^ ((b << 50 ^ b << 46 ^ b << 23) & m))
-              + (d ^ (b & (c ^ d))) + k[i + 3] + w[i + 3])
+        x = g | g << 64
+        f = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((g & h) | (a & (g | h)))) & m
+        x = b | b << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (d ^ (b & (c ^ d))) + e + k[i + 3] + w[i + 3]
         a = (a + t1) & m
-        e = (t1 + (f >> 28 ^ f >> 34 ^ f >> 39 ^ ((f << 36 ^ f << 30 ^ f << 25) & m))
-             + ((f & g) | (h & (f | g)))) & m
-        t1 = (d + (a >> 14 ^ a >> 18 ^ a >> 41 ^ ((a << 50 ^ a << 46 ^ a << 23) & m))
-              + (c ^ (a & (b ^ c))) + k[i + 4] + w[i + 4])
+        x = f | f << 64
+        e = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((f & g) | (h & (f | g)))) & m
+        x = a | a << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (c ^ (a & (b ^ c))) + d + k[i + 4] + w[i + 4]
         h = (h + t1) & m
-        d = (t1 + (e >> 28 ^ e >> 34 ^ e >> 39 ^ ((e << 36 ^ e << 30 ^ e << 25) & m))
-             + ((e & f) | (g & (e | f)))) & m
-        t1 = (c + (h >> 14 ^ h >> 18 ^ h >> 41 ^ ((h << 50 ^ h << 46 ^ h << 23) & m))
-              + (b ^ (h & (a ^ b))) + k[i + 5] + w[i + 5])
+        x = e | e << 64
+        d = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((e & f) | (g & (e | f)))) & m
+        x = h | h << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (b ^ (h & (a ^ b))) + c + k[i + 5] + w[i + 5]
         g = (g + t1) & m
-        c = (t1 + (d >> 28 ^ d >> 34 ^ d >> 39 ^ ((d << 36 ^ d << 30 ^ d << 25) & m))
-             + ((d & e) | (f & (d | e)))) & m
-        t1 = (b + (g >> 14 ^ g >> 18 ^ g >> 41 ^ ((g << 50 ^ g << 46 ^ g << 23) & m))
-              + (a ^ (g & (h ^ a))) + k[i + 6] + w[i + 6])
+        x = d | d << 64
+        c = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((d & e) | (f & (d | e)))) & m
+        x = g | g << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (a ^ (g & (h ^ a))) + b + k[i + 6] + w[i + 6]
         f = (f + t1) & m
-        b = (t1 + (c >> 28 ^ c >> 34 ^ c >> 39 ^ ((c << 36 ^ c << 30 ^ c << 25) & m))
-             + ((c & d) | (e & (c | d)))) & m
-        t1 = (a + (f >> 14 ^ f >> 18 ^ f >> 41 ^ ((f << 50 ^ f << 46 ^ f << 23) & m))
-              + (h ^ (f & (g ^ h))) + k[i + 7] + w[i + 7])
+        x = c | c << 64
+        b = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((c & d) | (e & (c | d)))) & m
+        x = f | f << 64
+        t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (h ^ (f & (g ^ h))) + a + k[i + 7] + w[i + 7]
         e = (e + t1) & m
-        a = (t1 + (b >> 28 ^ b >> 34 ^ b >> 39 ^ ((b << 36 ^ b << 30 ^ b << 25) & m))
-             + ((b & c) | (d & (b | c)))) & m
+        x = b | b << 64
+        a = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((b & c) | (d & (b | c)))) & m
     state[0] = (state[0] + a) & m
     state[1] = (state[1] + b) & m
     state[2] = (state[2] + c) & m
