@@ -10,6 +10,7 @@ from dtls_lite.crypto import aes
 _PT = unhex('00112233445566778899aabbccddeeff')
 # FIPS-197 Appendix C.1 (AES-128) and C.3 (AES-256).
 _C1 = (unhex('000102030405060708090a0b0c0d0e0f'), unhex('69c4e0d86a7b0430d8cdb78070b4c55a'))
+_C2 = (unhex('000102030405060708090a0b0c0d0e0f1011121314151617'), unhex('dda97ca4864cdfe06eaf70a0ec0d7191'))
 _C3 = (unhex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'),
        unhex('8ea2b7ca516745bfeafc49904b496089'))
 
@@ -27,18 +28,18 @@ def test_cryptolib_present_exactly_on_micropython():
     assert (type(aes.new(bytes(16), aes.MODE_ECB)) is aes.PureAES) == (not HAVE_CRYPTOLIB)
 
 
-def test_fips197_c1_c3_encrypt():
+def test_fips197_c1_c2_c3_encrypt():
     for make in _paths():
-        for key, ct in (_C1, _C3):
+        for key, ct in (_C1, _C2, _C3):
             assert make(key, aes.MODE_ECB).encrypt(_PT) == ct
             buf = bytearray(_PT)
             make(key, aes.MODE_ECB).encrypt(buf, buf)  # in place
             assert buf == ct
 
 
-def test_fips197_c1_c3_decrypt():
+def test_fips197_c1_c2_c3_decrypt():
     for make in _paths():
-        for key, ct in (_C1, _C3):
+        for key, ct in (_C1, _C2, _C3):
             assert make(key, aes.MODE_ECB).decrypt(ct) == _PT
 
 
@@ -82,7 +83,7 @@ def test_pure_matches_cryptolib_random():
 
 def test_bad_sizes_rejected():
     for make in _paths():
-        for bad in (bytes(15), bytes(24), bytes(0)):
+        for bad in (bytes(15), bytes(33), bytes(0)):
             try:
                 make(bad, aes.MODE_ECB)
             except ValueError:

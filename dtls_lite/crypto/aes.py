@@ -11,6 +11,9 @@ pure-Python `PureAES` otherwise; both speak the same small interface, so the AEA
 call to the next, exactly like cryptolib. (cryptolib additionally lets one object either encrypt
 or decrypt, never both; code above this module respects that rule so it runs on both paths.)
 
+AES-192 (no DTLS suite uses it, cryptolib lacks it) is served by the pure path on every runtime
+so that the Wycheproof groups with 24-byte keys run too.
+
 The pure path uses the classic 32-bit T-tables: four 256-entry int lists for encryption built
 once at import, four more for decryption built on first use; a key costs one list of 44 or 60
 round-key ints. It is for CPython and for tests; on MicroPython the C AES is ~40x faster.
@@ -168,11 +171,11 @@ def _decrypt_block(rk, nr, s0, s1, s2, s3):
 
 
 class PureAES:
-    """Pure-Python AES with cryptolib.aes's interface (ECB or CBC, 128/256-bit keys)."""
+    """Pure-Python AES with cryptolib.aes's interface (ECB or CBC, 128/192/256-bit keys)."""
 
     def __init__(self, key, mode, iv=None):
-        if len(key) not in (16, 32):
-            raise ValueError('AES key must be 16 or 32 bytes')
+        if len(key) not in (16, 24, 32):
+            raise ValueError('AES key must be 16, 24 or 32 bytes')
         if mode not in (MODE_ECB, MODE_CBC):
             raise ValueError('mode must be ECB (1) or CBC (2)')
         self._nr = len(key) // 4 + 6
@@ -239,9 +242,7 @@ class PureAES:
 
 def new(key, mode, iv=None):
     """The fastest AES available: C cryptolib.aes on MicroPython, PureAES otherwise."""
-    if HAVE_CRYPTOLIB:
-        if len(key) not in (16, 32):
-            raise ValueError('AES key must be 16 or 32 bytes')
+    if HAVE_CRYPTOLIB and len(key) in (16, 32):
         if mode == MODE_CBC:
             return cryptolib_aes(key, mode, bytes(16) if iv is None else iv)
         return cryptolib_aes(key, mode)

@@ -39,8 +39,8 @@ class AESCCM:
             raise ValueError('CCM tag length must be 4..16 and even')
         if not _MIN_NONCE <= nonce_len <= _MAX_NONCE:
             raise ValueError('CCM nonce length must be 7..13')
-        if len(key) not in (16, 32):
-            raise ValueError('AES key must be 16 or 32 bytes')
+        if len(key) not in (16, 24, 32):
+            raise ValueError('AES key must be 16, 24 or 32 bytes')
         self.key_len = len(key)
         self.tag_len = tag_len
         self.nonce_len = nonce_len
