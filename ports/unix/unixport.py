@@ -1,0 +1,158 @@
+"""UDP and terminal glue for unix hosts, the same file under CPython and the MicroPython unix port.
+
+dtls_lite itself never touches a socket: the application reads datagrams and hands them to
+`Context.handle_message`, and sends what the `write` callback gives it. This module holds the few
+host facilities an application such as tools/dtls_echo.py needs around that, and hides where the
+two runtimes differ (see ../../shared/MICROPYTHON.md, "Sockets"):
+
+- Addresses: CPython uses `(ip, port[, flow, scope])` tuples; the MicroPython unix port uses raw
+  `sockaddr` bytes. Both are hashable and are used as the DTLS session key unchanged, exactly as
+  `recvfrom` returns them. `resolve` gives the same representation for a host name.
+- Waiting: `select.poll` on both; CPython's `poll()` returns file descriptors, MicroPython's the
+  registered objects. `Poller.poll` returns objects on both.
+- Standard input: MicroPython's `sys.stdin` is unbuffered (readline reads byte by byte), so a
+  readline after poll never hides queued lines; CPython's is buffered, so we read the raw fd.
+- UDP datagrams are read with `recvfrom` only: MicroPython's stream `read`/`readinto` on a UDP
+  socket merge queued datagrams.
+"""
+import sys
+import socket
+import select
+
+from dtls_lite.compat import MICROPYTHON, ticks_ms, ticks_diff
+
+if not MICROPYTHON:
+    import os
+
+# Largest UDP payload we ever read: the IPv4 limit, so an oversized datagram is seen whole and
+# rejected by the record layer instead of being truncated by the socket.
+MAX_DATAGRAM = 65507
+
+POLLIN = select.POLLIN
+# Readiness bits that mean "read now": data, or hang-up/error that a read reports as EOF.
+_READY = select.POLLIN | select.POLLHUP | select.POLLERR
+
+
+def now_ms():
+    return ticks_ms()
+
+
+def elapsed_ms(since):
+    return ticks_diff(ticks_ms(), since)
+
+
+def until_ms(deadline):
+    """Milliseconds from now to a ticks_ms deadline (negative once it has passed)."""
+    return ticks_diff(deadline, ticks_ms())
+
+
+def split_host_port(text):
+    """'HOST:PORT', '[v6]:PORT' -> (host, port). Raises ValueError on a malformed address."""
+    if text.startswith('['):
+        end = text.find(']')
+        if end < 0 or text[end + 1:end + 2] != ':':
+            raise ValueError('bad address %r: expected [IPv6]:PORT' % text)
+        host, port = text[1:end], text[end + 2:]
+    else:
+        i = text.rfind(':')
+        if i <= 0:
+            raise ValueError('bad address %r: expected HOST:PORT' % text)
+        host, port = text[:i], text[i + 1:]
+        if ':' in host:
+            raise ValueError('bad address %r: write IPv6 as [addr]:port' % text)
+    port = int(port)
+    if not 0 <= port <= 65535:
+        raise ValueError('bad port in %r' % text)
+    return host, port
+
+
+def resolve(host, port):
+    """(family, address) for a UDP peer or local bind, address in this runtime's own form."""
+    infos = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)
+    if not infos:
+        raise OSError('cannot resolve %r' % host)
+    family, addr = infos[0][0], infos[0][-1]
+    if MICROPYTHON:
+        addr = bytes(addr)  # getaddrinfo gives a bytearray; recvfrom gives bytes (hashable)
+    return family, addr
+
+
+def udp_socket(family):
+    return socket.socket(family, socket.SOCK_DGRAM)
+
+
+def format_addr(addr):
+    """Human-readable 'ip:port' / '[ip]:port' for logs."""
+    if MICROPYTHON:
+        fields = socket.sockaddr(addr)
+        family, ip, port = fields[0], socket.inet_ntop(fields[0], fields[1]), fields[2]
+    else:
+        family, ip, port = (socket.AF_INET6 if len(addr) == 4 else socket.AF_INET), addr[0], addr[1]
+    if family == socket.AF_INET6:
+        return '[%s]:%d' % (ip, port)
+    return '%s:%d' % (ip, port)
+
+
+class Poller:
+    """select.poll that reports the registered objects on both runtimes."""
+
+    def __init__(self):
+        self._poll = select.poll()
+        self._by_fd = {}
+
+    def register(self, obj):
+        self._poll.register(obj, POLLIN)
+        if not MICROPYTHON:
+            self._by_fd[obj.fileno()] = obj
+
+    def unregister(self, obj):
+        self._poll.unregister(obj)
+        if not MICROPYTHON:
+            self._by_fd.pop(obj.fileno(), None)
+
+    def poll(self, timeout_ms):
+        """Objects ready to read within timeout_ms (-1: wait for ever)."""
+        ready = []
+        for entry in self._poll.poll(timeout_ms):
+            if entry[1] & _READY:
+                ready.append(entry[0] if MICROPYTHON else self._by_fd[entry[0]])
+        return ready
+
+
+class StdinLines:
+    """Complete lines from standard input without blocking once poll said it is readable.
+
+    `pollable` is what to register with a Poller. `read()` returns a list of lines (bytes, newline
+    stripped); `eof` becomes True at end of input (a last line without newline is still returned).
+    """
+
+    def __init__(self):
+        self.pollable = sys.stdin
+        self.eof = False
+        self._pending = b''
+
+    def read(self):
+        if MICROPYTHON:
+            line = sys.stdin.buffer.readline()
+            if not line:
+                self.eof = True
+                return []
+            return [line[:-1] if line.endswith(b'\n') else line]
+        chunk = os.read(sys.stdin.fileno(), 4096)
+        if not chunk:
+            self.eof = True
+            rest, self._pending = self._pending, b''
+            return [rest] if rest else []
+        parts = (self._pending + chunk).split(b'\n')
+        self._pending = parts.pop()
+        return parts
+
+
+def write_stdout(data):
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def log(text):
+    """One line on standard error (diagnostics never mix with echoed data on stdout)."""
+    sys.stderr.write(text + '\n')

@@ -1,0 +1,330 @@
+"""DTLS echo server and line client over UDP, the same file under CPython and MicroPython (unix).
+
+    dtls_echo.py server HOST:PORT [options]     answer each record with b'Echo: ' + record
+    dtls_echo.py client HOST:PORT [options]     send stdin lines, print each reply
+
+options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
+         --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)  --mtu N (max datagram)
+         --timeout S (client: handshake, and replies after end of input; default 10)
+         --verbose (negotiated suite and handshake time on stderr)
+HOST may be a name, an IPv4 address or [IPv6]. Run from anywhere; needs the checkout's
+dtls_lite (found relative to this file).
+
+How data flows: one UDP socket; `recvfrom` gives (datagram, address) and the address, unchanged,
+is the session key for `Context.handle_message`. The context's `write` callback sends with
+`sendto` to the session. Retransmission is driven by the clock: every wait on the socket is bounded
+by the deadline `check_retransmit` returns. Records the context decrypts arrive in the `read`
+callback; replies are queued there and written after `handle_message` returns, so the engine is
+never re-entered from its own callback.
+
+The client waits for the handshake, then sends each line of standard input (newline stripped,
+empty lines skipped) as one record and prints each record it receives as one line. At end of
+input it waits (up to --timeout) until it has as many replies as lines sent, sends close_notify
+and exits 0. A failed or timed-out handshake, a fatal alert or missing replies exit 1 with one
+line on stderr. Exit 2 is a usage error.
+"""
+import sys
+
+
+def _add_paths():
+    here = __file__
+    i = here.rfind('/')
+    tools = here[:i] if i >= 0 else '.'
+    root = tools + '/..'
+    for p in (root + '/ports/unix', root):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+
+
+_add_paths()
+
+import dtls_lite  # noqa: E402
+import unixport  # noqa: E402
+
+_DEFAULT_IDENTITY = 'Client_identity'
+_DEFAULT_KEY = '000102030405060708090a0b0c0d0e0f'
+_DEFAULT_TIMEOUT_S = 10
+_ECHO_PREFIX = b'Echo: '
+# Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
+_MAX_WAIT_MS = 200
+_ALERT_FATAL = 2
+_ALERT_CLOSE_NOTIFY = 0
+
+_OPTIONS = {  # name -> takes a value
+    '--psk-identity': True, '--psk-key': True, '--ciphers': True, '--mtu': True,
+    '--timeout': True, '--verbose': False, '--help': False,
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv):
+    """Tiny argument parser (argparse is absent on most MicroPython builds) -> dict of options."""
+    opts = {'--psk-identity': _DEFAULT_IDENTITY, '--psk-key': _DEFAULT_KEY,
+            '--timeout': str(_DEFAULT_TIMEOUT_S)}
+    positional = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith('--'):
+            name, value = arg, None
+            if '=' in arg:
+                name, value = arg.split('=', 1)
+            if name not in _OPTIONS:
+                raise UsageError('unknown option ' + name)
+            if _OPTIONS[name] and value is None:
+                i += 1
+                if i == len(argv):
+                    raise UsageError(name + ' needs a value')
+                value = argv[i]
+            opts[name] = value if _OPTIONS[name] else True
+        else:
+            positional.append(arg)
+        i += 1
+    if '--help' in opts:
+        return opts
+    if len(positional) != 2 or positional[0] not in ('server', 'client'):
+        raise UsageError('expected: server|client HOST:PORT')
+    opts['mode'], opts['address'] = positional
+    try:
+        opts['key'] = bytes.fromhex(opts['--psk-key'])
+        opts['timeout_ms'] = int(float(opts['--timeout']) * 1000)
+        opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
+        opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
+    except ValueError as e:
+        raise UsageError(str(e))
+    if not opts['key']:
+        raise UsageError('--psk-key must not be empty')
+    opts['identity'] = opts['--psk-identity'].encode()
+    opts['verbose'] = '--verbose' in opts
+    return opts
+
+
+class EchoEndpoint:
+    """What client and server share: the socket, the context and its callbacks."""
+
+    def __init__(self, opts, family):
+        self.opts = opts
+        self.sock = unixport.udp_socket(family)
+        self.poller = unixport.Poller()
+        self.poller.register(self.sock)
+        self.outbox = []  # (session, data) queued by the read callback
+        self.ctx = dtls_lite.Context(**self._config())
+        self.ctx.set_handler(self._write, read=self._read, event=self._event,
+                             get_psk_info=self._get_psk_info)
+
+    def _config(self):
+        config = {'clock': unixport.now_ms}
+        if '--ciphers' in self.opts:
+            config['ciphers'] = [c.strip() for c in self.opts['--ciphers'].split(',') if c.strip()]
+        if self.opts['mtu']:
+            config['max_datagram'] = self.opts['mtu']
+        return config
+
+    def _write(self, ctx, session, data):
+        try:
+            return self.sock.sendto(data, session)
+        except OSError as e:
+            # A lost datagram is what DTLS is built for; the peer may not be listening yet.
+            if self.opts['verbose']:
+                unixport.log('sendto %s: %s' % (unixport.format_addr(session), e))
+            return -1
+
+    def _get_psk_info(self, ctx, session, kind, identity):
+        if kind == dtls_lite.PSK_IDENTITY:
+            return self.opts['identity']
+        if kind == dtls_lite.PSK_KEY:
+            if identity is None or identity == self.opts['identity']:
+                return self.opts['key']
+            return None
+        return None  # PSK_HINT: we send none
+
+    def _read(self, ctx, session, data):
+        raise NotImplementedError
+
+    def _event(self, ctx, session, level, code):
+        raise NotImplementedError
+
+    def pump(self, wait_ms):
+        """Wait up to wait_ms for one datagram or a retransmission deadline; handle either.
+
+        Returns the objects poll reported ready other than the socket (e.g. stdin)."""
+        deadline = self.ctx.check_retransmit()
+        if deadline is not None:
+            wait_ms = max(0, min(wait_ms, unixport.until_ms(deadline)))
+        others = []
+        for obj in self.poller.poll(wait_ms):
+            if obj is self.sock:
+                self._receive()
+            else:
+                others.append(obj)
+        self.flush_outbox()
+        return others
+
+    def _receive(self):
+        try:
+            data, addr = self.sock.recvfrom(unixport.MAX_DATAGRAM)
+        except OSError as e:  # e.g. ICMP port unreachable reported on the next read
+            if self.opts['verbose']:
+                unixport.log('recvfrom: %s' % e)
+            return
+        if self.accepts(addr):
+            self.ctx.handle_message(addr, data)
+
+    def accepts(self, addr):
+        return True
+
+    def flush_outbox(self):
+        while self.outbox:
+            session, data = self.outbox.pop(0)
+            try:
+                self.ctx.write(session, data)
+            except dtls_lite.NotConnected:
+                pass  # the peer went away between its record and our reply
+
+    def describe(self, session):
+        info = self.ctx.peer(session)
+        return _info_field(info, 'cipher_suite') or _info_field(info, 'cipher') or '?'
+
+
+def _info_field(info, name):
+    if isinstance(info, dict):
+        return info.get(name)
+    return getattr(info, name, None)
+
+
+class EchoServer(EchoEndpoint):
+    def __init__(self, opts):
+        family, self.bind_addr = unixport.resolve(opts['host'], opts['port'])
+        EchoEndpoint.__init__(self, opts, family)
+        self.started = {}  # session -> ticks_ms of its first datagram, for --verbose timing
+
+    def _read(self, ctx, session, data):
+        self.outbox.append((session, _ECHO_PREFIX + bytes(data)))
+
+    def _event(self, ctx, session, level, code):
+        if not self.opts['verbose']:
+            return
+        peer = unixport.format_addr(session)
+        if level == 0 and code == dtls_lite.EVENT_CONNECT:
+            self.started[session] = unixport.now_ms()
+        elif level == 0 and code == dtls_lite.EVENT_CONNECTED:
+            t0 = self.started.pop(session, None)
+            took = '' if t0 is None else ' in %d ms' % unixport.elapsed_ms(t0)
+            unixport.log('%s connected, %s%s' % (peer, self.describe(session), took))
+        elif level:
+            unixport.log('%s alert level %d code %d' % (peer, level, code))
+
+    def run(self):
+        self.sock.bind(self.bind_addr)
+        unixport.log('dtls_echo: listening on %s' % unixport.format_addr(self.bind_addr))
+        while True:
+            self.pump(_MAX_WAIT_MS)
+
+
+class EchoClient(EchoEndpoint):
+    def __init__(self, opts):
+        family, self.session = unixport.resolve(opts['host'], opts['port'])
+        EchoEndpoint.__init__(self, opts, family)
+        self.connected = False
+        self.failure = None  # one-line reason once the session is dead
+        self.peer_closed = False
+        self.replies = 0
+
+    def _read(self, ctx, session, data):
+        if session != self.session:
+            return
+        self.replies += 1
+        data = bytes(data)
+        unixport.write_stdout(data if data.endswith(b'\n') else data + b'\n')
+
+    def _event(self, ctx, session, level, code):
+        if level == 0 and code == dtls_lite.EVENT_CONNECTED:
+            self.connected = True
+        elif level == 0 and code == dtls_lite.EVENT_CLOSED:
+            self.peer_closed = True
+        elif level == _ALERT_FATAL:
+            self.failure = 'fatal alert %d' % code
+        elif level and code == _ALERT_CLOSE_NOTIFY:
+            self.peer_closed = True
+
+    def accepts(self, addr):
+        # A datagram from anyone but the server is not ours: drop it before the engine sees it.
+        return addr == self.session
+
+    def handshake(self):
+        t0 = unixport.now_ms()
+        self.ctx.connect(self.session)
+        while not self.connected:
+            if self.failure or self.peer_closed:
+                raise ClientError('handshake failed: %s' % (self.failure or 'peer closed'))
+            if unixport.elapsed_ms(t0) > self.opts['timeout_ms']:
+                raise ClientError('handshake timed out after %d ms' % self.opts['timeout_ms'])
+            self.pump(_MAX_WAIT_MS)
+        if self.opts['verbose']:
+            unixport.log('connected to %s, %s, handshake %d ms' % (
+                unixport.format_addr(self.session), self.describe(self.session), unixport.elapsed_ms(t0)))
+
+    def exchange(self):
+        """Send stdin lines until EOF, then wait for the outstanding replies."""
+        stdin = unixport.StdinLines()
+        self.poller.register(stdin.pollable)
+        sent = 0
+        eof_at = None
+        while True:
+            if self.failure:
+                raise ClientError(self.failure)
+            if eof_at is not None and self.replies >= sent:
+                return
+            if self.peer_closed:
+                if self.replies < sent:
+                    raise ClientError('peer closed with %d of %d replies missing' % (sent - self.replies, sent))
+                return
+            if eof_at is not None and unixport.elapsed_ms(eof_at) > self.opts['timeout_ms']:
+                raise ClientError('timed out waiting for %d of %d replies' % (sent - self.replies, sent))
+            if self.pump(_MAX_WAIT_MS) and eof_at is None:
+                for line in stdin.read():
+                    if line:
+                        self.ctx.write(self.session, line)
+                        sent += 1
+                if stdin.eof:
+                    self.poller.unregister(stdin.pollable)
+                    eof_at = unixport.now_ms()
+
+    def run(self):
+        try:
+            self.handshake()
+            self.exchange()
+        except ClientError as e:
+            unixport.log('dtls_echo: ' + str(e))
+            return 1
+        self.ctx.close(self.session)  # close_notify
+        self.pump(0)
+        return 0
+
+
+class ClientError(Exception):
+    pass
+
+
+def main(argv):
+    try:
+        opts = parse_args(argv)
+    except UsageError as e:
+        unixport.log('dtls_echo: %s\nusage: dtls_echo.py server|client HOST:PORT [options] (see --help)' % e)
+        return 2
+    if '--help' in opts:
+        unixport.log(__doc__.split('\n\n')[0].strip() + '\n' + __doc__.split('\n\n')[1].strip())
+        return 0
+    try:
+        if opts['mode'] == 'server':
+            return EchoServer(opts).run()
+        return EchoClient(opts).run()
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
