@@ -1,0 +1,434 @@
+"""Point arithmetic for the NIST prime curves P-256 and P-384 (y^2 = x^3 - 3x + b over GF(p)).
+
+`p256.py` and `p384.py` are thin fronts over this module; `ecdsa.py` builds signatures on it.
+Data flow: bytes in (SEC1 points, big-endian scalars) are validated and decoded to ints here,
+all arithmetic runs on Python ints in Jacobian coordinates (X, Y, Z) ~ (X/Z^2, Y/Z^3), and one
+inversion at the end returns to affine bytes. Infinity is any triple with Z == 0.
+
+Speed (pure Python: every field multiplication is one big-int `*` and one `% p`, so the cost is
+the number of multiplications and of interpreted operations):
+  * doubling uses the a = -3 formula (3M + 5S, dbl-2001-b), both curves have a = -3;
+  * additions of a table point are mixed Jacobian + affine (7M + 4S, 10 reductions);
+  * k*G (key generation, signing) uses a fixed-base signed comb (Lim-Lee / Hamburg): the scalar
+    is recoded into t*s*d digits that are all +-1, the table holds s * 2^(t-1) affine points,
+    and k*G costs d - 1 doublings and s*d - 1 additions. The table is a `bytes` constant in a
+    generated module (`_ec_p256_comb.py`, `_ec_p384_comb.py`, written by
+    tools/gen_ec_tables.py) so a frozen build keeps it in flash; its size is the speed/flash
+    trade (t, s) chosen there;
+  * variable-base k*P (ECDH) uses width-5 wNAF over an affine table of odd multiples (one batch
+    inversion);
+  * verification's u1*G + u2*Q runs the comb columns of u1 inside the doubling chain of u2*Q,
+    so the G half costs no doublings at all, and compares x projectively (no final inversion).
+Exceptional additions (P + P, P - P, infinity) are handled in every path: verify's scalars are
+chosen by the peer. Inversion is extended Euclid (pow(a, -1, m) silently returns 0 on
+MicroPython; Euclid is also 4x faster than Fermat's pow(a, m - 2, m) on both runtimes).
+"""
+from dtls_lite.compat import MICROPYTHON
+
+
+class Curve:
+    """Domain parameters of one curve with a = -3 and prime order n (cofactor 1).
+
+    `size` is the byte length of p and of n. `comb` is (t, s, d, table bytes) or None until
+    `load_comb()` attaches the generated table.
+    """
+
+    def __init__(self, name, p, b, n, gx, gy, size):
+        self.name = name
+        self.p = p
+        self.b = b
+        self.n = n
+        self.gx = gx
+        self.gy = gy
+        self.size = size
+        self.comb = None
+        self._points = None
+
+    def load_comb(self, t, s, d, table):
+        """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout)."""
+        if len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size:
+            raise ValueError('comb table does not match its parameters')
+        self.comb = (t, s, d, table)
+        self._points = None
+
+    def comb_point(self, index):
+        """Affine point number `index` of the comb table, as (x, y) ints.
+
+        CPython decodes the whole table once (host RAM is plentiful and decoding costs ~1 us
+        per point); MicroPython decodes each point on use from the bytes constant, so a frozen
+        table never has to be copied into the heap.
+        """
+        if self._points is not None:
+            return self._points[index]
+        table = self.comb[3]
+        size = self.size
+        off = index * 2 * size
+        return (int.from_bytes(table[off:off + size], 'big'),
+                int.from_bytes(table[off + size:off + 2 * size], 'big'))
+
+    def cache_comb(self):
+        table = self.comb[3]
+        size = self.size
+        pts = []
+        for off in range(0, len(table), 2 * size):
+            pts.append((int.from_bytes(table[off:off + size], 'big'),
+                        int.from_bytes(table[off + size:off + 2 * size], 'big')))
+        self._points = pts
+
+
+# SEC 2 v2 §2.4.2 (secp256r1) and §2.5.1 (secp384r1); FIPS 186-5 / SP 800-186 §3.2.1.
+P256 = Curve(
+    'P-256',
+    0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
+    0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b,
+    0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
+    0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
+    0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5,
+    32)
+
+P384 = Curve(
+    'P-384',
+    0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff,
+    0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef,
+    0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973,
+    0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7,
+    0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f,
+    48)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field helpers
+
+def inverse(a, m):
+    """a^-1 mod m for prime m (extended Euclid). ValueError if a is 0 mod m."""
+    a %= m
+    if not a:
+        raise ValueError('zero has no inverse')
+    r0, r1 = m, a
+    s0, s1 = 0, 1
+    while r1:
+        q = r0 // r1
+        r0, r1 = r1, r0 - q * r1
+        s0, s1 = s1, s0 - q * s1
+    return s0 % m
+
+
+def on_curve(curve, x, y):
+    p = curve.p
+    return (y * y - x * x * x + 3 * x - curve.b) % p == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding (SEC1 v2 §2.3): only uncompressed points 0x04 || X || Y are accepted.
+
+def decode_point(curve, data):
+    """(x, y) from a SEC1 uncompressed point; ValueError unless it is a valid curve point.
+
+    Checks: exact length, 0x04 prefix (compressed 0x02/0x03 and the infinity encoding 0x00 are
+    refused), both coordinates < p, and the curve equation. With cofactor 1 every such point
+    has order n, so no subgroup check is needed (SEC1 §3.2.2.1 partial validation suffices).
+    """
+    size = curve.size
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ValueError('point must be bytes')
+    if len(data) != 2 * size + 1 or data[0] != 4:
+        raise ValueError('not an uncompressed point of this curve')
+    x = int.from_bytes(bytes(data[1:size + 1]), 'big')
+    y = int.from_bytes(bytes(data[size + 1:]), 'big')
+    if x >= curve.p or y >= curve.p or not on_curve(curve, x, y):
+        raise ValueError('point is not on the curve')
+    return x, y
+
+
+def encode_point(curve, x, y):
+    size = curve.size
+    return b'\x04' + x.to_bytes(size, 'big') + y.to_bytes(size, 'big')
+
+
+def decode_scalar(curve, data):
+    """Private scalar from exactly `size` big-endian bytes; ValueError unless in [1, n-1]."""
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != curve.size:
+        raise ValueError('private key must be %d bytes' % curve.size)
+    k = int.from_bytes(bytes(data), 'big')
+    if not 0 < k < curve.n:
+        raise ValueError('private key out of range [1, n-1]')
+    return k
+
+
+# ---------------------------------------------------------------------------------------------
+# Jacobian arithmetic. Points are (X, Y, Z) tuples of ints in [0, p); Z == 0 is infinity.
+
+def double(X, Y, Z, p):
+    """2P for a = -3 (EFD dbl-2001-b: 3M + 5S). Infinity stays infinity (Z3 = 2YZ = 0)."""
+    delta = Z * Z % p
+    gamma = Y * Y % p
+    beta = X * gamma % p
+    alpha = 3 * (X - delta) * (X + delta) % p
+    X3 = (alpha * alpha - 8 * beta) % p
+    return X3, (alpha * (4 * beta - X3) - 8 * gamma * gamma) % p, 2 * Y * Z % p
+
+
+def add_affine(X1, Y1, Z1, x2, y2, p):
+    """P + (x2, y2) with P Jacobian and the second point affine (7M + 4S), all cases handled."""
+    if not Z1:
+        return x2, y2, 1
+    zz = Z1 * Z1 % p
+    h = x2 * zz % p - X1
+    r = y2 * zz % p * Z1 % p - Y1
+    if not h % p:
+        if r % p:
+            return 1, 1, 0              # P + (-P)
+        return double(x2, y2, 1, p)      # P + P
+    hh = h * h % p
+    hhh = hh * h % p
+    v = X1 * hh % p
+    X3 = (r * r - hhh - 2 * v) % p
+    return X3, (r * (v - X3) - Y1 * hhh) % p, Z1 * h % p
+
+
+def add(X1, Y1, Z1, X2, Y2, Z2, p):
+    """P + Q, both Jacobian (EFD add-1998-cmo-2: 12M + 4S), all cases handled."""
+    if not Z1:
+        return X2, Y2, Z2
+    if not Z2:
+        return X1, Y1, Z1
+    z1z1 = Z1 * Z1 % p
+    z2z2 = Z2 * Z2 % p
+    u1 = X1 * z2z2 % p
+    s1 = Y1 * Z2 % p * z2z2 % p
+    h = X2 * z1z1 % p - u1
+    r = Y2 * Z1 % p * z1z1 % p - s1
+    if not h % p:
+        if r % p:
+            return 1, 1, 0
+        return double(X1, Y1, Z1, p)
+    hh = h * h % p
+    hhh = hh * h % p
+    v = u1 * hh % p
+    X3 = (r * r - hhh - 2 * v) % p
+    return X3, (r * (v - X3) - s1 * hhh) % p, Z1 * Z2 % p * h % p
+
+
+def to_affine(curve, X, Y, Z):
+    """(x, y) of a Jacobian point; ValueError for infinity."""
+    p = curve.p
+    if not Z % p:
+        raise ValueError('point at infinity')
+    zi = inverse(Z, p)
+    zi2 = zi * zi % p
+    return X * zi2 % p, Y * zi2 % p * zi % p
+
+
+def _batch_affine(points, p):
+    """Affine (x, y) of several finite Jacobian points with one inversion (Montgomery's trick)."""
+    prefix = []
+    acc = 1
+    for P in points:
+        prefix.append(acc)
+        acc = acc * P[2] % p
+    inv = inverse(acc, p)
+    out = [None] * len(points)
+    for i in range(len(points) - 1, -1, -1):
+        X, Y, Z = points[i]
+        zi = inv * prefix[i] % p
+        inv = inv * Z % p
+        zi2 = zi * zi % p
+        out[i] = (X * zi2 % p, Y * zi2 % p * zi % p)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar recodings
+
+_W = 5                      # wNAF width for variable-base multiplication
+_WMASK = (1 << _W) - 1
+_WHALF = 1 << (_W - 1)
+
+
+def wnaf(k):
+    """Width-5 NAF digits of k >= 0, least significant first; nonzero digits are odd, in
+    [-15, 15], and any two are at least 5 positions apart."""
+    digits = []
+    append = digits.append
+    while k:
+        if k & 1:
+            d = k & _WMASK
+            if d >= _WHALF:
+                d -= 1 << _W
+            k -= d
+            # k is now divisible by 2^5: emit the digit and the 4 zeros that must follow.
+            append(d)
+            append(0)
+            append(0)
+            append(0)
+            append(0)
+            k >>= _W
+        else:
+            append(0)
+            k >>= 1
+    while digits and not digits[-1]:
+        digits.pop()
+    return digits
+
+
+def _odd_multiples(x, y, p):
+    """Affine P, 3P, 5P, ..., 15P (the wNAF table), one inversion for all of them."""
+    P2 = double(x, y, 1, p)
+    pts = [(x, y, 1)]
+    for _ in range(_WHALF // 2 - 1):
+        X, Y, Z = pts[-1]
+        pts.append(add(X, Y, Z, P2[0], P2[1], P2[2], p))
+    return _batch_affine(pts, p)
+
+
+def comb_digits(curve, k):
+    """Recode 0 < k < n for the comb: returns (negate, columns) where columns[i] lists, for each
+    comb c, the signed table index (index + 1, negated if the point must be negated) of column i.
+
+    Signed all-+-1 recoding (Hamburg, "Fast and compact elliptic-curve cryptography", 2012):
+    for odd k and L = t*s*d bits, k2 = (k + 2^L - 1) / 2 gives k = sum (2*bit_i(k2) - 1) 2^i.
+    An even k is replaced by n - k (odd, as n is odd) and the result negated.
+    """
+    t, s, d, _ = curve.comb
+    negate = not k & 1
+    if negate:
+        k = curve.n - k
+    L = t * s * d
+    k2 = (k + (1 << L) - 1) >> 1
+    bits = bin(k2 | (1 << L))     # '0b1' + L bits, most significant first
+    top = L + 2                   # bit number `pos` of k2 is the character bits[top - pos]
+    half = 1 << (t - 1)
+    sd = s * d
+    columns = []
+    for i in range(d):
+        col = []
+        for c in range(s):
+            pos = c * d + i
+            m = 0
+            for j in range(t - 1, -1, -1):
+                m = (m << 1) | (bits[top - j * sd - pos] == '1')
+            if m & half:
+                col.append(c * half + (m & (half - 1)) + 1)
+            else:
+                col.append(-(c * half + (~m & (half - 1)) + 1))
+        columns.append(col)
+    return negate, columns
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar multiplication
+
+def mul_base(curve, k):
+    """k*G (Jacobian) for 0 < k < n with the fixed-base comb: d - 1 doublings, s*d additions."""
+    p = curve.p
+    negate, columns = comb_digits(curve, k)
+    point = curve.comb_point
+    X, Y, Z = 1, 1, 0
+    first = True
+    for i in range(len(columns) - 1, -1, -1):
+        if not first:
+            X, Y, Z = double(X, Y, Z, p)
+        first = False
+        for idx in columns[i]:
+            if idx > 0:
+                x2, y2 = point(idx - 1)
+            else:
+                x2, y2 = point(-idx - 1)
+                y2 = p - y2
+            X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
+    if negate:
+        Y = (p - Y) % p
+    return X, Y, Z
+
+
+def mul(curve, k, x, y):
+    """k*P (Jacobian) for a validated affine point P and k >= 0 (width-5 wNAF)."""
+    p = curve.p
+    table = _odd_multiples(x, y, p)
+    digits = wnaf(k)
+    X, Y, Z = 1, 1, 0
+    for i in range(len(digits) - 1, -1, -1):
+        X, Y, Z = double(X, Y, Z, p)
+        dg = digits[i]
+        if dg:
+            if dg > 0:
+                x2, y2 = table[dg >> 1]
+                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
+            else:
+                x2, y2 = table[(-dg) >> 1]
+                X, Y, Z = add_affine(X, Y, Z, x2, p - y2, p)
+    return X, Y, Z
+
+
+def mul_add_base(curve, u1, u2, x, y):
+    """u1*G + u2*Q (Jacobian) for 0 < u1, u2 < n: the comb columns of u1 are added inside the
+    wNAF doubling chain of u2*Q, at the chain positions that give them their factor 2^i."""
+    p = curve.p
+    table = _odd_multiples(x, y, p)
+    digits = wnaf(u2)
+    negate, columns = comb_digits(curve, u1)
+    point = curve.comb_point
+    d = len(columns)
+    X, Y, Z = 1, 1, 0
+    for i in range(max(len(digits), d) - 1, -1, -1):
+        X, Y, Z = double(X, Y, Z, p)
+        if i < len(digits):
+            dg = digits[i]
+            if dg:
+                if dg > 0:
+                    x2, y2 = table[dg >> 1]
+                else:
+                    x2, y2 = table[(-dg) >> 1]
+                    y2 = p - y2
+                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
+        if i < d:
+            for idx in columns[i]:
+                if (idx > 0) != negate:
+                    x2, y2 = point(abs(idx) - 1)
+                else:
+                    x2, y2 = point(abs(idx) - 1)
+                    y2 = p - y2
+                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
+    return X, Y, Z
+
+
+# ---------------------------------------------------------------------------------------------
+# Keys and ECDH
+
+def generate_key(curve, rng):
+    """(private bytes, public SEC1 bytes) with the private scalar uniform in [1, n-1]
+    (rejection sampling on `size` random bytes, FIPS 186-5 A.2.2)."""
+    size = curve.size
+    while True:
+        priv = bytes(rng(size))
+        k = int.from_bytes(priv, 'big')
+        if 0 < k < curve.n:
+            return priv, public_key(curve, priv)
+
+
+def public_key(curve, private):
+    k = decode_scalar(curve, private)
+    x, y = to_affine(curve, *mul_base(curve, k))
+    return encode_point(curve, x, y)
+
+
+def ecdh(curve, private, peer_public):
+    """x-coordinate of private * peer (SEC1 §3.3.1 ECDH primitive, the TLS premaster secret)."""
+    k = decode_scalar(curve, private)
+    x, y = decode_point(curve, peer_public)
+    X, Y, Z = mul(curve, k, x, y)
+    x, _ = to_affine(curve, X, Y, Z)     # cannot be infinity: prime order, 0 < k < n
+    return x.to_bytes(curve.size, 'big')
+
+
+if MICROPYTHON:
+    def _prepare(curve):
+        pass
+else:
+    def _prepare(curve):
+        curve.cache_comb()
+
+
+def prepare(curve):
+    """Called once per curve by p256/p384 after load_comb (decodes the table on CPython)."""
+    _prepare(curve)
