@@ -112,3 +112,14 @@ def test_generate_key_and_agreement():
     assert generate_key(SeededRng(b'x25519'))[0] == a_priv
     priv, pub = generate_key()
     assert len(priv) == 32 and pub == public_key(priv)
+
+
+def test_public_key_comb_matches_ladder():
+    # public_key() uses the fixed-base comb on edwards25519; x25519(k, 9) runs the ladder.
+    # 24 seeded scalars use every one of the 16 comb entries many times over; the extremes
+    # (all-zero and all-one bytes, i.e. 2^254 and 2^255 - 8 after clamping) pin the ends.
+    nine = b'\x09' + bytes(31)
+    rng = SeededRng(b'comb')
+    scalars = [rng(32) for _ in range(24)] + [bytes(32), b'\xff' * 32, b'\x0f' * 32, b'\xf0' * 32]
+    for k in scalars:
+        assert public_key(k) == x25519(k, nine), k
