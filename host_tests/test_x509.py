@@ -1,0 +1,340 @@
+"""X.509 parsing and chain validation against fixed OpenSSL-made data, on both runtimes.
+
+Fixtures: test_x509_fixtures.py (test-only keys; the OpenSSL script is in its docstring).
+Expected field values were read with `openssl x509 -noout -text` from the same files.
+Every negative case asserts the TLS alert (RFC 5246 §7.2.2) the engine will send.
+"""
+from dtls_lite.x509 import der
+from dtls_lite.x509.cert import (parse_certificate, load_certificates, MAX_CERTIFICATE_BYTES,
+                                 KU_DIGITAL_SIGNATURE, KU_KEY_AGREEMENT, KU_KEY_CERT_SIGN,
+                                 KU_CRL_SIGN, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
+from dtls_lite.x509.chain import Verifier, wall_clock, match_hostname, sha256_fingerprint
+from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, UNSUPPORTED_CERTIFICATE,
+                                   CERTIFICATE_EXPIRED, CERTIFICATE_UNKNOWN, UNKNOWN_CA,
+                                   DECRYPT_ERROR)
+from dtls_lite.x509.keys import parse_spki, write_spki, load_private_key, EcPublicKey
+from dtls_lite.x509.pem import pem_decode
+import test_x509_fixtures as fx
+from support import unhex
+
+SERVER_POINT = unhex('04c968993e1536c4b812d289b4315344febc8bc5cc84394f9986eb4695fb6812249df4eb7c'
+                     '99f5e2d11621e43776a1bdc9a96b198d984ee8ae142effbe353d8d04')
+LEAF384_POINT = unhex('04d6211ac0e1b605978f3737ab31b70a82d5a7841dad3f753627d835fe3091654e60240e3117'
+                      '731e457d2be8cc977295489ff86416d7fcc95dd5eafbf5060f3fd9f7336dbdd6125f4ddf5e4e'
+                      '5a4fb24b49decef0d014e009cda06f916f8c31b0e3')
+
+
+def _der(pem):
+    return pem_decode(pem, 'CERTIFICATE')
+
+
+def _alert(fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except CertificateError as e:
+        return e.alert
+    raise AssertionError('no CertificateError')
+
+
+def _verifier(*anchors, **kw):
+    kw.setdefault('clock', lambda: fx.NOW)
+    return Verifier([_der(a) for a in anchors], **kw)
+
+
+def _chain(*pems):
+    return [_der(p) for p in pems]
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+def test_parse_server_fields():
+    c = parse_certificate(fx.SERVER_CRT)
+    assert c.der == _der(fx.SERVER_CRT) and c.version == 3
+    assert c.serial == 0x79e2961a56197795
+    assert c.sig_alg == 'ecdsa-sha256'
+    assert c.issuer == 'CN=Test CA,O=dtls_lite test,C=DE'
+    assert c.subject == 'CN=server,O=dtls_lite test' and c.common_name == 'server'
+    assert c.not_before == fx.NOT_BEFORE and c.not_after == fx.NOT_AFTER
+    assert c.public_key == EcPublicKey('p256', SERVER_POINT)
+    assert c.basic_constraints and not c.is_ca and c.path_len is None
+    assert c.key_usage == KU_DIGITAL_SIGNATURE
+    assert c.ext_key_usage == [EKU_SERVER_AUTH]
+    assert c.subject_alt_names == [('DNS', 'localhost'), ('IP', '127.0.0.1')]
+    assert c.dns_names == ['localhost'] and c.ip_addresses == ['127.0.0.1']
+    assert c.subject_key_id == unhex('0297082292067e051e31f4dca894db934a1f799b')
+    assert c.authority_key_id == unhex('1b421fe3ef4584c4d293079c4e1493da46ca7c92')
+    assert c.unknown_critical == [] and not c.is_self_issued()
+    # The signed part is the TBSCertificate exactly as it appears inside the DER.
+    assert c.der[4:4 + len(c.tbs)] == c.tbs
+    assert c.spki == write_spki(c.public_key)
+    assert 'CN=server' in repr(c)
+
+
+def test_parse_ca_and_p384_fields():
+    ca = parse_certificate(_der(fx.CA_CRT))        # DER input as well as PEM
+    assert ca.serial == 0x793aaedebb21cfda4645c3133184716cdf1c5b21
+    assert ca.is_ca and ca.is_self_issued() and ca.key_usage == KU_KEY_CERT_SIGN | KU_CRL_SIGN
+    assert ca.subject_key_id == ca.authority_key_id
+    inter = parse_certificate(fx.INTER_CRT)
+    assert inter.is_ca and inter.path_len == 0 and inter.key_usage == KU_KEY_CERT_SIGN
+    c = parse_certificate(fx.LEAF384_CRT)
+    assert c.sig_alg == 'ecdsa-sha384' and c.serial == 0x15c1ea60bd026910
+    assert c.public_key == EcPublicKey('p384', LEAF384_POINT)
+    assert parse_certificate(fx.LEAF256_BY384_CRT).sig_alg == 'ecdsa-sha384'
+
+
+def test_names_sans_and_usages():
+    c = parse_certificate(fx.LEAF_NAMES_CRT)
+    # RFC 4514: last RDN first; ',' '+' escaped; leading '#' and trailing ' ' escaped; the
+    # multi-valued RDN keeps its DER (SET OF sorted) order; an unnamed type as OID=#hex.
+    assert c.subject == ('2.5.4.42=#0c0447696e61,serialNumber=1234,DC=example,'
+                         'emailAddress=a@example.com,CN=\\#weird name\\ ,OU=R\\+D+UID=u1,'
+                         'O=Ex\\, Inc.,L=San Francisco,ST=CA,C=US')
+    assert c.common_name == '#weird name '
+    assert c.subject_alt_names == [('DNS', 'a.example.com'), ('DNS', '*.example.org'),
+                                   ('IP', '::1'), ('IP', '2001:db8::7'),
+                                   ('URI', 'coap://dev.example.com'), ('email', 'ops@example.com')]
+    assert c.key_usage == KU_DIGITAL_SIGNATURE | KU_KEY_AGREEMENT
+    assert c.ext_key_usage == [EKU_SERVER_AUTH, EKU_CLIENT_AUTH]
+    assert c.serial == 0xf83d690d6ab08c3f
+
+
+def test_hostname_matching():
+    c = parse_certificate(fx.LEAF_NAMES_CRT)
+    for ok in ('a.example.com', 'A.Example.COM.', 'x.example.org', '::1', '0:0::1', '2001:DB8::7'):
+        assert match_hostname(c, ok), ok
+    for bad in ('example.org', 'a.b.example.org', 'b.example.com', '127.0.0.1', 'example.com',
+                '::2', 'coap://dev.example.com', 'ops@example.com'):
+        assert not match_hostname(c, bad), bad
+
+
+def test_unsupported_algorithms_and_curves():
+    assert _alert(parse_certificate, fx.LEAF_K1_CRT) == UNSUPPORTED_CERTIFICATE      # secp256k1
+    assert _alert(parse_certificate, fx.LEAF_SHA512_CRT) == UNSUPPORTED_CERTIFICATE  # ecdsa-with-SHA512
+    assert _alert(parse_certificate, fx.ED_CRT) == UNSUPPORTED_CERTIFICATE           # Ed25519
+    assert parse_certificate(fx.LEAF_CRIT_CRT).unknown_critical == ['1.2.3.4']
+
+
+def test_malformed_certificates():
+    d = _der(fx.SERVER_CRT)
+    assert d[:2] == b'\x30\x82'
+    n = int.from_bytes(d[2:4], 'big')
+    cases = [
+        d[:-1],                                            # truncated by one byte
+        d[:len(d) // 2],                                   # truncated in the middle
+        d + b'\x00',                                       # trailing byte
+        d + d,                                             # a second certificate glued on
+        d[:2] + (n + 1).to_bytes(2, 'big') + d[4:],        # outer length one too long
+        d[:2] + (n - 1).to_bytes(2, 'big') + d[4:],        # one too short (trailing in outer)
+        b'\x30\x83\x00' + d[2:],                           # non-minimal long-form length
+        b'\x30\x80' + d[4:] + b'\x00\x00',                 # indefinite length (BER, not DER)
+        b'\x30\x84\xff\xff\xff\xff' + d[4:],               # oversized length
+        b'', b'\x30', b'\x30\x00',
+    ]
+    for bad in cases:
+        assert _alert(parse_certificate, bad) == BAD_CERTIFICATE, bad[:8]
+    assert _alert(parse_certificate, bytes(MAX_CERTIFICATE_BYTES + 1)) == BAD_CERTIFICATE
+
+
+def test_every_truncation_rejected():
+    d = _der(fx.CLIENT_CRT)
+    for n in range(0, len(d), 7):
+        assert _alert(parse_certificate, d[:n]) == BAD_CERTIFICATE
+
+
+def test_load_certificate_bundle():
+    certs = load_certificates(fx.INTER_CRT + 'comment\n' + fx.CA_CRT)
+    assert [c.common_name for c in certs] == ['Test Intermediate', 'Test CA']
+    assert len(load_certificates(_der(fx.CA_CRT))) == 1
+
+
+def test_spki_raw_public_keys():
+    key = parse_spki(fx.SERVER_PUB)
+    assert key == parse_certificate(fx.SERVER_CRT).public_key
+    raw = pem_decode(fx.SERVER_PUB, 'PUBLIC KEY')
+    assert write_spki(key) == raw and parse_spki(raw) == key
+    k384 = parse_spki(fx.LEAF384_PUB)
+    assert k384.curve == 'p384' and k384.point == LEAF384_POINT
+    assert write_spki(k384) == pem_decode(fx.LEAF384_PUB, 'PUBLIC KEY')
+    # A compressed point (RFC 5480 allows it, we do not do it) and a bad point length:
+    compressed = unhex('3039301306072a8648ce3d020106082a8648ce3d030107032200') + b'\x02' + SERVER_POINT[1:33]
+    assert _alert(parse_spki, compressed) == UNSUPPORTED_CERTIFICATE
+    assert _alert(parse_spki, raw[:-1]) == BAD_CERTIFICATE
+    assert _alert(parse_spki, raw + b'\x00') == BAD_CERTIFICATE
+
+
+# -- private keys ----------------------------------------------------------------------------
+
+def test_load_private_keys_sec1_and_pkcs8():
+    k = load_private_key(fx.SERVER_KEY_SEC1)
+    assert k.curve == 'p256' and k.public_key.point == SERVER_POINT
+    sec1 = pem_decode(fx.SERVER_KEY_SEC1, 'EC PRIVATE KEY')
+    assert load_private_key(sec1).d == k.d
+    # Our writer produces exactly what OpenSSL wrote (SEC1 with parameters and public key).
+    assert k.to_sec1() == sec1
+    c = load_private_key(fx.CLIENT_KEY_PKCS8)
+    p8 = pem_decode(fx.CLIENT_KEY_PKCS8, 'PRIVATE KEY')
+    assert c.public_key == parse_certificate(fx.CLIENT_CRT).public_key
+    assert c.to_pkcs8() == p8 and load_private_key(p8).d == c.d
+    assert load_private_key(c.to_pem(pkcs8=False)).d == c.d
+    assert load_private_key(k.to_pem()).d == k.d
+    k384 = load_private_key(fx.LEAF384_KEY_SEC1)
+    assert k384.curve == 'p384' and k384.public_key.point == LEAF384_POINT
+    assert k384.to_sec1() == pem_decode(fx.LEAF384_KEY_SEC1, 'EC PRIVATE KEY')
+
+
+def test_private_key_rejects():
+    from dtls_lite.x509.keys import EcPrivateKey
+    k = load_private_key(fx.SERVER_KEY_SEC1)
+    n256 = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
+    for d in (bytes(32), n256.to_bytes(32, 'big'), b'\x01' * 33):
+        assert _alert(EcPrivateKey, 'p256', d) == BAD_CERTIFICATE
+    other = load_private_key(fx.CLIENT_KEY_PKCS8)
+    assert _alert(EcPrivateKey, 'p256', k.d, other.public_key.point) == BAD_CERTIFICATE
+    assert _alert(load_private_key, fx.SERVER_CRT) == BAD_CERTIFICATE     # no key block
+    sec1 = pem_decode(fx.SERVER_KEY_SEC1, 'EC PRIVATE KEY')
+    assert _alert(load_private_key, sec1 + b'\x00') == BAD_CERTIFICATE
+
+
+def test_certificate_verify_signature():
+    # What the engine does with a CertificateVerify: decrypt_error(51) when it does not verify.
+    k = load_private_key(fx.SERVER_KEY_SEC1)
+    pub = parse_certificate(fx.SERVER_CRT).public_key
+    msg = b'handshake transcript'
+    sig = k.sign('ecdsa-sha256', msg)
+    pub.check_signature('ecdsa-sha256', msg, sig)
+    assert _alert(pub.check_signature, 'ecdsa-sha256', msg + b'!', sig) == DECRYPT_ERROR
+    assert _alert(pub.check_signature, 'ecdsa-sha384', msg, sig) == DECRYPT_ERROR
+    assert _alert(pub.check_signature, 'ecdsa-sha256', msg, sig[:-1]) == DECRYPT_ERROR
+
+
+# -- chain validation: positives -------------------------------------------------------------
+
+def test_chain_direct_leaf():
+    v = _verifier(fx.CA_CRT, purpose='server')
+    leaf = v.verify(_chain(fx.SERVER_CRT), hostname='localhost')
+    assert leaf.subject == 'CN=server,O=dtls_lite test'
+    assert v.verify(_chain(fx.SERVER_CRT, fx.CA_CRT), hostname='127.0.0.1') .der == leaf.der
+    assert _verifier(fx.CA_CRT, purpose='client').verify(_chain(fx.CLIENT_CRT)).common_name == 'client'
+
+
+def test_chain_with_intermediate_any_order():
+    v = _verifier(fx.CA_CRT)
+    assert v.verify(_chain(fx.LEAF2_CRT, fx.INTER_CRT)).common_name == 'leaf2'
+    assert v.verify(_chain(fx.LEAF2_CRT, fx.CA_CRT, fx.INTER_CRT)).common_name == 'leaf2'
+    # The intermediate itself as a trust anchor ends the path there.
+    assert _verifier(fx.INTER_CRT).verify(_chain(fx.LEAF2_CRT)).common_name == 'leaf2'
+
+
+def test_chain_p384():
+    v = _verifier(fx.CA384_CRT, fx.CA_CRT)
+    assert v.verify(_chain(fx.LEAF384_CRT)).public_key.curve == 'p384'
+    assert v.verify(_chain(fx.LEAF256_BY384_CRT)).public_key.curve == 'p256'
+
+
+def test_time_check_off_and_pinning():
+    late = fx.NOT_AFTER + 10 ** 8
+    v = _verifier(fx.CA_CRT, check_time=False, clock=lambda: late)
+    assert v.verify(_chain(fx.SERVER_CRT)).common_name == 'server'
+    # A leaf that is itself an anchor is accepted as pinned (self-signed device certificates).
+    assert _verifier(fx.SERVER_CRT).verify(_chain(fx.SERVER_CRT)).common_name == 'server'
+
+
+def test_callback_pins_and_overrides():
+    pin = sha256_fingerprint(_der(fx.LEAF_OTHER_CRT))
+    seen = []
+
+    def callback(leaf, error):
+        seen.append(error.alert if error else None)
+        return sha256_fingerprint(leaf) == pin
+
+    v = _verifier(fx.CA_CRT, callback=callback)
+    assert v.verify(_chain(fx.LEAF_OTHER_CRT)).common_name == 'leaf of other CA'
+    # A valid chain the callback refuses fails with bad_certificate; an invalid one with its own.
+    assert _alert(v.verify, _chain(fx.SERVER_CRT)) == BAD_CERTIFICATE
+    assert _alert(v.verify, _chain(fx.LEAF_IMPOSTOR_CRT)) == BAD_CERTIFICATE
+    assert seen == [UNKNOWN_CA, None, BAD_CERTIFICATE]
+
+
+# -- chain validation: negatives, each with its alert ----------------------------------------
+
+def test_time_negatives():
+    chain = _chain(fx.SERVER_CRT)
+    assert _alert(_verifier(fx.CA_CRT, clock=lambda: fx.NOT_AFTER + 1).verify, chain) == CERTIFICATE_EXPIRED
+    assert _alert(_verifier(fx.CA_CRT, clock=lambda: fx.NOT_BEFORE - 1).verify, chain) == BAD_CERTIFICATE
+    _verifier(fx.CA_CRT, clock=lambda: fx.NOT_AFTER).verify(chain)      # bounds are inclusive
+    _verifier(fx.CA_CRT, clock=lambda: fx.NOT_BEFORE).verify(chain)
+    # No wall clock (a board that never set its time reads 1970/2000): fail closed.
+    for t in (0, 946684800, 1700000000):
+        assert _alert(_verifier(fx.CA_CRT, clock=lambda: t).verify, chain) == CERTIFICATE_UNKNOWN
+    assert wall_clock() > 1735689600    # this machine's clock is set
+
+
+def test_wrong_ca():
+    assert _alert(_verifier(fx.OTHER_CRT).verify, _chain(fx.SERVER_CRT)) == UNKNOWN_CA
+    assert _alert(_verifier(fx.CA_CRT).verify, _chain(fx.LEAF_OTHER_CRT)) == UNKNOWN_CA
+    assert _alert(_verifier().verify, _chain(fx.SERVER_CRT)) == UNKNOWN_CA
+    # Same issuer name, different key: the signature does not verify.
+    assert _alert(_verifier(fx.CA_CRT).verify, _chain(fx.LEAF_IMPOSTOR_CRT)) == BAD_CERTIFICATE
+    # The peer sends the impostor root along: it is not an anchor, so it does not help.
+    assert _alert(_verifier(fx.CA_CRT).verify,
+                  _chain(fx.LEAF_OTHER_CRT, fx.OTHER_CRT)) == UNKNOWN_CA
+    # A leaf from a missing intermediate.
+    assert _alert(_verifier(fx.CA_CRT).verify, _chain(fx.LEAF2_CRT)) == UNKNOWN_CA
+
+
+def test_ca_constraints():
+    v = _verifier(fx.CA_CRT)
+    # CA:FALSE certificate used as an intermediate (RFC 5280 §6.1.4 (k)).
+    assert _alert(v.verify, _chain(fx.LEAF_NOTCA_CRT, fx.NOTCA_CRT)) == UNKNOWN_CA
+    # pathlen:0 intermediate with another CA below it (§6.1.4 (m)).
+    assert _alert(v.verify, _chain(fx.LEAF3_CRT, fx.INTER2_CRT, fx.INTER_CRT)) == UNKNOWN_CA
+    # ...but the sub-intermediate alone is fine when it is the anchor.
+    assert _verifier(fx.INTER2_CRT).verify(_chain(fx.LEAF3_CRT)).common_name == 'leaf3'
+    # CA whose keyUsage lacks keyCertSign (§6.1.4 (n)).
+    assert _alert(v.verify, _chain(fx.LEAF_NOCERTSIGN_CRT, fx.NOCERTSIGN_CRT)) == UNKNOWN_CA
+    # The leaf is not allowed to sign (keyAgreement only): ECDHE_ECDSA needs digitalSignature.
+    assert _alert(v.verify, _chain(fx.LEAF_KEYAGREE_CRT)) == UNSUPPORTED_CERTIFICATE
+    # Unknown critical extension (RFC 5280 §4.2).
+    assert _alert(v.verify, _chain(fx.LEAF_CRIT_CRT)) == UNSUPPORTED_CERTIFICATE
+    # extKeyUsage serverAuth only, used as a client.
+    assert _alert(_verifier(fx.CA_CRT, purpose='client').verify,
+                  _chain(fx.SERVER_CRT)) == UNSUPPORTED_CERTIFICATE
+    assert _alert(v.verify, _chain(fx.SERVER_CRT), hostname='example.com') == BAD_CERTIFICATE
+
+
+def test_bad_signatures():
+    v = _verifier(fx.CA_CRT)
+    d = _der(fx.SERVER_CRT)
+    # Flip the last byte (inside the signature's s) and a byte of the subject CN in the TBS.
+    flipped = d[:-1] + bytes([d[-1] ^ 1])
+    assert _alert(v.verify, [flipped]) == BAD_CERTIFICATE
+    i = d.find(b'server')
+    tampered = d[:i] + b'Server' + d[i + 6:]
+    assert parse_certificate(tampered).common_name == 'Server'
+    assert _alert(v.verify, [tampered]) == BAD_CERTIFICATE
+    # A bad signature on the intermediate is caught too.
+    inter = _der(fx.INTER_CRT)
+    assert _alert(v.verify, [_der(fx.LEAF2_CRT), inter[:-1] + bytes([inter[-1] ^ 0x10])]) == BAD_CERTIFICATE
+
+
+def test_unsupported_and_malformed_in_chain():
+    v = _verifier(fx.CA_CRT)
+    assert _alert(v.verify, _chain(fx.LEAF_K1_CRT)) == UNSUPPORTED_CERTIFICATE
+    assert _alert(v.verify, _chain(fx.LEAF_SHA512_CRT)) == UNSUPPORTED_CERTIFICATE
+    assert _alert(v.verify, [_der(fx.SERVER_CRT)[:-3]]) == BAD_CERTIFICATE
+    assert _alert(v.verify, [_der(fx.SERVER_CRT) + b'\x00']) == BAD_CERTIFICATE
+    assert _alert(v.verify, []) == BAD_CERTIFICATE
+    assert _alert(v.verify, _chain(fx.SERVER_CRT) * 6) == UNKNOWN_CA      # longer than any path
+
+
+def test_no_state_kept_after_failures():
+    v = _verifier(fx.CA_CRT)
+    before = [a.der for a in v.anchors]
+    for chain in (_chain(fx.LEAF_IMPOSTOR_CRT), _chain(fx.LEAF_NOTCA_CRT, fx.NOTCA_CRT),
+                  [_der(fx.SERVER_CRT)[:-1]], _chain(fx.LEAF_OTHER_CRT)):
+        _alert(v.verify, chain)
+    assert [a.der for a in v.anchors] == before
+    assert sorted(v.__dict__) == ['anchors', 'callback', 'check_time', 'clock', 'max_path_cas',
+                                  'purpose']
+    assert v.verify(_chain(fx.LEAF2_CRT, fx.INTER_CRT)).common_name == 'leaf2'
