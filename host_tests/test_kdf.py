@@ -191,3 +191,18 @@ def test_hkdf_expand_label_rejects_bad_fields():
             pass
         else:
             raise AssertionError((len(label), len(context), n))
+
+
+def test_bytes_like_and_str_arguments():
+    # The engine passes views of its buffers and may spell labels as str.
+    secret, seed = bytes(range(16)), bytes(range(32))
+    want = prf(SHA256, secret, b'master secret', seed, 48)
+    assert prf(SHA256, memoryview(secret), 'master secret', memoryview(seed), 48) == want
+    assert prf(SHA256, bytearray(secret), bytearray(b'master secret'), bytearray(seed), 48) == want
+    prk = hkdf_extract(SHA256, bytearray(b'salt'), memoryview(b'ikm'))
+    assert prk == hkdf_extract(SHA256, b'salt', b'ikm')
+    assert hkdf_expand(SHA256, prk, memoryview(b'info'), 40) == hkdf_expand(SHA256, prk, b'info', 40)
+    assert hmac(SHA256, memoryview(secret), memoryview(seed)) == hmac(SHA256, secret, seed)
+    ctx = bytes(32)
+    assert (hkdf_expand_label(SHA256, prk, b'key', memoryview(ctx), 16)
+            == hkdf_expand_label(SHA256, prk, b'key', ctx, 16))

@@ -71,9 +71,13 @@ def prf(h, secret, label, seed, n):
 
         P_hash(secret, seed) = HMAC_hash(secret, A(1) + seed) + HMAC_hash(secret, A(2) + seed) + ...
         A(0) = seed, A(i) = HMAC_hash(secret, A(i-1))
+
+    `label` may be bytes or str (b'master secret', 'key expansion', ...).
     """
     if n < 0:
         raise ValueError('negative PRF length')
+    if isinstance(label, str):
+        label = label.encode()
     ipad, opad = _pads(h, secret)
     seed = bytes(label) + bytes(seed)
     out = bytearray()
@@ -99,6 +103,7 @@ def hkdf_expand(h, prk, info, n):
     if n < 0 or n > 255 * h.digest_size:
         raise ValueError('HKDF output length %d out of range' % n)
     ipad, opad = _pads(h, prk)
+    info = bytes(info)
     out = bytearray()
     t = b''
     i = 1
