@@ -1,0 +1,242 @@
+"""Our certificate writer and tools/keygen.py, read back by our own parser and verifier.
+
+Runs on both runtimes: what the writer makes on MicroPython must parse and validate there too.
+OpenSSL's view of the same output is checked in test_host_x509_openssl.py.
+"""
+import hashlib
+import os
+import sys
+
+from dtls_lite.crypto.util import SeededRng
+from dtls_lite.x509 import write
+from dtls_lite.x509.cert import (parse_certificate, KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN,
+                                 KU_CRL_SIGN, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
+from dtls_lite.x509.chain import Verifier
+from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, CERTIFICATE_EXPIRED,
+                                   UNKNOWN_CA, UNSUPPORTED_CERTIFICATE)
+from dtls_lite.x509.keys import EcPrivateKey, load_private_key, parse_spki
+from dtls_lite.x509.name import name_to_str
+from support import ROOT
+
+T0 = write.epoch_seconds(2030, 6, 1)
+YEAR = 365 * 86400
+
+
+def _key(curve, seed):
+    return EcPrivateKey.generate(curve, SeededRng(seed))
+
+
+def _cert(subject_cn, key, issuer_cn, issuer_key, **kw):
+    kw.setdefault('rng', SeededRng(subject_cn))
+    start = kw.pop('start', T0 - YEAR)
+    end = kw.pop('end', T0 + YEAR)
+    return write.build_certificate(write.name([('CN', subject_cn)]), key.public_key,
+                                   write.name([('CN', issuer_cn)]), issuer_key, start, end, **kw)
+
+
+def _alert(fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except CertificateError as e:
+        return e.alert
+    raise AssertionError('no CertificateError')
+
+
+def _pki(curve='p256'):
+    ca_key = _key(curve, 'ca' + curve)
+    ca = _cert('CA', ca_key, 'CA', ca_key, is_ca=True)
+    leaf_key = _key('p256', 'leaf')
+    leaf = _cert('leaf', leaf_key, 'CA', ca_key, dns_names=('localhost', 'dev.example'),
+                 ip_addresses=('127.0.0.1', '::1'), ext_key_usage=(write.OID_SERVER_AUTH,))
+    return ca_key, ca, leaf_key, leaf
+
+
+def test_written_certificates_parse_field_by_field():
+    ca_key, ca_der, leaf_key, leaf_der = _pki()
+    ca = parse_certificate(ca_der)
+    assert ca.version == 3 and ca.is_ca and ca.path_len is None and ca.is_self_issued()
+    assert ca.key_usage == KU_KEY_CERT_SIGN | KU_CRL_SIGN and ca.sig_alg == 'ecdsa-sha256'
+    # RFC 5280 §4.2.1.2 method 1: SHA-1 over the subjectPublicKey bits.
+    assert ca.subject_key_id == hashlib.sha1(ca_key.public_key.point).digest()
+    assert ca.authority_key_id == ca.subject_key_id
+    leaf = parse_certificate(leaf_der)
+    assert leaf.subject == 'CN=leaf' and leaf.issuer == 'CN=CA'
+    assert leaf.not_before == T0 - YEAR and leaf.not_after == T0 + YEAR
+    assert leaf.public_key == leaf_key.public_key
+    assert leaf.basic_constraints and not leaf.is_ca
+    assert leaf.key_usage == KU_DIGITAL_SIGNATURE and leaf.ext_key_usage == [EKU_SERVER_AUTH]
+    assert leaf.subject_alt_names == [('DNS', 'localhost'), ('DNS', 'dev.example'),
+                                      ('IP', '127.0.0.1'), ('IP', '::1')]
+    assert leaf.authority_key_id == ca.subject_key_id
+    # Serial: 16 random octets, positive, top octet 0x40..0x7f so the length never varies.
+    assert 2 ** 126 <= leaf.serial < 2 ** 127 and leaf.serial != ca.serial
+    # Deterministic with a seeded RNG (RFC 6979 signatures, seeded serial).
+    assert _pki()[3] == leaf_der
+
+
+def test_written_chain_validates():
+    ca_key, ca, leaf_key, leaf = _pki()
+    v = Verifier([ca], clock=lambda: T0, purpose='server')
+    assert v.verify([leaf], hostname='dev.example').common_name == 'leaf'
+    assert v.verify([leaf, ca], hostname='::1').common_name == 'leaf'
+    # A P-384 CA signs with ecdsa-with-SHA384, here over a P-256 leaf.
+    ca_key, ca, leaf_key, leaf = _pki('p384')
+    assert parse_certificate(leaf).sig_alg == 'ecdsa-sha384'
+    assert Verifier([ca], clock=lambda: T0).verify([leaf]).public_key.curve == 'p256'
+
+
+def test_written_intermediates_and_negatives():
+    root_key = _key('p256', 'root')
+    root = _cert('root', root_key, 'root', root_key, is_ca=True, path_len=1)
+    mid_key = _key('p256', 'mid')
+    mid = _cert('mid', mid_key, 'root', root_key, is_ca=True, path_len=0)
+    sub_key = _key('p256', 'sub')
+    sub = _cert('sub', sub_key, 'mid', mid_key, is_ca=True)
+    leaf_key = _key('p256', 'leaf')
+    leaf = _cert('leaf', leaf_key, 'mid', mid_key)
+    deep = _cert('deep', leaf_key, 'sub', sub_key)
+    v = Verifier([root], clock=lambda: T0)
+    assert v.verify([leaf, mid]).common_name == 'leaf'
+    assert _alert(v.verify, [deep, sub, mid]) == UNKNOWN_CA                 # mid pathlen 0
+    assert Verifier([mid], clock=lambda: T0).verify([leaf]).common_name == 'leaf'
+    # Time: expired leaf, not-yet-valid leaf, expired intermediate.
+    old = _cert('old', leaf_key, 'mid', mid_key, start=T0 - 2 * YEAR, end=T0 - 1)
+    assert _alert(v.verify, [old, mid]) == CERTIFICATE_EXPIRED
+    new = _cert('new', leaf_key, 'mid', mid_key, start=T0 + 1, end=T0 + 2 * YEAR)
+    assert _alert(v.verify, [new, mid]) == BAD_CERTIFICATE
+    old_mid = _cert('mid', mid_key, 'root', root_key, is_ca=True, end=T0 - 1)
+    assert _alert(v.verify, [leaf, old_mid]) == CERTIFICATE_EXPIRED
+    assert Verifier([root], check_time=False).verify([old, mid]).common_name == 'old'
+    # Key usage: a CA without keyCertSign; a leaf without digitalSignature.
+    weak_mid = _cert('mid', mid_key, 'root', root_key, is_ca=True, key_usage=KU_CRL_SIGN)
+    assert _alert(v.verify, [leaf, weak_mid]) == UNKNOWN_CA
+    ka = _cert('ka', leaf_key, 'mid', mid_key, key_usage=write.KU_KEY_AGREEMENT)
+    assert _alert(v.verify, [ka, mid]) == UNSUPPORTED_CERTIFICATE
+    # A non-CA issuer; and a client-only leaf used as a server.
+    fake_mid = _cert('mid', mid_key, 'root', root_key)
+    assert _alert(v.verify, [leaf, fake_mid]) == UNKNOWN_CA
+    client = _cert('c', leaf_key, 'mid', mid_key, ext_key_usage=(write.OID_CLIENT_AUTH,))
+    assert parse_certificate(client).ext_key_usage == [EKU_CLIENT_AUTH]
+    assert _alert(Verifier([root], clock=lambda: T0, purpose='server').verify,
+                  [client, mid]) == UNSUPPORTED_CERTIFICATE
+    # Signed by the wrong key under the right name.
+    other_key = _key('p256', 'other')
+    forged = _cert('forged', leaf_key, 'mid', other_key)
+    assert _alert(v.verify, [forged, mid]) == BAD_CERTIFICATE
+
+
+def test_written_names_round_trip():
+    n = write.name([('C', 'DE'), ('O', 'A, B + C'), ('OU', ' lead'), ('CN', 'x#y<z>'),
+                    ('emailAddress', 'a@b.c'), ('DC', 'dev')])
+    assert name_to_str(n) == 'DC=dev,emailAddress=a@b.c,CN=x#y\\<z\\>,OU=\\ lead,O=A\\, B \\+ C,C=DE'
+    utf8 = write.name([('CN', 'Gr\u00fc\u00dfe \u2603')])
+    assert name_to_str(utf8) == 'CN=Gr\u00fc\u00dfe \u2603'
+
+
+def test_written_keys_round_trip():
+    for curve in ('p256', 'p384'):
+        k = _key(curve, 'rt' + curve)
+        for blob in (k.to_pem(), k.to_pem(pkcs8=False), k.to_pkcs8(), k.to_sec1()):
+            back = load_private_key(blob)
+            assert back.curve == curve and back.d == k.d and back.public_key == k.public_key
+        assert parse_spki(k.public_key.spki()) == k.public_key
+
+
+# -- tools/keygen.py, run in-process ---------------------------------------------------------
+
+def _keygen():
+    if ROOT + '/tools' not in sys.path:
+        sys.path.insert(0, ROOT + '/tools')
+    import keygen
+    return keygen
+
+
+def _tmpdir():
+    path = '/tmp/dtls_lite_keygen_' + ''.join('%02x' % b for b in os.urandom(6))
+    os.mkdir(path)
+    return path
+
+
+def _rmtree(path):
+    for name in os.listdir(path):
+        full = path + '/' + name
+        try:
+            os.remove(full)
+        except OSError:
+            _rmtree(full)
+    os.rmdir(path)
+
+
+def _read(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
+def test_keygen_arg_parser():
+    kg = _keygen()
+    assert kg.parse_args(['key', '--curve', 'p384', '--out', 'k', '--sec1']) == \
+        ('key', {'curve': 'p384', 'out': 'k', 'sec1': True}, [])
+    assert kg.parse_args(['issue', '--dns', 'a', '--dns', 'b', '--ip', '::1']) == \
+        ('issue', {'dns': ['a', 'b'], 'ip': ['::1']}, [])
+    assert kg.parse_args(['verify', '--ca', 'c', 'x', 'y'])[2] == ['x', 'y']
+    for bad in ([], ['nope'], ['key', '--nope'], ['key', '--out']):
+        try:
+            kg.parse_args(bad)
+        except kg.UsageError:
+            pass
+        else:
+            raise AssertionError(bad)
+    assert kg.main(['key', '--curve', 'p999', '--out', '/nonexistent/x']) == 2
+    assert kg.main(['key']) == 2
+
+
+def test_keygen_commands_end_to_end():
+    kg = _keygen()
+    d = _tmpdir()
+    try:
+        assert kg.main(['ca', '--out-dir', d + '/pki', '--days', '30']) == 0
+        ca = parse_certificate(_read(d + '/pki/ca.crt'))
+        server = parse_certificate(_read(d + '/pki/server.crt'))
+        client = parse_certificate(_read(d + '/pki/client.crt'))
+        assert ca.is_ca and server.issuer == ca.subject and client.issuer == ca.subject
+        assert server.dns_names == ['localhost'] and server.ip_addresses == ['127.0.0.1']
+        assert server.not_after - server.not_before == 30 * 86400 + kg._SKEW
+        v = Verifier([ca])   # real wall clock: the certificates were just made
+        assert v.verify([server.der], hostname='localhost').common_name == 'server'
+        assert Verifier([ca], purpose='client').verify([client.der]).common_name == 'client'
+        assert load_private_key(_read(d + '/pki/server.key')).public_key == server.public_key
+        assert parse_spki(_read(d + '/pki/client.pub.pem')) == client.public_key
+        assert kg.main(['verify', '--ca', d + '/pki/ca.crt', '--purpose', 'server',
+                        '--host', 'localhost', d + '/pki/server.crt']) == 0
+        assert kg.main(['verify', '--ca', d + '/pki/ca.crt', '--purpose', 'server',
+                        d + '/pki/client.crt']) == 1
+        assert kg.main(['verify', '--ca', d + '/pki/server.crt', d + '/pki/client.crt']) == 1
+
+        k = d + '/k.der'
+        assert kg.main(['key', '--curve', 'p384', '--out', k, '--sec1', '--der']) == 0
+        key = load_private_key(_read(k))
+        assert key.curve == 'p384' and _read(k) == key.to_sec1()
+        assert kg.main(['convert', '--key', k, '--out', d + '/k.pem']) == 0
+        assert _read(d + '/k.pem').startswith(b'-----BEGIN PRIVATE KEY-----')
+        assert kg.main(['selfsigned', '--key', d + '/k.pem', '--cn', 'dev', '--days', '2',
+                        '--dns', 'dev.local', '--ip', '10.0.0.1', '--out', d + '/s.der',
+                        '--der']) == 0
+        s = parse_certificate(_read(d + '/s.der'))
+        assert s.is_self_issued() and not s.is_ca and s.sig_alg == 'ecdsa-sha384'
+        assert s.subject_alt_names == [('DNS', 'dev.local'), ('IP', '10.0.0.1')]
+        assert Verifier([s]).verify([s.der]).common_name == 'dev'    # pinned
+        assert kg.main(['issue', '--ca-key', d + '/pki/ca.key', '--ca-cert', d + '/pki/ca.crt',
+                        '--key', k, '--cn', 'both', '--server', '--client',
+                        '--out', d + '/both.crt']) == 0
+        both = parse_certificate(_read(d + '/both.crt'))
+        assert both.ext_key_usage == [EKU_SERVER_AUTH, EKU_CLIENT_AUTH]
+        assert Verifier([ca], purpose='client').verify([both.der]).common_name == 'both'
+        assert kg.main(['issue', '--ca-key', k, '--ca-cert', d + '/pki/ca.crt',
+                        '--key', k, '--cn', 'x', '--out', d + '/x.crt']) == 2   # wrong CA key
+        assert kg.main(['pubkey', '--cert', d + '/both.crt', '--out', d + '/both.pub', '--der']) == 0
+        assert parse_spki(_read(d + '/both.pub')) == key.public_key
+        assert kg.main(['show', d + '/both.crt']) == 0
+        assert kg.main(['show', d + '/k.pem']) == 0
+        assert kg.main(['show', d + '/pki/server.pub.pem']) == 0
+    finally:
+        _rmtree(d)
