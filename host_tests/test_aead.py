@@ -191,6 +191,20 @@ def test_chacha20_poly1305_roundtrip_in_place_and_bad_tag():
 
 
 # ---- buffer kernels: the viper ones (MicroPython) against the plain ones ----
+def _kernel_results(k, a, b, doff, soff):
+    x = bytearray(a)
+    k.xor_into(x, doff, b, soff, 250)
+    k.copy_into(x, 260, b, soff, 30)
+    k.fill_zero(x, 0, 2)
+    out = [bytes(x)]
+    for shift in (0, 1):  # aligned and unaligned counter buffers
+        ctr = memoryview(bytearray(16 * 4 + 1))[shift:shift + 64]
+        ctr[0:16] = unhex('00112233445566778899aabbfffffffe')
+        k.ctr_fill(ctr, ctr, 4)
+        out.append(bytes(ctr))
+    return out
+
+
 def test_kernels_agree():
     from dtls_lite.crypto import _aead_py
     impls = [_aead_py]
@@ -199,25 +213,19 @@ def test_kernels_agree():
         impls.append(_aead_viper)
     rng = SeededRng(b'kernels')
     a, b = rng(300), rng(300)
-    results = []
-    for k in impls:
-        x = bytearray(a)
-        k.xor_into(x, 3, b, 7, 250)
-        k.copy_into(x, 260, b, 0, 30)
-        k.fill_zero(x, 0, 2)
-        ctr = bytearray(16 * 4)
-        ctr[0:16] = unhex('00112233445566778899aabbfffffffe')
-        k.ctr_fill(ctr, ctr, 4)
-        results.append((bytes(x), bytes(ctr)))
-    x, ctr = results[0]
-    assert x[0:2] == b'\x00\x00' and x[2] == a[2]
-    assert x[3:253] == bytes(a[3 + i] ^ b[7 + i] for i in range(250))
-    assert x[260:290] == b[0:30]
-    assert ctr[16:32] == unhex('00112233445566778899aabbffffffff')
-    assert ctr[32:48] == unhex('00112233445566778899aabb00000000')  # inc32 wraps mod 2^32
-    assert ctr[48:64] == unhex('00112233445566778899aabb00000001')
-    for other in results[1:]:
-        assert other == results[0]
+    # Odd offsets take the byte loops, multiples of 4 the 32-bit word loops of the viper path.
+    for doff, soff in ((3, 7), (4, 8), (8, 5)):
+        results = [_kernel_results(k, a, b, doff, soff) for k in impls]
+        x, ctr, ctr_odd = results[0]
+        assert x[0:2] == b'\x00\x00' and x[2] == a[2]
+        assert x[doff:doff + 250] == bytes(a[doff + i] ^ b[soff + i] for i in range(250))
+        assert x[260:290] == b[soff:soff + 30]
+        assert ctr[16:32] == unhex('00112233445566778899aabbffffffff')
+        assert ctr[32:48] == unhex('00112233445566778899aabb00000000')  # inc32 wraps mod 2^32
+        assert ctr[48:64] == unhex('00112233445566778899aabb00000001')
+        assert ctr_odd == ctr
+        for other in results[1:]:
+            assert other == results[0]
 
 
 # ---- Wycheproof (../shared/vectors/wycheproof): every test of every group, on both runtimes

@@ -1,8 +1,11 @@
 """Byte-buffer kernels of the AEAD modes in MicroPython viper (native code, no allocation).
 
 Imported only on MicroPython (see _aead_ops); the same functions in plain Python live in
-_aead_py. Viper ints are machine words: on 32-bit boards counters wrap mod 2^32 by themselves,
-on 64-bit builds only the low 32 bits are ever stored, so both give inc32 semantics.
+_aead_py. Bulk work goes 32 bits at a time through ptr32 when both addresses are 4-byte
+aligned (Xtensa and ARMv6-M fault on unaligned word access; a DTLS record often starts at an
+odd offset of a datagram, so the byte loop remains the fallback). Viper ints are machine
+words: on 32-bit boards counters wrap mod 2^32 by themselves, on 64-bit builds only the low
+32 bits are ever stored, so both give inc32 semantics.
 """
 import micropython
 
@@ -10,18 +13,42 @@ import micropython
 @micropython.viper
 def xor_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
     """dst[doff:doff+n] ^= src[soff:soff+n]."""
+    d = int(dst) + doff
+    s = int(src) + soff
     i = 0
+    if ((d | s) & 3) == 0:
+        dw = ptr32(d)
+        sw = ptr32(s)
+        nw = n >> 2
+        while i < nw:
+            dw[i] = dw[i] ^ sw[i]
+            i += 1
+        i = nw << 2
+    db = ptr8(d)
+    sb = ptr8(s)
     while i < n:
-        dst[doff + i] = dst[doff + i] ^ src[soff + i]
+        db[i] = db[i] ^ sb[i]
         i += 1
 
 
 @micropython.viper
 def copy_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
     """dst[doff:doff+n] = src[soff:soff+n] (non-overlapping)."""
+    d = int(dst) + doff
+    s = int(src) + soff
     i = 0
+    if ((d | s) & 3) == 0:
+        dw = ptr32(d)
+        sw = ptr32(s)
+        nw = n >> 2
+        while i < nw:
+            dw[i] = sw[i]
+            i += 1
+        i = nw << 2
+    db = ptr8(d)
+    sb = ptr8(s)
     while i < n:
-        dst[doff + i] = src[soff + i]
+        db[i] = sb[i]
         i += 1
 
 
@@ -37,6 +64,26 @@ def fill_zero(dst: ptr8, off: int, n: int):
 def ctr_fill(dst: ptr8, tmpl: ptr8, nblocks: int):
     """Counter blocks: block i = tmpl with its last 4 bytes (big-endian) + i mod 2^32."""
     c = (tmpl[12] << 24) | (tmpl[13] << 16) | (tmpl[14] << 8) | tmpl[15]
+    if ((int(dst) | int(tmpl)) & 3) == 0:
+        tw = ptr32(tmpl)
+        w0 = tw[0]
+        w1 = tw[1]
+        w2 = tw[2]
+        dw = ptr32(dst)
+        o = 0
+        b = 0
+        while b < nblocks:
+            dw[o] = w0
+            dw[o + 1] = w1
+            dw[o + 2] = w2
+            dst[4 * o + 12] = (c >> 24) & 0xFF
+            dst[4 * o + 13] = (c >> 16) & 0xFF
+            dst[4 * o + 14] = (c >> 8) & 0xFF
+            dst[4 * o + 15] = c & 0xFF
+            c += 1
+            o += 4
+            b += 1
+        return
     b = 0
     o = 0
     while b < nblocks:
