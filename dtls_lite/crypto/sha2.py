@@ -80,51 +80,60 @@ def _compress(state, data, off):
         y |= y << 64
         w.append((w[t - 16] + (x >> 1 ^ x >> 8 ^ s0) + w[t - 7] + (y >> 19 ^ y >> 61 ^ s1)) & m)
     a, b, c, d, e, f, g, h = state
+    z = b ^ c    # Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)); this round's b ^ c is last round's a ^ b
     for i in range(0, 80, 8):
         # t1 = h + Sigma1(e) + Ch(e, f, g) + K[t] + W[t];  d += t1
         # h = t1 + Sigma0(a) + Maj(a, b, c)
         # Sigma1 = rotr14 ^ rotr18 ^ rotr41, Ch = g ^ (e & (f ^ g)),
-        # Sigma0 = rotr28 ^ rotr34 ^ rotr39, Maj = (a & b) | (c & (a | b))
+        # Sigma0 = rotr28 ^ rotr34 ^ rotr39, Maj = b ^ ((a ^ b) & (b ^ c)) with b ^ c carried
         x = e | e << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (g ^ (e & (f ^ g))) + h + k[i] + w[i]
         d = (d + t1) & m
         x = a | a << 64
-        h = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((a & b) | (c & (a | b)))) & m
+        y = a ^ b
+        h = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (b ^ (y & z))) & m
         x = d | d << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (f ^ (d & (e ^ f))) + g + k[i + 1] + w[i + 1]
         c = (c + t1) & m
         x = h | h << 64
-        g = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((h & a) | (b & (h | a)))) & m
+        z = h ^ a
+        g = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (a ^ (z & y))) & m
         x = c | c << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (e ^ (c & (d ^ e))) + f + k[i + 2] + w[i + 2]
         b = (b + t1) & m
         x = g | g << 64
-        f = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((g & h) | (a & (g | h)))) & m
+        y = g ^ h
+        f = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (h ^ (y & z))) & m
         x = b | b << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (d ^ (b & (c ^ d))) + e + k[i + 3] + w[i + 3]
         a = (a + t1) & m
         x = f | f << 64
-        e = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((f & g) | (h & (f | g)))) & m
+        z = f ^ g
+        e = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (g ^ (z & y))) & m
         x = a | a << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (c ^ (a & (b ^ c))) + d + k[i + 4] + w[i + 4]
         h = (h + t1) & m
         x = e | e << 64
-        d = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((e & f) | (g & (e | f)))) & m
+        y = e ^ f
+        d = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (f ^ (y & z))) & m
         x = h | h << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (b ^ (h & (a ^ b))) + c + k[i + 5] + w[i + 5]
         g = (g + t1) & m
         x = d | d << 64
-        c = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((d & e) | (f & (d | e)))) & m
+        z = d ^ e
+        c = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (e ^ (z & y))) & m
         x = g | g << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (a ^ (g & (h ^ a))) + b + k[i + 6] + w[i + 6]
         f = (f + t1) & m
         x = c | c << 64
-        b = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((c & d) | (e & (c | d)))) & m
+        y = c ^ d
+        b = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (d ^ (y & z))) & m
         x = f | f << 64
         t1 = (x >> 14 ^ x >> 18 ^ x >> 41) + (h ^ (f & (g ^ h))) + a + k[i + 7] + w[i + 7]
         e = (e + t1) & m
         x = b | b << 64
-        a = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + ((b & c) | (d & (b | c)))) & m
+        z = b ^ c
+        a = (t1 + (x >> 28 ^ x >> 34 ^ x >> 39) + (c ^ (z & y))) & m
     state[0] = (state[0] + a) & m
     state[1] = (state[1] + b) & m
     state[2] = (state[2] + c) & m
