@@ -1,0 +1,127 @@
+"""Interop with OpenSSL 3.0 (`openssl s_server` / `s_client -dtls1_2`), every PSK suite it has.
+
+Our side is tools/dtls_echo.py under MicroPython and CPython. Each test proves a completed
+handshake on the suite we asked for (OpenSSL prints the negotiated cipher; our --verbose prints
+ours) and application data in both directions, checked byte for byte:
+- our client -> s_server: our line shows up in s_server's output; s_server sends a line from its
+  stdin and our client prints it; our client then closes with close_notify and exits 0.
+- s_client -> our echo server: s_client's line comes back prefixed with 'Echo: '.
+The small-MTU tests run the handshake through a counting relay with a 250-byte PSK identity
+(and hint) so that some handshake messages cannot fit in one datagram: completing proves both
+sides fragmented and reassembled (RFC 6347 §4.2.3).
+"""
+import pytest
+
+from test_host_interop_support import (PSK_IDENTITY, PSK_KEY, RUNTIMES, SUITES, Processes,
+                                       check_client_exchange, free_port, require_binary)
+
+# OpenSSL's -mtu is the link MTU; it subtracts 28 bytes of IPv4+UDP header and refuses < 256.
+_OPENSSL_MTU = 256
+_OPENSSL_MAX_DATAGRAM = _OPENSSL_MTU - 28
+_OUR_MTU = 120
+_LONG_IDENTITY = 'I' * 250
+
+
+def _s_server(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY):
+    openssl = require_binary('openssl')
+    argv = [openssl, 's_server', '-dtls1_2', '-accept', '127.0.0.1:%d' % port, '-nocert',
+            '-psk', PSK_KEY, '-psk_identity', identity, '-cipher', openssl_suite,
+            '-naccept', '1'] + list(extra)
+    server = procs.start('openssl-s_server', argv)
+    procs.wait_for(server, 'ACCEPT', what='s_server start')
+    return server
+
+
+def _s_client(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY):
+    openssl = require_binary('openssl')
+    argv = [openssl, 's_client', '-dtls1_2', '-connect', '127.0.0.1:%d' % port,
+            '-psk', PSK_KEY, '-psk_identity', identity, '-cipher', openssl_suite] + list(extra)
+    return procs.start('openssl-s_client', argv)
+
+
+def _ours_client_vs_s_server(procs, runtime, suite, server, connect_port, ours_extra=()):
+    openssl_suite = SUITES[suite][0]
+    ping, pong = 'ping-%s-%s' % (runtime, suite), 'pong-from-openssl-%s' % suite
+    client = procs.echo_client(runtime, '127.0.0.1:%d' % connect_port, '--ciphers', suite, *ours_extra)
+    client.send(ping + '\n')
+    procs.wait_for(server, ping, what='s_server got our record')
+    procs.wait_for(server, 'CIPHER is ' + openssl_suite)
+    server.send(pong + '\n')
+    err = check_client_exchange(procs, client, server, [ping], [pong])
+    if suite not in err:
+        procs.fail('our client did not report suite %s' % suite)
+
+
+def _s_client_vs_ours_server(procs, runtime, suite, port, s_client_extra=(), identity=PSK_IDENTITY):
+    openssl_suite = SUITES[suite][0]
+    ping = 'ping-openssl-%s-%s' % (runtime, suite)
+    client = _s_client(procs, port, openssl_suite, *s_client_extra, identity=identity)
+    client.send(ping + '\n')
+    out = procs.wait_for(client, 'Echo: ' + ping, what='our server echoed the record')
+    if 'Cipher is ' + openssl_suite not in out:
+        procs.fail('s_client negotiated another suite than %s' % openssl_suite)
+    client.close_stdin()
+    procs.wait_exit(client)
+    return client
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+@pytest.mark.parametrize('suite', sorted(SUITES))
+def test_our_client_openssl_server(tmp_path, runtime, suite):
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = _s_server(procs, port, SUITES[suite][0])
+        _ours_client_vs_s_server(procs, runtime, suite, server, port)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+@pytest.mark.parametrize('suite', sorted(SUITES))
+def test_openssl_client_our_server(tmp_path, runtime, suite):
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite)
+        _s_client_vs_ours_server(procs, runtime, suite, port)
+        procs.wait_for(server, 'connected', 'stderr')
+
+
+def _assert_fragmented(procs, relay, ours_direction):
+    """Every datagram fitted its sender's limit, yet a 250-byte identity message went through."""
+    theirs_direction = 'to_client' if ours_direction == 'to_server' else 'to_server'
+    ours, theirs = relay.sizes[ours_direction], relay.sizes[theirs_direction]
+    if not ours or not theirs:
+        procs.fail('relay saw no traffic: %r' % relay.sizes)
+    if max(ours) > _OUR_MTU:
+        procs.fail('we sent a %d-byte datagram with --mtu %d' % (max(ours), _OUR_MTU))
+    if max(theirs) > _OPENSSL_MAX_DATAGRAM:
+        procs.fail('OpenSSL sent %d bytes with -mtu %d' % (max(theirs), _OPENSSL_MTU))
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_small_mtu_our_client_openssl_server(tmp_path, runtime):
+    """OpenSSL's ServerKeyExchange (250-byte hint) and our ClientKeyExchange (250-byte identity)
+    exceed both datagram limits, so each side must fragment and reassemble."""
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    server_port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        server = _s_server(procs, server_port, SUITES[suite][0], '-mtu', str(_OPENSSL_MTU),
+                           '-psk_hint', _LONG_IDENTITY, identity=_LONG_IDENTITY)
+        relay = procs.relay(relay_port, server_port)
+        _ours_client_vs_s_server(procs, runtime, suite, server, relay_port,
+                                 ('--mtu', str(_OUR_MTU), '--psk-identity', _LONG_IDENTITY))
+        _assert_fragmented(procs, relay, 'to_server')
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_small_mtu_openssl_client_our_server(tmp_path, runtime):
+    """s_client's ClientKeyExchange carries a 250-byte identity over a 228-byte datagram limit,
+    which our server must reassemble; our server's own datagrams stay within --mtu 120."""
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    server_port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server(runtime, '127.0.0.1:%d' % server_port, '--ciphers', suite,
+                          '--mtu', str(_OUR_MTU), '--psk-identity', _LONG_IDENTITY)
+        relay = procs.relay(relay_port, server_port)
+        _s_client_vs_ours_server(procs, runtime, suite, relay_port, ('-mtu', str(_OPENSSL_MTU)),
+                                 identity=_LONG_IDENTITY)
+        _assert_fragmented(procs, relay, 'to_client')
+

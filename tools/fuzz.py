@@ -1,0 +1,477 @@
+"""`make fuzz`: mutated datagrams at every handshake step, and a lossy-link handshake soak.
+
+    python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME]
+
+Everything runs in memory: two `dtls_lite.Context`s (client, server) joined by `Link`, a fake
+network with a fake clock, seeded random bytes, so every finding replays from its seed.
+
+1. Mutation fuzzing (default 100,000 mutants per state). A clean handshake is run datagram by
+   datagram; "state k" is the moment before datagram k of that run is delivered (ClientHello,
+   HelloVerifyRequest, ..., the Finished flights, then application data and close_notify). At
+   state k the receiver gets a batch of mutants of datagram k (bit flips, header-field rewrites
+   of the record and handshake headers, truncation, splicing, garbage, replays of earlier
+   datagrams), then the original, and the run goes on. Batches repeat from a fresh pair until the
+   state has had its share. Invariants (the only ones, as for h11's fuzzing):
+   - nothing raises out of `handle_message` / `check_retransmit`;
+   - the contexts are not corrupted: after the batch, a clean handshake on a new address between
+     the same two contexts completes and carries a record each way.
+   Whether the interrupted handshake itself still completes is counted but is no invariant
+   (mutants may legitimately end it with a fatal alert).
+2. Lossy soak (default 1,000 handshakes): 20 % of datagrams dropped, 10 % duplicated, each
+   delayed 1-80 ms so that flights reorder; retransmission timers on the fake clock. Counted:
+   handshakes completed, and the simulated time they took.
+
+Exit status 1 if any invariant broke (each failure printed with its seed and the datagram).
+"""
+import heapq
+import os
+import random
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+import dtls_lite  # noqa: E402
+from dtls_lite.crypto.util import SeededRng  # noqa: E402
+
+IDENTITY = b'Client_identity'
+KEY = bytes(range(16))
+_RECORD_HEADER = 13     # RFC 6347 §4.1: type(1) version(2) epoch(2) sequence_number(6) length(2)
+_HANDSHAKE_HEADER = 12  # RFC 6347 §4.2.2: msg_type(1) length(3) message_seq(2) frag_offset(3) frag_length(3)
+_CT_HANDSHAKE = 22
+_BATCH = 250            # mutants per state per fresh pair
+_MAX_STEPS = 5000       # datagrams + timer firings per handshake run: a hang is a finding
+_MAX_SIM_MS = 600000    # simulated time bound for one handshake
+_STRANGER = 99          # address number no handshake uses
+
+
+# --- the in-memory network --------------------------------------------------------------
+
+class Endpoint:
+    """One Context plus what its callbacks reported."""
+
+    def __init__(self, name, link, seed, **config):
+        self.name = name
+        self.link = link
+        self.connected = set()
+        self.closed = set()
+        self.alerts = []
+        self.received = []
+        self.ctx = dtls_lite.Context(clock=link.clock, rng=SeededRng('%s-%s' % (name, seed)), **config)
+        self.ctx.set_handler(self._write, read=self._read, event=self._event,
+                             get_psk_info=self._psk)
+
+    def _write(self, ctx, session, data):
+        self.link.send(self, session, bytes(data))
+        return len(data)
+
+    def _read(self, ctx, session, data):
+        self.received.append((session, bytes(data)))
+
+    def _event(self, ctx, session, level, code):
+        if level == 0 and code == dtls_lite.EVENT_CONNECTED:
+            self.connected.add(session)
+        elif level:
+            self.alerts.append((session, level, code))
+            if level == 2:
+                self.closed.add(session)
+
+    def _psk(self, ctx, session, kind, identity):
+        if kind == dtls_lite.PSK_IDENTITY:
+            return IDENTITY
+        if kind == dtls_lite.PSK_KEY:
+            return KEY if identity in (None, IDENTITY) else None
+        return None
+
+
+class Link:
+    """Datagrams between a client and a server Endpoint, on a fake clock.
+
+    Addresses are ('srv', n) as the client sees the server and ('cli', n) as the server sees the
+    client, n numbering independent client sessions. With loss parameters at zero it is a
+    perfect in-order wire; `rnd` (random.Random) drives drop/duplicate/delay decisions.
+    """
+
+    def __init__(self, rnd=None, drop=0.0, duplicate=0.0, max_delay_ms=0):
+        self.now = 0
+        self.rnd = rnd or random.Random(0)
+        self.drop, self.duplicate, self.max_delay_ms = drop, duplicate, max_delay_ms
+        self.queue = []  # heap of (deliver_at, order, receiver, session_at_receiver, data)
+        self.order = 0
+        self.client = self.server = None
+
+    def clock(self):
+        return self.now
+
+    def send(self, sender, session, data):
+        receiver = self.server if sender is self.client else self.client
+        peer_key = ('cli' if sender is self.client else 'srv', session[1])
+        copies = 0 if self.rnd.random() < self.drop else 1
+        if copies and self.rnd.random() < self.duplicate:
+            copies = 2
+        for _ in range(copies):
+            delay = self.rnd.randint(1, self.max_delay_ms) if self.max_delay_ms else 0
+            self.order += 1
+            heapq.heappush(self.queue, (self.now + delay, self.order, receiver, peer_key, data))
+
+    def pop(self):
+        """The next datagram due (earliest delivery time, then send order), or None."""
+        if not self.queue:
+            return None
+        best = heapq.heappop(self.queue)  # (deliver_at, order) is unique: never compares further
+        self.now = max(self.now, best[0])
+        return best[2], best[3], best[4]
+
+
+def make_pair(seed, link=None, **config):
+    link = link or Link()
+    link.client = Endpoint('client', link, seed, **config)
+    link.server = Endpoint('server', link, seed, **config)
+    return link, link.client, link.server
+
+
+def next_deadline(link):
+    times = [link.queue[0][0]] if link.queue else []
+    for end in (link.client, link.server):
+        d = end.ctx.check_retransmit(link.now)
+        if d is not None:
+            times.append(d)
+    return min(times) if times else None
+
+
+def run_until(link, done, on_datagram=None):
+    """Deliver datagrams and fire timers until done() or nothing is left; True if done()."""
+    for _ in range(_MAX_STEPS):
+        if done():
+            return True
+        item = link.pop()
+        if item is None:
+            deadline = next_deadline(link)
+            if deadline is None or deadline > _MAX_SIM_MS:
+                return done()
+            link.now = max(link.now, deadline)
+            continue
+        receiver, session, data = item
+        if on_datagram is not None:
+            on_datagram(receiver, session, data)
+        receiver.ctx.handle_message(session, data)
+        for end in (link.client, link.server):
+            end.ctx.check_retransmit(link.now)
+    return done()
+
+
+def handshake(link, n):
+    """Connect client session n and run the link until both ends report it connected."""
+    link.client.ctx.connect(('srv', n))
+    return run_until(link, lambda: ('srv', n) in link.client.connected and ('cli', n) in link.server.connected)
+
+
+def clean_exchange(link, n):
+    """A fresh handshake on address n, then one record each way: True if all of it worked."""
+    if not handshake(link, n):
+        return False
+    ping, pong = b'ping %d' % n, b'pong %d' % n
+    link.client.ctx.write(('srv', n), ping)
+    run_until(link, lambda: (('cli', n), ping) in link.server.received)
+    link.server.ctx.write(('cli', n), pong)
+    return run_until(link, lambda: (('srv', n), pong) in link.client.received)
+
+
+# --- mutations --------------------------------------------------------------------------
+
+_BOUNDARY = (0, 1, 0x7f, 0x80, 0xfe, 0xff)
+
+
+def _fields(data):
+    """(offset, width) of each header field of each record in the datagram, for targeted rewrites."""
+    fields, pos = [], 0
+    while pos + _RECORD_HEADER <= len(data):
+        fields += [(pos, 1), (pos + 1, 2), (pos + 3, 2), (pos + 5, 6), (pos + 11, 2)]
+        length = data[pos + 11] << 8 | data[pos + 12]
+        body = pos + _RECORD_HEADER
+        if data[pos] == _CT_HANDSHAKE and data[pos + 3:pos + 5] == b'\0\0' and body + _HANDSHAKE_HEADER <= len(data):
+            fields += [(body, 1), (body + 1, 3), (body + 4, 2), (body + 6, 3), (body + 9, 3)]
+        pos = body + length
+    return fields
+
+
+def _field_value(width, choice, raw):
+    if choice == 0:
+        return bytes(width)
+    if choice == 1:
+        return b'\xff' * width
+    if choice == 2:
+        return (raw * width)[:width] if raw else bytes(width)
+    return bytes(width - 1) + bytes([_BOUNDARY[choice % len(_BOUNDARY)]])
+
+
+# Each operation: (data, pos, raw, history) -> mutated datagram. pos is an arbitrary int the
+# operation reduces modulo what it indexes; raw is arbitrary bytes. Shared with the hypothesis test.
+def _flip_bit(data, pos, raw, history):
+    if not data:
+        return raw
+    b = bytearray(data)
+    bit = pos % (8 * len(b))
+    b[bit // 8] ^= 1 << (bit % 8)
+    return bytes(b)
+
+
+def _set_byte(data, pos, raw, history):
+    if not data:
+        return raw
+    b = bytearray(data)
+    b[pos % len(b)] = raw[0] if raw else _BOUNDARY[pos % len(_BOUNDARY)]
+    return bytes(b)
+
+
+def _rewrite_field(data, pos, raw, history):
+    fields = _fields(data)
+    if not fields:
+        return _set_byte(data, pos, raw, history)
+    offset, width = fields[pos % len(fields)]
+    value = _field_value(width, (pos // len(fields)) % 6, raw)
+    return data[:offset] + value + data[offset + width:]
+
+
+def _truncate(data, pos, raw, history):
+    return data[:pos % (len(data) + 1)]
+
+
+def _append(data, pos, raw, history):
+    return data + raw
+
+
+def _insert(data, pos, raw, history):
+    i = pos % (len(data) + 1)
+    return data[:i] + raw + data[i:]
+
+
+def _delete(data, pos, raw, history):
+    if not data:
+        return data
+    i = pos % len(data)
+    return data[:i] + data[i + 1 + (raw[0] if raw else 0) % 16:]
+
+
+def _garbage(data, pos, raw, history):
+    return raw
+
+
+def _replay(data, pos, raw, history):
+    return history[pos % len(history)] if history else data
+
+
+def _splice(data, pos, raw, history):
+    other = history[pos % len(history)] if history else data
+    return data + other
+
+
+def _shuffle_records(data, pos, raw, history):
+    """Records of the datagram in another order (a valid-looking but reordered flight)."""
+    records, i = [], 0
+    while i + _RECORD_HEADER <= len(data):
+        end = i + _RECORD_HEADER + (data[i + 11] << 8 | data[i + 12])
+        records.append(data[i:end])
+        i = end
+    if len(records) < 2:
+        return _flip_bit(data, pos, raw, history)
+    rnd = random.Random(pos)
+    rnd.shuffle(records)
+    return b''.join(records)
+
+
+OPERATIONS = (_flip_bit, _set_byte, _rewrite_field, _rewrite_field, _truncate, _append, _insert,
+              _delete, _garbage, _replay, _splice, _shuffle_records)
+
+
+def mutate(data, op, pos, raw, history):
+    return OPERATIONS[op % len(OPERATIONS)](data, pos, raw, history)
+
+
+def random_mutant(rnd, data, history):
+    """1-3 stacked random operations on one datagram."""
+    out = data
+    for _ in range(rnd.choice((1, 1, 1, 2, 3))):
+        raw = bytes(rnd.getrandbits(8) for _ in range(rnd.choice((0, 1, 2, 8, 13, 40, 200))))
+        out = mutate(out, rnd.randrange(len(OPERATIONS)), rnd.getrandbits(24), raw, history)
+    return out
+
+
+# --- one fuzz batch: a handshake with mutants injected at state k -------------------------
+
+class Failure(Exception):
+    pass
+
+
+def fuzz_batch(seed, state, mutants, **config):
+    """Run a handshake on address 0, deliver `mutants` (a function datagram, history -> list of
+    datagrams) before datagram number `state`, finish, then prove the contexts are intact.
+
+    Returns (number of mutants delivered, whether handshake 0 still completed). Raises Failure
+    with the offending datagram when an exception escapes the library."""
+    link, client, server = make_pair(seed, **config)
+    history = []
+    delivered = [0]
+
+    def inject(receiver, session, data):
+        if len(history) == state:
+            for i, bad in enumerate(mutants(data, history)):
+                delivered[0] += 1
+                # Every 8th mutant comes from an address the receiver has never seen.
+                source = session if i % 8 else (session[0], _STRANGER)
+                try:
+                    receiver.ctx.handle_message(source, bad)
+                    receiver.ctx.check_retransmit(link.now)
+                except Exception as e:  # the invariant under test: nothing escapes
+                    raise Failure('%s escaped handle_message at state %d (seed %s)\n  datagram %s\n%s' % (
+                        type(e).__name__, state, seed, bad.hex(), traceback.format_exc()))
+        history.append(data)
+
+    def run(done):
+        try:
+            return run_until(link, done, inject)
+        except Failure:
+            raise
+        except Exception as e:
+            raise Failure('%s escaped while the run continued after state %d (seed %s)\n%s' % (
+                type(e).__name__, state, seed, traceback.format_exc()))
+
+    client.ctx.connect(('srv', 0))
+    completed = run(lambda: ('srv', 0) in client.connected and ('cli', 0) in server.connected)
+    if completed:
+        for sender, session in ((client, ('srv', 0)), (server, ('cli', 0))):
+            try:
+                sender.ctx.write(session, b'app data')
+            except dtls_lite.NotConnected:
+                pass  # a mutant may have closed it: allowed
+            run(lambda: False)
+        try:
+            client.ctx.close(('srv', 0))
+        except dtls_lite.DTLSError:
+            pass
+        run(lambda: False)
+    try:
+        intact = clean_exchange(link, 1)
+    except Exception as e:
+        raise Failure('%s escaped during the clean handshake after state %d (seed %s)\n%s' % (
+            type(e).__name__, state, seed, traceback.format_exc()))
+    if not intact:
+        raise Failure('clean handshake on a new address failed after mutants at state %d (seed %s)' % (state, seed))
+    return delivered[0], completed
+
+
+def clean_trace_length(seed, **config):
+    """Number of datagrams delivered in a clean run: handshake, a record each way, close_notify."""
+    link, client, server = make_pair(seed, **config)
+    seen = []
+    client.ctx.connect(('srv', 0))
+    run_until(link, lambda: ('srv', 0) in client.connected and ('cli', 0) in server.connected,
+              lambda r, s, d: seen.append(d))
+    if ('srv', 0) not in client.connected:
+        raise Failure('clean handshake does not complete (seed %s)' % seed)
+    client.ctx.write(('srv', 0), b'app data')
+    run_until(link, lambda: False, lambda r, s, d: seen.append(d))
+    server.ctx.write(('cli', 0), b'app data')
+    run_until(link, lambda: False, lambda r, s, d: seen.append(d))
+    client.ctx.close(('srv', 0))
+    run_until(link, lambda: False, lambda r, s, d: seen.append(d))
+    return len(seen)
+
+
+# --- the lossy soak -----------------------------------------------------------------------
+
+def lossy_handshake(seed, **config):
+    """(completed, simulated ms) of one handshake over a 20 % drop / 10 % duplicate / jittered link."""
+    link = Link(random.Random(seed), drop=0.20, duplicate=0.10, max_delay_ms=80)
+    make_pair(seed, link, **config)
+    done = handshake(link, 0)
+    return done, link.now
+
+
+# --- driver -------------------------------------------------------------------------------
+
+def _arg(argv, name, default):
+    return type(default)(argv[argv.index(name) + 1]) if name in argv else default
+
+
+def fuzz_states(per_state, seed, config, out=print):
+    states = clean_trace_length(seed, **config)
+    failures = []
+    totals = []
+    for state in range(states):
+        t0 = time.monotonic()
+        delivered = batches = completed = 0
+        rnd = random.Random('%s-%d' % (seed, state))
+        while delivered < per_state:
+            n = min(_BATCH, per_state - delivered)
+            batch_seed = '%s-%d-%d' % (seed, state, batches)
+
+            def mutants(data, history, n=n):
+                return [random_mutant(rnd, data, history) for _ in range(n)]
+            try:
+                got, ok = fuzz_batch(batch_seed, state, mutants, **config)
+            except Failure as f:
+                failures.append(str(f))
+                out('FAIL ' + str(f))
+                got, ok = n, False
+            delivered += got
+            completed += ok
+            batches += 1
+            if got == 0:
+                break  # the state was never reached with this seed: nothing to mutate
+        totals.append(delivered)
+        out('state %2d: %7d mutants in %4d batches, %4d/%d interrupted handshakes still completed, %.1f s'
+            % (state, delivered, batches, completed, batches, time.monotonic() - t0))
+    return totals, failures
+
+
+def soak(handshakes, seed, config, out=print):
+    t0 = time.monotonic()
+    completed, sim_ms, failures = 0, [], []
+    for i in range(handshakes):
+        s = '%s-lossy-%d' % (seed, i)
+        try:
+            done, ms = lossy_handshake(s, **config)
+        except Exception:
+            failures.append('exception in lossy handshake %s\n%s' % (s, traceback.format_exc()))
+            out('FAIL ' + failures[-1])
+            continue
+        if done:
+            completed += 1
+            sim_ms.append(ms)
+        else:
+            failures.append('lossy handshake %s did not complete (%d simulated ms)' % (s, ms))
+            out('FAIL ' + failures[-1])
+    sim_ms.sort()
+    if sim_ms:
+        out('lossy: %d/%d handshakes completed; simulated time median %d ms, p99 %d ms, max %d ms; %.1f s'
+            % (completed, handshakes, sim_ms[len(sim_ms) // 2], sim_ms[len(sim_ms) * 99 // 100],
+               sim_ms[-1], time.monotonic() - t0))
+    else:
+        out('lossy: 0/%d handshakes completed' % handshakes)
+    return completed, failures
+
+
+def main(argv):
+    per_state = _arg(argv, '--per-state', 100000)
+    handshakes = _arg(argv, '--handshakes', 1000)
+    seed = _arg(argv, '--seed', 'fuzz')
+    config = {}
+    if '--suite' in argv:
+        config['ciphers'] = [_arg(argv, '--suite', '')]
+    t0 = time.monotonic()
+    totals, failures = fuzz_states(per_state, seed, config)
+    completed, soak_failures = soak(handshakes, seed, config)
+    failures += soak_failures
+    print('fuzz: %d mutated datagrams over %d states (min %d per state), %d escaped exceptions or '
+          'broken contexts; lossy %d/%d completed; %.0f s total'
+          % (sum(totals), len(totals), min(totals) if totals else 0,
+             sum(1 for f in failures if 'lossy' not in f), completed, handshakes, time.monotonic() - t0))
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
