@@ -3,7 +3,7 @@
 Everything takes a hash descriptor from `dtls_lite.crypto.sha2` (SHA256 or SHA384) as `h`.
 
     hmac(h, key, data)                       RFC 2104
-    HMAC(h, key).update(data).digest()       same, incremental (digest() finalizes)
+    HMAC(h, key): update(data), digest()     same, incremental (digest() finalizes)
     prf(h, secret, label, seed, n)           RFC 5246 §5: P_hash(secret, label + seed)
     hkdf_extract(h, salt, ikm)               RFC 5869 §2.2
     hkdf_expand(h, prk, info, n)             RFC 5869 §2.3
