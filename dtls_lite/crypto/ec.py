@@ -43,6 +43,7 @@ class Curve:
         self.size = size
         self.comb = None
         self._points = None
+        self.point = self.comb_point
 
     def load_comb(self, t, s, d, table):
         """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout)."""
@@ -50,6 +51,7 @@ class Curve:
             raise ValueError('comb table does not match its parameters')
         self.comb = (t, s, d, table)
         self._points = None
+        self.point = self.comb_point
 
     def comb_point(self, index):
         """Affine point number `index` of the comb table, as (x, y) ints.
@@ -74,6 +76,7 @@ class Curve:
             pts.append((int.from_bytes(table[off:off + size], 'big'),
                         int.from_bytes(table[off + size:off + 2 * size], 'big')))
         self._points = pts
+        self.point = pts.__getitem__
 
 
 # SEC 2 v2 §2.4.2 (secp256r1) and §2.5.1 (secp384r1); FIPS 186-5 / SP 800-186 §3.2.1.
@@ -107,8 +110,8 @@ def inverse(a, m):
     r0, r1 = m, a
     s0, s1 = 0, 1
     while r1:
-        q = r0 // r1
-        r0, r1 = r1, r0 - q * r1
+        q, r = divmod(r0, r1)
+        r0, r1 = r1, r
         s0, s1 = s1, s0 - q * s1
     return s0 % m
 
@@ -281,115 +284,130 @@ def _odd_multiples(x, y, p):
     return _batch_affine(pts, p)
 
 
-def comb_digits(curve, k):
-    """Recode 0 < k < n for the comb: returns (negate, columns) where columns[i] lists, for each
-    comb c, the signed table index (index + 1, negated if the point must be negated) of column i.
+def _comb_plan(curve, k, plan):
+    """Add the comb points of k*G (0 < k < n) to plan[i] for column i (the points that must be
+    added at doubling-chain position i, i.e. get the factor 2^i).
 
     Signed all-+-1 recoding (Hamburg, "Fast and compact elliptic-curve cryptography", 2012):
-    for odd k and L = t*s*d bits, k2 = (k + 2^L - 1) / 2 gives k = sum (2*bit_i(k2) - 1) 2^i.
-    An even k is replaced by n - k (odd, as n is odd) and the result negated.
+    for odd k and L = t*s*d bits, k2 = (k + 2^L - 1) / 2 gives k = sum (2*bit_i(k2) - 1) 2^i,
+    so every column of every comb selects one table point or its negative (no zero digits).
+    An even k is replaced by n - k (odd, as n is odd) and every point negated instead.
+    Column value m has tooth j as bit j; its top tooth says whether the stored entry
+    (top tooth +1) or the negative of its complement is meant.
     """
     t, s, d, _ = curve.comb
-    negate = not k & 1
-    if negate:
+    p = curve.p
+    flip = not k & 1
+    if flip:
         k = curve.n - k
     L = t * s * d
-    k2 = (k + (1 << L) - 1) >> 1
-    bits = bin(k2 | (1 << L))     # '0b1' + L bits, most significant first
-    top = L + 2                   # bit number `pos` of k2 is the character bits[top - pos]
-    half = 1 << (t - 1)
     sd = s * d
-    columns = []
-    for i in range(d):
-        col = []
-        for c in range(s):
-            pos = c * d + i
-            m = 0
-            for j in range(t - 1, -1, -1):
-                m = (m << 1) | (bits[top - j * sd - pos] == '1')
-            if m & half:
-                col.append(c * half + (m & (half - 1)) + 1)
+    bits = bin(((k + (1 << L) - 1) >> 1) | (1 << L))     # '0b1' + L bits, MSB first
+    # Tooth j holds bits j*sd .. j*sd + sd - 1; as strings MSB first, top tooth first, so that
+    # zip() walks the columns from position sd - 1 down to 0 with the top tooth leading.
+    teeth = [bits[3 + L - (j + 1) * sd:3 + L - j * sd] for j in range(t - 1, -1, -1)]
+    half = 1 << (t - 1)
+    hm = half - 1
+    point = curve.point
+    pos = sd
+    for column in zip(*teeth):
+        pos -= 1
+        m = int(''.join(column), 2)
+        c, i = divmod(pos, d)             # bit position pos = c*d + i: comb c, column i
+        if m & half:
+            px, py = point(c * half + m - half)
+            if flip:
+                py = p - py
+        else:
+            px, py = point(c * half + hm - m)
+            if not flip:
+                py = p - py
+        if plan[i] is None:
+            plan[i] = [(px, py)]
+        else:
+            plan[i].append((px, py))
+
+
+def _wnaf_plan(k, x, y, p, plan):
+    """Add the wNAF points of k*P to plan (table of odd multiples built here)."""
+    table = _odd_multiples(x, y, p)
+    i = 0
+    for dg in wnaf(k):
+        if dg:
+            if dg > 0:
+                pt = table[dg >> 1]
             else:
-                col.append(-(c * half + (~m & (half - 1)) + 1))
-        columns.append(col)
-    return negate, columns
+                px, py = table[(-dg) >> 1]
+                pt = (px, p - py)
+            if plan[i] is None:
+                plan[i] = [pt]
+            else:
+                plan[i].append(pt)
+        i += 1
 
 
-# ---------------------------------------------------------------------------------------------
-# Scalar multiplication
+def _run(plan, p):
+    """Evaluate sum over i of 2^i * (sum of plan[i]) by Horner's rule: one doubling per
+    position, one mixed addition per planned point. Returns Jacobian (X, Y, Z).
+
+    This is the hot loop of every scalar multiplication, so the a = -3 doubling (dbl-2001-b)
+    and the mixed addition (madd, 7M + 4S) are written out inline; the rare exceptional sums
+    (P + P, P - P, adding to infinity) fall back to the general functions above.
+    """
+    X, Y, Z = 1, 1, 0
+    for i in range(len(plan) - 1, -1, -1):
+        if Z:
+            delta = Z * Z % p
+            gamma = Y * Y % p
+            beta = (X * gamma << 2) % p
+            alpha = (X - delta) * (X + delta) * 3 % p
+            X = (alpha * alpha - (beta << 1)) % p
+            Z = (Y * Z << 1) % p
+            Y = (alpha * (beta - X) - (gamma * gamma << 3)) % p
+        adds = plan[i]
+        if adds is None:
+            continue
+        for x2, y2 in adds:
+            if not Z:
+                X, Y, Z = x2, y2, 1
+                continue
+            zz = Z * Z % p
+            h = x2 * zz % p - X
+            r = (y2 * Z % p * zz - Y) % p
+            if not h:
+                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
+                continue
+            hh = h * h % p
+            hhh = hh * h % p
+            v = X * hh % p
+            X = (r * r - hhh - (v << 1)) % p
+            Y = (r * (v - X) - Y * hhh) % p
+            Z = Z * h % p
+    return X, Y, Z
+
 
 def mul_base(curve, k):
     """k*G (Jacobian) for 0 < k < n with the fixed-base comb: d - 1 doublings, s*d additions."""
-    p = curve.p
-    negate, columns = comb_digits(curve, k)
-    point = curve.comb_point
-    X, Y, Z = 1, 1, 0
-    first = True
-    for i in range(len(columns) - 1, -1, -1):
-        if not first:
-            X, Y, Z = double(X, Y, Z, p)
-        first = False
-        for idx in columns[i]:
-            if idx > 0:
-                x2, y2 = point(idx - 1)
-            else:
-                x2, y2 = point(-idx - 1)
-                y2 = p - y2
-            X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
-    if negate:
-        Y = (p - Y) % p
-    return X, Y, Z
+    plan = [None] * curve.comb[2]
+    _comb_plan(curve, k, plan)
+    return _run(plan, curve.p)
 
 
 def mul(curve, k, x, y):
-    """k*P (Jacobian) for a validated affine point P and k >= 0 (width-5 wNAF)."""
-    p = curve.p
-    table = _odd_multiples(x, y, p)
-    digits = wnaf(k)
-    X, Y, Z = 1, 1, 0
-    for i in range(len(digits) - 1, -1, -1):
-        X, Y, Z = double(X, Y, Z, p)
-        dg = digits[i]
-        if dg:
-            if dg > 0:
-                x2, y2 = table[dg >> 1]
-                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
-            else:
-                x2, y2 = table[(-dg) >> 1]
-                X, Y, Z = add_affine(X, Y, Z, x2, p - y2, p)
-    return X, Y, Z
+    """k*P (Jacobian) for a validated affine point P and 0 <= k < n (width-5 wNAF)."""
+    plan = [None] * (8 * curve.size + 1)
+    _wnaf_plan(k, x, y, curve.p, plan)
+    return _run(plan, curve.p)
 
 
 def mul_add_base(curve, u1, u2, x, y):
-    """u1*G + u2*Q (Jacobian) for 0 < u1, u2 < n: the comb columns of u1 are added inside the
-    wNAF doubling chain of u2*Q, at the chain positions that give them their factor 2^i."""
-    p = curve.p
-    table = _odd_multiples(x, y, p)
-    digits = wnaf(u2)
-    negate, columns = comb_digits(curve, u1)
-    point = curve.comb_point
-    d = len(columns)
-    X, Y, Z = 1, 1, 0
-    for i in range(max(len(digits), d) - 1, -1, -1):
-        X, Y, Z = double(X, Y, Z, p)
-        if i < len(digits):
-            dg = digits[i]
-            if dg:
-                if dg > 0:
-                    x2, y2 = table[dg >> 1]
-                else:
-                    x2, y2 = table[(-dg) >> 1]
-                    y2 = p - y2
-                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
-        if i < d:
-            for idx in columns[i]:
-                if (idx > 0) != negate:
-                    x2, y2 = point(abs(idx) - 1)
-                else:
-                    x2, y2 = point(abs(idx) - 1)
-                    y2 = p - y2
-                X, Y, Z = add_affine(X, Y, Z, x2, y2, p)
-    return X, Y, Z
+    """u1*G + u2*Q (Jacobian) for 0 < u1 < n, 0 <= u2 < n: the comb columns of u1 are added
+    inside the wNAF doubling chain of u2*Q at the positions that give them their factor 2^i,
+    so the G half costs additions only."""
+    plan = [None] * (8 * curve.size + 1)
+    _wnaf_plan(u2, x, y, curve.p, plan)
+    _comb_plan(curve, u1, plan)
+    return _run(plan, curve.p)
 
 
 # ---------------------------------------------------------------------------------------------

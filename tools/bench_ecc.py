@@ -1,0 +1,134 @@
+"""P-256 / P-384 benchmarks: ECDH, ECDSA sign and verify; python-ecdsa side by side on CPython.
+
+    python3 tools/bench.py bench_ecc          (or tools/bench_table.py bench_ecc for both runtimes)
+
+python-ecdsa (pure Python, no gmpy2 here) is measured in the same run with like-for-like calls:
+  sign   SigningKey.sign_digest_deterministic (RFC 6979, like ours), its generator tables warm;
+  verify VerifyingKey.from_string(...).verify_digest on a DER signature (no per-key precompute,
+         like ours: a DTLS peer's key is new to us);
+  ecdh   ECDH.generate_sharedsecret_bytes (k*Q for a point without tables, like ours).
+Each timed operation cycles through several keys/digests so no single lucky scalar decides.
+MicroPython has no python-ecdsa: those rows and the ratios simply do not appear there.
+The table rows give the fixed-base comb size (flash when frozen) and the heap it costs once
+imported (gc.mem_alloc() around the import; on CPython the decoded table is also cached).
+"""
+import gc
+import hashlib
+from bench import per_call_us
+
+_N_KEYS = 4
+
+
+def _ours(mod, name, n_ecdh, n_sign, n_verify):
+    from dtls_lite.crypto.util import SeededRng
+    rng = SeededRng(b'bench ' + name.encode())
+    keys = [mod.generate_key(rng) for _ in range(_N_KEYS)]
+    size = mod.PRIVATE_SIZE
+    digests = [rng(size) for _ in range(_N_KEYS)]
+    sigs = [mod.sign(keys[i][0], digests[i]) for i in range(_N_KEYS)]
+    state = [0]
+
+    def step():
+        state[0] = (state[0] + 1) % _N_KEYS
+        return state[0]
+
+    def ecdh():
+        i = step()
+        mod.ecdh(keys[i][0], keys[i - 1][1])
+
+    def sign():
+        i = step()
+        mod.sign(keys[i][0], digests[i])
+
+    def verify():
+        i = step()
+        if not mod.verify(keys[i][1], digests[i], sigs[i]):
+            raise AssertionError('verify failed in benchmark')
+
+    return [(name + ' ecdh', per_call_us(ecdh, n_ecdh), 'us'),
+            (name + ' ecdsa sign', per_call_us(sign, n_sign), 'us'),
+            (name + ' ecdsa verify', per_call_us(verify, n_verify), 'us')]
+
+
+def _python_ecdsa(curve_name, hashfunc, n):
+    import ecdsa
+    curve = getattr(ecdsa, curve_name)
+    sks = [ecdsa.SigningKey.generate(curve=curve, hashfunc=hashfunc) for _ in range(_N_KEYS)]
+    vks = [ecdsa.VerifyingKey.from_string(sk.verifying_key.to_string(), curve=curve,
+                                          hashfunc=hashfunc) for sk in sks]
+    digests = [hashfunc(bytes([i])).digest() for i in range(_N_KEYS)]
+    sigs = [sks[i].sign_digest_deterministic(digests[i], hashfunc=hashfunc,
+                                             sigencode=ecdsa.util.sigencode_der)
+            for i in range(_N_KEYS)]
+    ecdhs = [ecdsa.ECDH(curve=curve, private_key=sks[i], public_key=vks[i - 1])
+             for i in range(_N_KEYS)]
+    state = [0]
+
+    def step():
+        state[0] = (state[0] + 1) % _N_KEYS
+        return state[0]
+
+    def ecdh():
+        ecdhs[step()].generate_sharedsecret_bytes()
+
+    def sign():
+        i = step()
+        sks[i].sign_digest_deterministic(digests[i], hashfunc=hashfunc,
+                                         sigencode=ecdsa.util.sigencode_der)
+
+    def verify():
+        i = step()
+        if not vks[i].verify_digest(sigs[i], digests[i], sigdecode=ecdsa.util.sigdecode_der):
+            raise AssertionError('python-ecdsa verify failed')
+
+    return (per_call_us(ecdh, n), per_call_us(sign, n), per_call_us(verify, n))
+
+
+def _has_python_ecdsa():
+    try:
+        import ecdsa  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_p256():
+    from dtls_lite.crypto import p256
+    rows = _ours(p256, 'p256', 40, 40, 40)
+    if _has_python_ecdsa():
+        theirs = _python_ecdsa('NIST256p', hashlib.sha256, 40)
+        for (label, value, unit), other, op in zip(rows, theirs, ('ecdh', 'sign', 'verify')):
+            rows.append(('python-ecdsa ' + label, other, unit))
+        for (label, value, unit), other, op in zip(rows[:3], theirs, ('ecdh', 'sign', 'verify')):
+            rows.append(('p256 %s speedup vs python-ecdsa' % op, other / value, 'x'))
+    return rows
+
+
+def bench_p384():
+    from dtls_lite.crypto import p384
+    rows = _ours(p384, 'p384', 10, 10, 10)
+    if _has_python_ecdsa():
+        theirs = _python_ecdsa('NIST384p', hashlib.sha384, 10)
+        for (label, value, unit), other, op in zip(rows[:3], theirs, ('ecdh', 'sign', 'verify')):
+            rows.append(('p384 %s speedup vs python-ecdsa' % op, other / value, 'x'))
+    return rows
+
+
+def bench_tables():
+    import sys
+    rows = []
+    for name in ('p256', 'p384'):
+        modname = 'dtls_lite.crypto.' + name
+        for m in (modname, 'dtls_lite.crypto._ec_%s_comb' % name):
+            if m in sys.modules:
+                del sys.modules[m]
+        gc.collect()
+        before = gc.mem_alloc() if hasattr(gc, 'mem_alloc') else 0
+        mod = __import__(modname, None, None, ['CURVE'])
+        gc.collect()
+        after = gc.mem_alloc() if hasattr(gc, 'mem_alloc') else 0
+        t, s, d, table = mod.CURVE.comb
+        rows.append(('%s comb table t=%d s=%d (flash bytes)' % (name, t, s), len(table), 'B'))
+        if hasattr(gc, 'mem_alloc'):
+            rows.append(('%s import heap incl. table (gc.mem_alloc)' % name, after - before, 'B'))
+    return rows
