@@ -146,6 +146,14 @@ def test_load_certificate_bundle():
     certs = load_certificates(fx.INTER_CRT + 'comment\n' + fx.CA_CRT)
     assert [c.common_name for c in certs] == ['Test Intermediate', 'Test CA']
     assert len(load_certificates(_der(fx.CA_CRT))) == 1
+    # A trust bundle may hold roots we cannot use (Ed25519 here): skipped only when asked.
+    bundle = fx.ED_CRT + fx.CA_CRT + fx.LEAF_K1_CRT
+    assert _alert(load_certificates, bundle) == UNSUPPORTED_CERTIFICATE
+    assert [c.common_name for c in load_certificates(bundle, skip_unsupported=True)] == ['Test CA']
+    assert _alert(load_certificates, fx.ED_CRT, skip_unsupported=True) == BAD_CERTIFICATE
+    v = Verifier(bundle, clock=lambda: fx.NOW)
+    assert v.verify(_chain(fx.SERVER_CRT)).common_name == 'server'
+    assert _alert(load_certificates, fx.CA_CRT.replace('M', 'N', 1)) == BAD_CERTIFICATE
 
 
 def test_spki_raw_public_keys():

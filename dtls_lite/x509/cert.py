@@ -324,12 +324,23 @@ def _first_pem_certificate(data):
     fail('no PEM certificate')
 
 
-def load_certificates(data):
-    """All certificates in a PEM text (a bundle), or the one in DER bytes, parsed."""
+def load_certificates(data, skip_unsupported=False):
+    """All certificates in a PEM text (a bundle), or the one in DER bytes, parsed.
+
+    skip_unsupported drops certificates we cannot use (RSA, other curves) instead of raising:
+    for trust-anchor bundles, where such a root could never validate one of our chains anyway.
+    """
     if isinstance(data, str) or is_pem(data):
-        certs = [parse_certificate(body) for label, body in pem_blocks(data)
-                 if label == 'CERTIFICATE']
-        if not certs:
-            fail('no PEM certificate')
-        return certs
-    return [parse_certificate(data)]
+        blobs = [body for label, body in pem_blocks(data) if label == 'CERTIFICATE']
+    else:
+        blobs = [data]
+    certs = []
+    for blob in blobs:
+        try:
+            certs.append(parse_certificate(blob))
+        except CertificateError as e:
+            if not (skip_unsupported and e.alert == UNSUPPORTED_CERTIFICATE):
+                raise
+    if not certs:
+        fail('no usable certificate')
+    return certs

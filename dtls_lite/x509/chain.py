@@ -1,6 +1,6 @@
 """Certificate chain validation to configured trust anchors (RFC 5280 §6, trimmed for DTLS).
 
-    verifier = Verifier(anchors=load_certificates(ca_pem), check_time=True, purpose='server')
+    verifier = Verifier(anchors=ca_pem_bundle, check_time=True, purpose='server')
     leaf = verifier.verify([leaf_der, intermediate_der, ...], hostname='device.local')
 
 `verify` parses every certificate of the peer's Certificate message (leaf first), walks from the
@@ -56,7 +56,7 @@ class Verifier:
     def __init__(self, anchors=(), check_time=True, clock=None, purpose=None, callback=None,
                  max_path_cas=MAX_PATH_CAS):
         if isinstance(anchors, (str, bytes, bytearray)):
-            anchors = load_certificates(anchors)
+            anchors = load_certificates(anchors, skip_unsupported=True)   # a PEM bundle
         self.anchors = [a if isinstance(a, Certificate) else parse_certificate(a) for a in anchors]
         self.check_time = check_time
         self.clock = clock or wall_clock
