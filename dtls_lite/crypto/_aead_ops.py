@@ -1,4 +1,5 @@
-"""Buffer kernels and the shared scratch buffer for the AEAD modes (CCM, GCM, ChaCha20-Poly1305).
+"""Buffer kernels (XOR, copy, CTR counter blocks, GHASH) and the shared scratch buffer for the
+AEAD modes (CCM, GCM, ChaCha20-Poly1305).
 
 The kernels come from _aead_viper on MicroPython (native code) and _aead_py elsewhere; both
 have the same signatures. `scratch(n)` hands out one module-wide buffer, grown lazily to the
@@ -9,9 +10,11 @@ caller keeps anything in it across calls.
 from dtls_lite.compat import MICROPYTHON
 
 if MICROPYTHON:
-    from dtls_lite.crypto._aead_viper import xor_into, copy_into, fill_zero, ctr_fill  # noqa: F401
+    from dtls_lite.crypto._aead_viper import (  # noqa: F401
+        xor_into, copy_into, fill_zero, ctr_fill, ghash_table, ghash_blocks)
 else:
-    from dtls_lite.crypto._aead_py import xor_into, copy_into, fill_zero, ctr_fill  # noqa: F401
+    from dtls_lite.crypto._aead_py import (  # noqa: F401
+        xor_into, copy_into, fill_zero, ctr_fill, ghash_table, ghash_blocks)
 
 _buf = bytearray(256)
 _mv = memoryview(_buf)

@@ -1,39 +1,51 @@
-"""AES-GCM (NIST SP 800-38D) on one ECB AES object and a pure-Python GHASH.
+"""AES-GCM (NIST SP 800-38D) on one ECB AES object and a table-driven GHASH.
 
 Data flow per record:
   CTR   the counter blocks J0, inc32(J0), ... are written into the shared scratch buffer and
         encrypted with the ECB object in one call: block 0 is E(J0), which masks the tag; the
         rest is XORed onto the record.
   GHASH runs over aad || pad || ciphertext || pad || len64(aad) || len64(ct), 16 bytes at a
-        time, straight out of the caller's buffers.
+        time, straight out of the caller's buffers (a partial last block goes through a
+        16-byte pad buffer).
 Opening checks the tag before anything is decrypted, so a bad record leaves the ciphertext
 untouched and no plaintext ever exists.
 
-GHASH multiplies by H with Shoup's 4-bit table method on 128-bit ints: a field element is the
-block read big-endian, so "times x" is a right shift (the GCM bit order). Per key a table of
-the 16 multiples N(x)*H (N of degree < 4) is kept, plus one shared 16-entry reduction table;
-each block then costs 32 steps of shift / reduce / table XOR. Memory per object: one
-cryptolib.aes (~320 B on MicroPython) + 16 ints of 128 bits (~16 x 48 B on 64-bit MicroPython,
-~16 x 44 B on CPython) + the instance. An 8-bit table would halve the steps at 16x the memory,
-which a board cannot spend per session.
+GHASH multiplies by H with Shoup's 4-bit table method: per key, the 16 multiples N(x)*H for
+the nibbles N; each block costs 32 steps of shift / reduce / table XOR. The kernel is viper on
+32-bit words on MicroPython (table: a 256-byte bytearray, no allocation per block) and 128-bit
+ints on CPython (_aead_ops picks). An 8-bit table would halve the steps at 16x the memory,
+which a board cannot spend per session. Memory per object on MicroPython (64-bit unix): one
+cryptolib.aes (320 B) + the 256-byte table + the instance; see tools/bench_aead.py.
 """
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, ctr_fill, scratch
-
-# x^128 = x^7 + x^2 + x + 1, i.e. 0xE1 followed by 120 zero bits in GCM bit order.
-_R = 0xE1 << 120
-# _RED[r]: what the 4 low bits r shifted out by "times x^4" fold back to (SP 800-38D §6.3).
-_RED = [0] * 16
-for _r in range(16):
-    for _k in range(4):
-        if _r >> _k & 1:
-            _RED[_r] ^= _R >> (3 - _k)
+from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch,
+                                        ghash_table, ghash_blocks)
 
 _MAX_LEN = (1 << 36) - 32  # SP 800-38D §5.2.1.1: plaintext at most 2^39 - 256 bits
 
+# Per-record state, shared (calls are synchronous): GHASH accumulator, one padded block, tag.
+_y = bytearray(16)
+_blk = bytearray(16)
 _s0 = bytearray(16)
 _s0_mv = memoryview(_s0)
+
+
+def _h_multiples(h):
+    """[N_v(x) * H for v in 0..15], v's most significant bit being the x^0 coefficient."""
+    t = [0] * 16
+    for bit in (8, 4, 2, 1):
+        t[bit] = h
+        h = (h >> 1) ^ ((0xE1 << 120) if h & 1 else 0)  # times x, reduced (GCM bit order)
+    for v in range(16):
+        if v & (v - 1):
+            t[v] = t[v & 8] ^ t[v & 4] ^ t[v & 2] ^ t[v & 1]
+    return t
+
+
+def _put_len64(buf, off, v):
+    for i in range(8):
+        buf[off + 7 - i] = (v >> (8 * i)) & 0xFF
 
 
 class AESGCM:
@@ -49,44 +61,23 @@ class AESGCM:
         self._ecb = aes.new(key, aes.MODE_ECB)
         h = bytearray(16)
         self._ecb.encrypt(h, h)
-        h = int.from_bytes(h, 'big')
-        # table[v] = N_v(x) * H where v's most significant bit is the x^0 coefficient.
-        t = [0] * 16
-        for bit in (8, 4, 2, 1):
-            t[bit] = h
-            h = (h >> 1) ^ (_R if h & 1 else 0)
-        for v in range(16):
-            if v & (v - 1):
-                t[v] = t[v & 8] ^ t[v & 4] ^ t[v & 2] ^ t[v & 1]
-        self._table = t
+        self._table = ghash_table(_h_multiples(int.from_bytes(h, 'big')))
 
-    def _ghash(self, y, data, n):
-        """Fold data[0:n] (zero-padded to whole blocks) into the GHASH state y."""
-        t = self._table
-        red = _RED
-        off = 0
-        while off < n:
-            k = n - off
-            if k >= 16:
-                x = int.from_bytes(data[off:off + 16], 'big') ^ y
-            else:
-                x = (int.from_bytes(data[off:n], 'big') << (8 * (16 - k))) ^ y
-            z = t[x & 15]
-            for _ in range(31):
-                x >>= 4
-                z = (z >> 4) ^ red[z & 15] ^ t[x & 15]
-            y = z
-            off += 16
-        return y
+    def _absorb(self, data, n):
+        """GHASH data[0:n] zero-padded to whole blocks into _y."""
+        full = n & ~15
+        if full:
+            ghash_blocks(_y, self._table, data, 0, full)
+        if n > full:
+            fill_zero(_blk, 0, 16)
+            copy_into(_blk, 0, data, full, n - full)
+            ghash_blocks(_y, self._table, _blk, 0, 16)
 
-    def _mul_h(self, x):
-        t = self._table
-        red = _RED
-        z = t[x & 15]
-        for _ in range(31):
-            x >>= 4
-            z = (z >> 4) ^ red[z & 15] ^ t[x & 15]
-        return z
+    def _absorb_lengths(self, a_bytes, c_bytes):
+        """The final GHASH block: len64(A) || len64(C) in bits."""
+        _put_len64(_blk, 0, a_bytes * 8)
+        _put_len64(_blk, 8, c_bytes * 8)
+        ghash_blocks(_y, self._table, _blk, 0, 16)
 
     def _counters(self, nonce, nblocks):
         """E(J0), E(inc32(J0)), ... into the scratch buffer (SP 800-38D §7.1 steps 2, 5)."""
@@ -98,10 +89,11 @@ class AESGCM:
             copy_into(s, 0, nonce, 0, 12)
             s[12] = s[13] = s[14] = 0
             s[15] = 1
-        else:
-            y = self._mul_h(self._ghash(0, nonce, ln) ^ (ln * 8))
-            j0 = y.to_bytes(16, 'big')
-            copy_into(s, 0, j0, 0, 16)
+        else:  # J0 = GHASH(IV || pad || len64(0) || len64(IV))
+            fill_zero(_y, 0, 16)
+            self._absorb(nonce, ln)
+            self._absorb_lengths(0, ln)
+            copy_into(s, 0, _y, 0, 16)
         ctr_fill(s, s, nblocks)
         v = s[0:16 * nblocks]
         self._ecb.encrypt(v, v)
@@ -109,10 +101,11 @@ class AESGCM:
 
     def _tag(self, aad, buf, n, s):
         """The full 16-byte tag into _s0 (s holds E(J0) in its first block)."""
-        y = self._ghash(0, aad, len(aad))
-        y = self._ghash(y, buf, n)
-        y = self._mul_h(y ^ ((len(aad) * 8) << 64) ^ (n * 8))
-        copy_into(_s0, 0, y.to_bytes(16, 'big'), 0, 16)
+        fill_zero(_y, 0, 16)
+        self._absorb(aad, len(aad))
+        self._absorb(buf, n)
+        self._absorb_lengths(len(aad), n)
+        copy_into(_s0, 0, _y, 0, 16)
         xor_into(_s0, 0, s, 0, 16)
 
     def seal_into(self, nonce, aad, buf, n):
