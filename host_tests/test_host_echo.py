@@ -1,0 +1,108 @@
+"""tools/dtls_echo.py against itself: both runtimes, IPv4 and IPv6, many clients, failures.
+
+Interop with other implementations is in test_host_interop_*.py; here our client and our server
+run as subprocesses under MicroPython and CPython in every pairing, so the socket glue of
+ports/unix/unixport.py (sockaddr bytes vs tuples, poll objects vs descriptors) is exercised on
+both ends. Failure paths check the exit status and the single line on stderr.
+"""
+import subprocess
+
+import pytest
+
+from test_host_interop_support import (ECHO, ROOT, WAIT_S, Processes, check_client_exchange,
+                                       free_port, runtime_argv)
+
+
+def _run_client(runtime, address, lines, *options, timeout=WAIT_S):
+    argv = runtime_argv(runtime) + [ECHO, 'client', address] + list(options)
+    return subprocess.run(argv, input=''.join(x + '\n' for x in lines), capture_output=True,
+                          text=True, timeout=timeout + 10, cwd=ROOT)
+
+
+@pytest.mark.parametrize('server_rt,client_rt', [('micropython', 'cpython'), ('cpython', 'micropython')])
+def test_cross_runtime_echo(tmp_path, server_rt, client_rt):
+    port = free_port()
+    lines = ['%s to %s' % (client_rt, server_rt), 'line two', 'ü unicode ✓']
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(server_rt, '127.0.0.1:%d' % port)
+        client = procs.echo_client(client_rt, '127.0.0.1:%d' % port)
+        client.send(''.join(x + '\n' for x in lines))
+        err = check_client_exchange(procs, client, server, [], ['Echo: ' + x for x in lines])
+        if 'handshake' not in err:
+            procs.fail('--verbose client did not report the handshake')
+        if client.stdout().splitlines() != ['Echo: ' + x for x in lines]:
+            procs.fail('echoed lines differ')
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_ipv6_loopback(tmp_path, runtime):
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(runtime, '[::1]:%d' % port)
+        client = procs.echo_client(runtime, '[::1]:%d' % port)
+        client.send('over IPv6\n')
+        check_client_exchange(procs, client, server, [], ['Echo: over IPv6'])
+        procs.wait_for(server, '[::1]:', 'stderr', what='server logs the IPv6 peer')
+
+
+def test_many_clients_at_once(tmp_path):
+    """One MicroPython server, six clients (both runtimes) handshaking and echoing concurrently;
+    each must get exactly its own lines back."""
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('micropython', '127.0.0.1:%d' % port)
+        clients = []
+        for i in range(6):
+            rt = 'micropython' if i % 2 else 'cpython'
+            client = procs.start('client-%d' % i, runtime_argv(rt) + [
+                ECHO, 'client', '127.0.0.1:%d' % port, '--timeout', str(WAIT_S)])
+            client.send(''.join('client %d line %d\n' % (i, j) for j in range(5)))
+            clients.append(client)
+        for client in clients:
+            client.close_stdin()
+        for i, client in enumerate(clients):
+            rc = procs.wait_exit(client, WAIT_S + 10)
+            expected = ['Echo: client %d line %d' % (i, j) for j in range(5)]
+            if rc != 0 or client.stdout().splitlines() != expected:
+                procs.fail('client %d: exit %s, output %r' % (i, rc, client.stdout()))
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_wrong_key_fails_with_one_line(tmp_path, runtime):
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server(runtime, '127.0.0.1:%d' % port)
+        result = _run_client(runtime, '127.0.0.1:%d' % port, ['never echoed'],
+                             '--psk-key', 'ff' * 16, '--timeout', '5', timeout=5)
+    assert result.returncode == 1, result
+    assert result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert 'handshake' in result.stderr
+
+
+def test_unknown_identity_fails(tmp_path):
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('micropython', '127.0.0.1:%d' % port)
+        result = _run_client('micropython', '127.0.0.1:%d' % port, ['x'],
+                             '--psk-identity', 'somebody_else', '--timeout', '5', timeout=5)
+    assert result.returncode == 1, result
+    assert result.stdout == ''
+    assert 'handshake' in result.stderr
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_no_server_times_out(runtime):
+    result = _run_client(runtime, '127.0.0.1:%d' % free_port(), ['x'], '--timeout', '1.5', timeout=2)
+    assert result.returncode == 1
+    assert result.stderr.strip() == 'dtls_echo: handshake timed out after 1500 ms'
+
+
+@pytest.mark.parametrize('args', [[], ['client'], ['server', 'nohostport'], ['client', '127.0.0.1:70000'],
+                                  ['client', '::1:5684'], ['client', '127.0.0.1:5684', '--bogus'],
+                                  ['client', '127.0.0.1:5684', '--psk-key', 'xyz']])
+def test_usage_errors_exit_2(args):
+    result = subprocess.run(runtime_argv('micropython') + [ECHO] + args, capture_output=True,
+                            text=True, timeout=20, cwd=ROOT)
+    assert result.returncode == 2, result
+    assert 'usage' in result.stderr
