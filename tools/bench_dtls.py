@@ -129,5 +129,6 @@ def _dtls_rate(suite):
 def bench_echo_loopback():
     rows = [('echo %d B over loopback, plain UDP' % _PAYLOAD, _plain_rate(), 'echo/s')]
     for suite in _SUITES:
-        rows.append(('echo %d B over loopback, DTLS %s' % (_PAYLOAD, suite.replace('TLS_PSK_WITH_', 'PSK ')), _dtls_rate(suite), 'echo/s'))
+        name = suite.replace('TLS_PSK_WITH_', 'PSK ')
+        rows.append(('echo %d B over loopback, DTLS %s' % (_PAYLOAD, name), _dtls_rate(suite), 'echo/s'))
     return rows

@@ -280,7 +280,8 @@ class EchoClient(EchoEndpoint):
                 return
             if self.peer_closed:
                 if self.replies < sent:
-                    raise ClientError('peer closed with %d of %d replies missing' % (sent - self.replies, sent))
+                    missing = sent - self.replies
+                    raise ClientError('peer closed with %d of %d replies missing' % (missing, sent))
                 return
             if eof_at is not None and unixport.elapsed_ms(eof_at) > self.opts['timeout_ms']:
                 raise ClientError('timed out waiting for %d of %d replies' % (sent - self.replies, sent))

@@ -166,7 +166,11 @@ def run_until(link, done, on_datagram=None):
 def handshake(link, n):
     """Connect client session n and run the link until both ends report it connected."""
     link.client.ctx.connect(('srv', n))
-    return run_until(link, lambda: ('srv', n) in link.client.connected and ('cli', n) in link.server.connected)
+    return run_until(link, lambda: both_connected(link, n))
+
+
+def both_connected(link, n):
+    return ('srv', n) in link.client.connected and ('cli', n) in link.server.connected
 
 
 def clean_exchange(link, n):
@@ -192,7 +196,8 @@ def _fields(data):
         fields += [(pos, 1), (pos + 1, 2), (pos + 3, 2), (pos + 5, 6), (pos + 11, 2)]
         length = data[pos + 11] << 8 | data[pos + 12]
         body = pos + _RECORD_HEADER
-        if data[pos] == _CT_HANDSHAKE and data[pos + 3:pos + 5] == b'\0\0' and body + _HANDSHAKE_HEADER <= len(data):
+        plaintext_handshake = data[pos] == _CT_HANDSHAKE and data[pos + 3:pos + 5] == b'\0\0'
+        if plaintext_handshake and body + _HANDSHAKE_HEADER <= len(data):
             fields += [(body, 1), (body + 1, 3), (body + 4, 2), (body + 6, 3), (body + 9, 3)]
         pos = body + length
     return fields
@@ -340,7 +345,7 @@ def fuzz_batch(seed, state, mutants, **config):
                 type(e).__name__, state, seed, traceback.format_exc()))
 
     client.ctx.connect(('srv', 0))
-    completed = run(lambda: ('srv', 0) in client.connected and ('cli', 0) in server.connected)
+    completed = run(lambda: both_connected(link, 0))
     if completed:
         for sender, session in ((client, ('srv', 0)), (server, ('cli', 0))):
             try:
@@ -359,7 +364,8 @@ def fuzz_batch(seed, state, mutants, **config):
         raise Failure('%s escaped during the clean handshake after state %d (seed %s)\n%s' % (
             type(e).__name__, state, seed, traceback.format_exc()))
     if not intact:
-        raise Failure('clean handshake on a new address failed after mutants at state %d (seed %s)' % (state, seed))
+        raise Failure('clean handshake on a new address failed after mutants at state %d (seed %s)'
+                      % (state, seed))
     return delivered[0], completed
 
 
@@ -368,8 +374,7 @@ def clean_trace_length(seed, **config):
     link, client, server = make_pair(seed, **config)
     seen = []
     client.ctx.connect(('srv', 0))
-    run_until(link, lambda: ('srv', 0) in client.connected and ('cli', 0) in server.connected,
-              lambda r, s, d: seen.append(d))
+    run_until(link, lambda: both_connected(link, 0), lambda r, s, d: seen.append(d))
     if ('srv', 0) not in client.connected:
         raise Failure('clean handshake does not complete (seed %s)' % seed)
     client.ctx.write(('srv', 0), b'app data')
