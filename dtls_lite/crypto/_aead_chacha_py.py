@@ -119,3 +119,27 @@ def chacha20_blocks(out, st, nblocks, mask=0xFFFFFFFF):
         s[12] = (s[12] + 1) & 0xFFFFFFFF
         o += 64
     pack('<I', st, 48, s[12])
+
+
+# ---- Poly1305 (RFC 8439 §2.5) with Python ints -------------------------------------------
+_P = (1 << 130) - 5
+
+
+def poly1305_start(otk):
+    """Start a MAC with the 32-byte one-time key; the state is [accumulator, r, s]."""
+    r = int.from_bytes(otk[0:16], 'little') & 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
+    return [0, r, int.from_bytes(otk[16:32], 'little')]
+
+
+def poly1305_blocks(st, data, off, n):
+    """Absorb data[off:off+n] (n a multiple of 16) as full blocks (each with the 2^128 bit)."""
+    acc, r = st[0], st[1]
+    hibit = 1 << 128
+    for p in range(off, off + n, 16):
+        acc = (acc + int.from_bytes(data[p:p + 16], 'little') + hibit) * r % _P
+    st[0] = acc
+
+
+def poly1305_finish(st, out):
+    """The 16-byte tag into out: accumulator + s mod 2^128."""
+    out[0:16] = ((st[0] + st[2]) & ((1 << 128) - 1)).to_bytes(16, 'little')

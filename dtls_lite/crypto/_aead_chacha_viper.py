@@ -150,3 +150,191 @@ def chacha20_blocks(out: ptr32, st: ptr32, nblocks: int, mask: uint):
         st[12] = uint(st[12]) + 1
         o += 16
         b += 1
+
+
+# ---- Poly1305 (RFC 8439 §2.5) in 13-bit limbs -------------------------------------------
+# Viper has only word-size multiplies (32 bits on boards), so the 130-bit accumulator h and r
+# are held as ten 13-bit limbs: a product of limbs stays below 2^29 and a column sum of ten
+# (with the 2^130 = 5 wrap folded in as s_j = 5 * r_j) below 2^32, provided h is carried back
+# to 13-bit limbs after the message block is added. No big ints, no allocation per block.
+_h = bytearray(40)   # h0..h9, little-endian words
+_r = bytearray(80)   # r0..r9 then s0..s9 = 5 * r_j
+
+
+def _put_limbs(buf, off, v, mul):
+    for i in range(10):
+        w = ((v >> (13 * i)) & 0x1FFF) * mul
+        o = off + 4 * i
+        buf[o] = w & 0xFF
+        buf[o + 1] = (w >> 8) & 0xFF
+        buf[o + 2] = (w >> 16) & 0xFF
+        buf[o + 3] = 0
+
+
+def poly1305_start(otk):
+    """Start a MAC with the 32-byte one-time key; returns the state (here: s, §2.5)."""
+    r = int.from_bytes(otk[0:16], 'little') & 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
+    _put_limbs(_r, 0, r, 1)
+    _put_limbs(_r, 40, r, 5)
+    for i in range(40):
+        _h[i] = 0
+    return int.from_bytes(otk[16:32], 'little')
+
+
+def poly1305_blocks(st, data, off, n):
+    """Absorb data[off:off+n] (n a multiple of 16) as full blocks (each with the 2^128 bit)."""
+    _poly_blocks(_h, _r, data, off, n)
+
+
+def poly1305_finish(st, out):
+    """The 16-byte tag into out: (h mod 2^130-5) + s mod 2^128."""
+    h = 0
+    for i in range(9, -1, -1):
+        o = 4 * i
+        h = (h << 13) + (_h[o] | (_h[o + 1] << 8) | (_h[o + 2] << 16))  # limbs may exceed 13 bits
+    tag = ((h % ((1 << 130) - 5)) + st) & ((1 << 128) - 1)
+    out[0:16] = tag.to_bytes(16, 'little')
+
+
+@micropython.viper
+def _poly_blocks(h: ptr32, r: ptr32, data: ptr8, off: int, n: int):
+    h0 = uint(h[0])
+    h1 = uint(h[1])
+    h2 = uint(h[2])
+    h3 = uint(h[3])
+    h4 = uint(h[4])
+    h5 = uint(h[5])
+    h6 = uint(h[6])
+    h7 = uint(h[7])
+    h8 = uint(h[8])
+    h9 = uint(h[9])
+    r0 = uint(r[0])
+    r1 = uint(r[1])
+    r2 = uint(r[2])
+    r3 = uint(r[3])
+    r4 = uint(r[4])
+    r5 = uint(r[5])
+    r6 = uint(r[6])
+    r7 = uint(r[7])
+    r8 = uint(r[8])
+    r9 = uint(r[9])
+    s1 = uint(r[11])
+    s2 = uint(r[12])
+    s3 = uint(r[13])
+    s4 = uint(r[14])
+    s5 = uint(r[15])
+    s6 = uint(r[16])
+    s7 = uint(r[17])
+    s8 = uint(r[18])
+    s9 = uint(r[19])
+    c = uint(0)
+    p = off
+    end = off + n
+    while p < end:
+        h0 += (uint(data[p + 0]) | (uint(data[p + 1]) << 8)) & 0x1FFF
+        h1 += ((uint(data[p + 1]) >> 5) | (uint(data[p + 2]) << 3) | (uint(data[p + 3]) << 11)) & 0x1FFF
+        h2 += ((uint(data[p + 3]) >> 2) | (uint(data[p + 4]) << 6)) & 0x1FFF
+        h3 += ((uint(data[p + 4]) >> 7) | (uint(data[p + 5]) << 1) | (uint(data[p + 6]) << 9)) & 0x1FFF
+        h4 += ((uint(data[p + 6]) >> 4) | (uint(data[p + 7]) << 4) | (uint(data[p + 8]) << 12)) & 0x1FFF
+        h5 += ((uint(data[p + 8]) >> 1) | (uint(data[p + 9]) << 7)) & 0x1FFF
+        h6 += ((uint(data[p + 9]) >> 6) | (uint(data[p + 10]) << 2) | (uint(data[p + 11]) << 10)) & 0x1FFF
+        h7 += ((uint(data[p + 11]) >> 3) | (uint(data[p + 12]) << 5)) & 0x1FFF
+        h8 += (uint(data[p + 13]) | (uint(data[p + 14]) << 8)) & 0x1FFF
+        h9 += (uint(data[p + 14]) >> 5) | (uint(data[p + 15]) << 3) | 0x800
+        c = h0 >> 13
+        h0 = (h0 & 0x1FFF)
+        h1 += c
+        c = h1 >> 13
+        h1 = (h1 & 0x1FFF)
+        h2 += c
+        c = h2 >> 13
+        h2 = (h2 & 0x1FFF)
+        h3 += c
+        c = h3 >> 13
+        h3 = (h3 & 0x1FFF)
+        h4 += c
+        c = h4 >> 13
+        h4 = (h4 & 0x1FFF)
+        h5 += c
+        c = h5 >> 13
+        h5 = (h5 & 0x1FFF)
+        h6 += c
+        c = h6 >> 13
+        h6 = (h6 & 0x1FFF)
+        h7 += c
+        c = h7 >> 13
+        h7 = (h7 & 0x1FFF)
+        h8 += c
+        c = h8 >> 13
+        h8 = (h8 & 0x1FFF)
+        h9 += c
+        c = h9 >> 13
+        h9 = (h9 & 0x1FFF)
+        h0 += c * 5
+        c = h0 >> 13
+        h0 = (h0 & 0x1FFF)
+        h1 += c
+        d0 = h0 * r0 + h1 * s9 + h2 * s8 + h3 * s7 + h4 * s6 + h5 * s5 + h6 * s4 + h7 * s3 + h8 * s2 + h9 * s1
+        d1 = h0 * r1 + h1 * r0 + h2 * s9 + h3 * s8 + h4 * s7 + h5 * s6 + h6 * s5 + h7 * s4 + h8 * s3 + h9 * s2
+        d2 = h0 * r2 + h1 * r1 + h2 * r0 + h3 * s9 + h4 * s8 + h5 * s7 + h6 * s6 + h7 * s5 + h8 * s4 + h9 * s3
+        d3 = h0 * r3 + h1 * r2 + h2 * r1 + h3 * r0 + h4 * s9 + h5 * s8 + h6 * s7 + h7 * s6 + h8 * s5 + h9 * s4
+        d4 = h0 * r4 + h1 * r3 + h2 * r2 + h3 * r1 + h4 * r0 + h5 * s9 + h6 * s8 + h7 * s7 + h8 * s6 + h9 * s5
+        d5 = h0 * r5 + h1 * r4 + h2 * r3 + h3 * r2 + h4 * r1 + h5 * r0 + h6 * s9 + h7 * s8 + h8 * s7 + h9 * s6
+        d6 = h0 * r6 + h1 * r5 + h2 * r4 + h3 * r3 + h4 * r2 + h5 * r1 + h6 * r0 + h7 * s9 + h8 * s8 + h9 * s7
+        d7 = h0 * r7 + h1 * r6 + h2 * r5 + h3 * r4 + h4 * r3 + h5 * r2 + h6 * r1 + h7 * r0 + h8 * s9 + h9 * s8
+        d8 = h0 * r8 + h1 * r7 + h2 * r6 + h3 * r5 + h4 * r4 + h5 * r3 + h6 * r2 + h7 * r1 + h8 * r0 + h9 * s9
+        d9 = h0 * r9 + h1 * r8 + h2 * r7 + h3 * r6 + h4 * r5 + h5 * r4 + h6 * r3 + h7 * r2 + h8 * r1 + h9 * r0
+        c = d0 >> 13
+        d0 = (d0 & 0x1FFF)
+        d1 += c
+        c = d1 >> 13
+        d1 = (d1 & 0x1FFF)
+        d2 += c
+        c = d2 >> 13
+        d2 = (d2 & 0x1FFF)
+        d3 += c
+        c = d3 >> 13
+        d3 = (d3 & 0x1FFF)
+        d4 += c
+        c = d4 >> 13
+        d4 = (d4 & 0x1FFF)
+        d5 += c
+        c = d5 >> 13
+        d5 = (d5 & 0x1FFF)
+        d6 += c
+        c = d6 >> 13
+        d6 = (d6 & 0x1FFF)
+        d7 += c
+        c = d7 >> 13
+        d7 = (d7 & 0x1FFF)
+        d8 += c
+        c = d8 >> 13
+        d8 = (d8 & 0x1FFF)
+        d9 += c
+        c = d9 >> 13
+        d9 = (d9 & 0x1FFF)
+        d0 += c * 5
+        c = d0 >> 13
+        d0 = (d0 & 0x1FFF)
+        d1 += c
+        h0 = d0
+        h1 = d1
+        h2 = d2
+        h3 = d3
+        h4 = d4
+        h5 = d5
+        h6 = d6
+        h7 = d7
+        h8 = d8
+        h9 = d9
+        p += 16
+    h[0] = h0
+    h[1] = h1
+    h[2] = h2
+    h[3] = h3
+    h[4] = h4
+    h[5] = h5
+    h[6] = h6
+    h[7] = h7
+    h[8] = h8
+    h[9] = h9

@@ -3,25 +3,25 @@
 Per record: the 16-word ChaCha20 state (constants, key, counter, nonce) is laid out in a
 module-wide 64-byte buffer; block 0 of the keystream gives the one-time Poly1305 key, blocks
 1.. are XORed onto the record (both from the shared scratch buffer). Poly1305 (§2.5) runs over
-aad || pad16 || ciphertext || pad16 || le64(len aad) || le64(len ct) with Python big ints,
-reading straight from the caller's buffers. Opening checks the tag before decrypting, so a bad
-record never produces plaintext.
+aad || pad16 || ciphertext || pad16 || le64(len aad) || le64(len ct), whole blocks straight
+from the caller's buffers, a partial last block through a 16-byte pad buffer. Opening checks
+the tag before decrypting, so a bad record never produces plaintext.
 
-ChaCha20 itself is viper on MicroPython (_aead_chacha_viper), plain Python elsewhere
+The ChaCha20 block function and Poly1305 are viper on MicroPython (_aead_chacha_viper: 32-bit
+words, 13-bit Poly1305 limbs, no big ints per block) and plain Python with big ints elsewhere
 (_aead_chacha_py). Memory per object: the 32-byte key and the instance, nothing else.
 """
 from dtls_lite.compat import MICROPYTHON
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, scratch
+from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch
 
 if MICROPYTHON:
-    from dtls_lite.crypto._aead_chacha_viper import chacha20_blocks
+    from dtls_lite.crypto._aead_chacha_viper import (chacha20_blocks, poly1305_start,
+                                                     poly1305_blocks, poly1305_finish)
 else:
-    from dtls_lite.crypto._aead_chacha_py import chacha20_blocks
+    from dtls_lite.crypto._aead_chacha_py import (chacha20_blocks, poly1305_start,
+                                                  poly1305_blocks, poly1305_finish)
 
-_P = (1 << 130) - 5
-_CLAMP = 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
-_HIBIT = 1 << 128
 _MASK32 = 0xFFFFFFFF  # a big int on 32-bit boards, a uint inside viper
 _MAX_LEN = (1 << 38) - 64  # RFC 8439 §2.8: 2^32 - 1 blocks of 64 bytes, counter from 1
 
@@ -29,16 +29,18 @@ _MAX_LEN = (1 << 38) - 64  # RFC 8439 §2.8: 2^32 - 1 blocks of 64 bytes, counte
 _state = bytearray(b'expand 32-byte k' + bytes(48))
 _tag = bytearray(16)
 _tag_mv = memoryview(_tag)
+_blk = bytearray(16)
 
 
-def _poly_update(acc, r, data, n):
-    """Absorb data[0:n] zero-padded to 16-byte blocks (each block gets the 2^128 bit)."""
-    off = 0
-    while off < n:
-        end = off + 16 if off + 16 <= n else n
-        acc = (acc + int.from_bytes(data[off:end], 'little') + _HIBIT) * r % _P
-        off += 16
-    return acc
+def _poly_padded(st, data, n):
+    """Absorb data[0:n] zero-padded to a multiple of 16 bytes (RFC 8439 §2.8 pad16)."""
+    full = n & ~15
+    if full:
+        poly1305_blocks(st, data, 0, full)
+    if n > full:
+        fill_zero(_blk, 0, 16)
+        copy_into(_blk, 0, data, full, n - full)
+        poly1305_blocks(st, _blk, 0, 16)
 
 
 class ChaCha20Poly1305:
@@ -66,12 +68,15 @@ class ChaCha20Poly1305:
 
     def _tag(self, s, aad, buf, n):
         """Poly1305 tag into _tag; the one-time key is s[0:32] (keystream block 0, §2.6)."""
-        r = int.from_bytes(s[0:16], 'little') & _CLAMP
-        acc = _poly_update(0, r, aad, len(aad))
-        acc = _poly_update(acc, r, buf, n)
-        acc = (acc + len(aad) + (n << 64) + _HIBIT) * r % _P
-        acc = (acc + int.from_bytes(s[16:32], 'little')) & ((1 << 128) - 1)
-        copy_into(_tag, 0, acc.to_bytes(16, 'little'), 0, 16)
+        st = poly1305_start(s)
+        _poly_padded(st, aad, len(aad))
+        _poly_padded(st, buf, n)
+        la = len(aad)
+        for i in range(8):  # le64(len aad) || le64(len ciphertext)
+            _blk[i] = (la >> (8 * i)) & 0xFF
+            _blk[8 + i] = (n >> (8 * i)) & 0xFF
+        poly1305_blocks(st, _blk, 0, 16)
+        poly1305_finish(st, _tag)
 
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+16]; returns n + 16."""
