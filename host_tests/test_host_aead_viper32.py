@@ -1,0 +1,140 @@
+"""The viper kernels under 32-bit machine-word semantics, emulated on CPython.
+
+The MicroPython unix port is 64-bit, so the portable tests cannot show that the viper code is
+right where it matters: ESP32 and RP2040 have 32-bit viper ints. Here the viper source is run
+by CPython with `uint` values that wrap mod 2^32 and ptr8/ptr32 views that truncate on store,
+as the native code does on a 32-bit board. The ChaCha20 and GHASH results must match the plain
+kernels; Poly1305 must also never overflow a 32-bit word in an addition or multiplication (its
+13-bit limb bound), which is checked on worst-case inputs.
+"""
+import os
+import sys
+import types
+
+from dtls_lite.crypto import _aead_chacha_py, _aead_py
+from dtls_lite.crypto.gcm import _h_multiples
+
+_M = 0xFFFFFFFF
+_overflows = []
+
+
+class U(int):
+    """A viper uint on a 32-bit target: arithmetic wraps mod 2^32 (overflows are recorded)."""
+
+    def _wrap(self, v, op):
+        if not 0 <= v <= _M and op in '+*':
+            _overflows.append(op)
+        return U(v & _M)
+
+    def __add__(self, o):
+        return self._wrap(int(self) + int(o), '+')
+
+    def __mul__(self, o):
+        return self._wrap(int(self) * int(o), '*')
+
+    def __lshift__(self, o):
+        return self._wrap(int(self) << int(o), '<')
+
+    def __rshift__(self, o):
+        return U(int(self) >> int(o))
+
+    def __and__(self, o):
+        return U(int(self) & int(o))
+
+    def __or__(self, o):
+        return U(int(self) | int(o))
+
+    def __xor__(self, o):
+        return U(int(self) ^ int(o))
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
+
+
+class Ptr8:
+    def __init__(self, buf):
+        self.buf = buf
+
+    def __getitem__(self, i):
+        return U(self.buf[i])
+
+    def __setitem__(self, i, v):
+        self.buf[i] = int(v) & 0xFF
+
+
+class Ptr32:
+    def __init__(self, buf):
+        self.buf = buf
+
+    def __getitem__(self, i):
+        return U(int.from_bytes(self.buf[4 * i:4 * i + 4], 'little'))
+
+    def __setitem__(self, i, v):
+        self.buf[4 * i:4 * i + 4] = (int(v) & _M).to_bytes(4, 'little')
+
+
+def _load(name):
+    """Execute dtls_lite/crypto/<name>.py with a stub `micropython` whose viper is a no-op."""
+    stub = types.ModuleType('micropython')
+    stub.viper = stub.native = lambda f: f
+    saved = sys.modules.get('micropython')
+    sys.modules['micropython'] = stub
+    try:
+        path = os.path.join(os.path.dirname(__file__), '..', 'dtls_lite', 'crypto', name + '.py')
+        ns = {'ptr8': Ptr8, 'ptr32': Ptr32, 'uint': U, '__name__': name}
+        exec(compile(open(path).read(), path, 'exec'), ns)
+        return ns
+    finally:
+        if saved is None:
+            del sys.modules['micropython']
+        else:
+            sys.modules['micropython'] = saved
+
+
+def test_chacha20_block_32bit():
+    ns = _load('_aead_chacha_viper')
+    st = bytearray(b'expand 32-byte k' + bytes(range(200, 232)) + bytes.fromhex('fdffffff') + bytes(range(12)))
+    st2 = bytearray(st)
+    out, ref = bytearray(64 * 4), bytearray(64 * 4)
+    ns['chacha20_blocks'](Ptr32(out), Ptr32(st), 4, U(_M))
+    _aead_chacha_py.chacha20_blocks(ref, st2, 4)
+    assert out == ref and st == st2  # including the counter wrap past 2^32
+
+
+def _poly_ref(key, data):
+    st = _aead_chacha_py.poly1305_start(key)
+    _aead_chacha_py.poly1305_blocks(st, data, 0, len(data))
+    out = bytearray(16)
+    _aead_chacha_py.poly1305_finish(st, out)
+    return bytes(out)
+
+
+def test_poly1305_limbs_fit_32_bits():
+    ns = _load('_aead_chacha_viper')
+    cases = [(b'\xff' * 32, b'\xff' * 16 * 40),                 # every limb at its maximum
+             (b'\xff' * 16 + bytes(16), b'\xff' * 16 * 3),
+             (bytes(range(32)), bytes(range(256)) * 2),
+             (bytes.fromhex('85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b'),
+              b'Cryptographic Forum Research Gro')]
+    for key, data in cases:
+        del _overflows[:]
+        s = ns['poly1305_start'](key)
+        ns['_poly_blocks'](Ptr32(ns['_h']), Ptr32(ns['_r']), Ptr8(bytearray(data)), 0, len(data))
+        out = bytearray(16)
+        ns['poly1305_finish'](s, out)
+        assert bytes(out) == _poly_ref(key, data)
+        assert _overflows == []
+
+
+def test_ghash_32bit():
+    ns = _load('_aead_viper')
+    h = int.from_bytes(bytes(range(99, 115)), 'big') | 1
+    data = bytes(range(256))[:16 * 6]
+    y, ref = bytearray(16), bytearray(16)
+    tab = ns['ghash_table'](_h_multiples(h))
+    ns['_ghash'](Ptr8(y), Ptr32(tab), Ptr32(ns['_RED']), Ptr8(bytearray(data)), 0, len(data), U(_M))
+    _aead_py.ghash_blocks(ref, _aead_py.ghash_table(_h_multiples(h)), data, 0, len(data))
+    assert y == ref
