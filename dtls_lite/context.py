@@ -1,0 +1,338 @@
+"""The tinydtls-style Context: a table of peers, each a sans-IO Engine, behind callbacks.
+
+    ctx = Context(app_data=None, **config)
+    ctx.set_handler(write, read=None, event=None, get_psk_info=None, ...)
+    ctx.connect(session) / ctx.handle_message(session, data) / ctx.write(session, data)
+    ctx.close(session) / ctx.check_retransmit(now_ms=None) / ctx.peer(session)
+
+`session` is whatever hashable the application uses to name a peer (the address recvfrom
+returned); it is never interpreted, only hashed into cookies.
+
+Datagrams from unknown peers go through the stateless cookie exchange (RFC 6347 §4.2.1):
+no state exists for a peer until it returns a ClientHello with a valid cookie, and then only
+if `max_handshakes` and `max_peers` allow; otherwise the hello is dropped and counted in
+`ctx.stats`. Engines write their output into one shared list, which `_drain` turns into
+callbacks: write(ctx, session, data), read(ctx, session, data), event(ctx, session, level, code).
+
+The data handed to `write` is a bytes-like object valid only during the call (application
+records are sealed in one shared, preallocated buffer); `read` gets bytes.
+"""
+from dtls_lite.compat import const, ticks_ms, ticks_diff
+from dtls_lite.errors import ConfigError, NotConnected, HandlerError, TooManyPeers, Fault
+from dtls_lite.cookie import CookieJar, DEFAULT_LIFETIME_MS
+from dtls_lite.crypto.util import get_rng
+from dtls_lite import engine as eng
+from dtls_lite import fragment as fr
+from dtls_lite import msg_hello as mh
+from dtls_lite import record
+from dtls_lite import suites as st
+
+# Defaults, with their reasons.
+DEFAULT_MAX_DATAGRAM = const(1200)        # fits the IPv6 minimum MTU (1280) minus IP/UDP headers
+MIN_MAX_DATAGRAM = const(100)             # below this a ClientHello fragment header barely fits
+DEFAULT_RETRANSMIT_INITIAL_MS = const(1000)   # RFC 6347 §4.2.4.1 (RFC 7925 §11: 9000 for LLNs)
+DEFAULT_RETRANSMIT_MAX_MS = const(60000)      # RFC 6347 §4.2.4.1
+DEFAULT_MAX_RETRANSMITS = const(7)        # 1+2+4+...+60 s: about 2 minutes at the defaults
+DEFAULT_HANDSHAKE_TIMEOUT_MS = const(120000)  # a stalled handshake frees its slot after this
+DEFAULT_MAX_PEERS = const(16)             # sessions a small device holds (~1.5 KB each)
+DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB while it runs)
+DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; certificates (issue 4) are not
+DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
+
+_KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
+          'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
+          'cookie_secret', 'cookie_lifetime_ms', 'clock', 'rng', 'groups', 'require_ems',
+          'max_handshake_message', 'max_record', 'linger_ms')
+
+
+def _int(config, name, default, lo, hi=1 << 30):
+    v = config.get(name, default)
+    if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi:
+        raise ConfigError('%s must be an int in [%d, %d], not %r' % (name, lo, hi, v))
+    return v
+
+
+class Config:
+    """Validated settings and the buffers and counters every engine of a Context shares."""
+
+    def __init__(self, config):
+        for k in config:
+            if k not in _KNOWN:
+                raise ConfigError('unknown Context keyword: %r' % (k,))
+        names = config.get('ciphers', st.DEFAULT_CIPHERS)
+        if isinstance(names, str) or not names:
+            raise ConfigError('ciphers must be a non-empty sequence of IANA suite names')
+        self.suites = [st.by_name(n) for n in names]
+        self.groups = [st.group_code(n) for n in config.get('groups', st.DEFAULT_GROUPS)]
+        if self.offers_ecdhe() and not self.groups:
+            raise ConfigError('ECDHE suites need at least one group')
+        mtu = config.get('mtu', DEFAULT_MAX_DATAGRAM)
+        self.max_datagram = _int(config, 'max_datagram', mtu, MIN_MAX_DATAGRAM, 65507)
+        self.retransmit_initial_ms = _int(config, 'retransmit_initial_ms',
+                                          DEFAULT_RETRANSMIT_INITIAL_MS, 1)
+        self.retransmit_max_ms = _int(config, 'retransmit_max_ms', DEFAULT_RETRANSMIT_MAX_MS,
+                                      self.retransmit_initial_ms)
+        self.max_retransmits = _int(config, 'max_retransmits', DEFAULT_MAX_RETRANSMITS, 0, 64)
+        self.handshake_timeout_ms = _int(config, 'handshake_timeout_ms',
+                                         DEFAULT_HANDSHAKE_TIMEOUT_MS, 1)
+        self.linger_ms = _int(config, 'linger_ms', self.retransmit_max_ms, 0)
+        self.max_peers = _int(config, 'max_peers', DEFAULT_MAX_PEERS, 1)
+        self.max_handshakes = _int(config, 'max_handshakes', DEFAULT_MAX_HANDSHAKES, 1)
+        self.max_handshake_message = _int(config, 'max_handshake_message',
+                                          DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
+        max_record = _int(config, 'max_record', DEFAULT_MAX_RECORD, 256, 16384 + 2048)
+        self.require_ems = bool(config.get('require_ems', True))
+        rng = config.get('rng')
+        if rng is not None and not callable(rng):
+            raise ConfigError('rng must be a callable n -> bytes')
+        self.rng = get_rng(rng)
+        clock = config.get('clock')
+        if clock is not None and not callable(clock):
+            raise ConfigError('clock must be a callable -> ms')
+        self.clock = clock
+        secret = config.get('cookie_secret')
+        if secret is None:
+            secret = self.rng(32)
+        if not isinstance(secret, (bytes, bytearray)) or len(secret) < 16:
+            raise ConfigError('cookie_secret must be at least 16 bytes')
+        self.cookies = CookieJar(bytes(secret), _int(config, 'cookie_lifetime_ms',
+                                                     DEFAULT_LIFETIME_MS, 1000))
+        self.txbuf = bytearray(self.max_datagram + 64)
+        self.rxbuf = bytearray(max_record)
+        self.out = []
+        self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
+                      'hello_verify_sent': 0, 'expired': 0}
+        self.get_psk = _no_psk
+
+    def offers_ecdhe(self):
+        for s in self.suites:
+            if s[2] == st.KX_ECDHE_PSK:
+                return True
+        return False
+
+
+def _no_psk(session, kind, identity):
+    return None
+
+
+class PeerInfo:
+    """Read-only view of one peer (ctx.peer(session))."""
+
+    def __init__(self, e):
+        self.state = eng.STATE_NAMES[e.state]
+        self.connected = e.state == eng.CONNECTED
+        self.role = 'client' if e.is_client else 'server'
+        self.version = 'DTLSv1.2'
+        self.cipher = e.suite[1] if e.suite is not None else None
+        self.psk_identity = e.identity
+
+    def __repr__(self):
+        return 'PeerInfo(%s %s %s %r)' % (self.role, self.state, self.cipher, self.psk_identity)
+
+
+class Context:
+    def __init__(self, app_data=None, **config):
+        self.app_data = app_data
+        self._cfg = Config(config)
+        self.stats = self._cfg.stats
+        self._peers = {}
+        self._write = self._read = self._event = self._psk = None
+        self._last_tick = None
+        self._elapsed = 0
+
+    def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
+                    verify_ecdsa_key=None):
+        if not callable(write):
+            raise ConfigError('write handler must be callable')
+        self._write, self._read, self._event, self._psk = write, read, event, get_psk_info
+        self._ecdsa = (get_ecdsa_key, verify_ecdsa_key)     # issue 4
+        if get_psk_info is None:
+            self._cfg.get_psk = _no_psk
+        else:
+            def get_psk(session, kind, identity):
+                return get_psk_info(self, session, kind, identity)
+            self._cfg.get_psk = get_psk
+
+    # --- time ------------------------------------------------------------------------------
+
+    def _now(self, now_ms=None):
+        if now_ms is not None:
+            return now_ms
+        if self._cfg.clock is not None:
+            return self._cfg.clock()
+        # Unwrap the board tick counter (wraps every 2**30 ms) into a non-wrapping count.
+        t = ticks_ms()
+        if self._last_tick is not None:
+            self._elapsed += ticks_diff(t, self._last_tick)
+        self._last_tick = t
+        return self._elapsed
+
+    # --- the API -----------------------------------------------------------------------------
+
+    def connect(self, session):
+        """Start a handshake as client with `session`; replaces any previous state for it."""
+        if self._write is None:
+            raise HandlerError('set_handler(write, ...) before connect()')
+        if self._psk is None:
+            raise HandlerError('PSK suites need a get_psk_info handler')
+        old = self._peers.get(session)
+        if old is None and len(self._peers) >= self._cfg.max_peers:
+            raise TooManyPeers('max_peers reached')
+        e = eng.Engine(self._cfg, session, True)
+        self._peers[session] = e
+        self._emit_event(session, 0, eng.EVENT_CONNECT)
+        e.start_client(self._now())
+        self._drain()
+        return e
+
+    def handle_message(self, session, data):
+        """Feed one received datagram. Never raises for anything in `data`."""
+        now = self._now()
+        e = self._peers.get(session)
+        if e is None or e.state == eng.CLOSED or self._is_new_hello(e, data):
+            self._accept(session, data, now)
+        else:
+            e.handle_datagram(data, now)
+        self._drain()
+        self._reap(session)
+
+    def write(self, session, data):
+        """Send application data in one record; returns the number of bytes sent (at most
+        one datagram's worth, like a datagram socket)."""
+        e = self._peers.get(session)
+        if e is None or e.state != eng.CONNECTED:
+            raise NotConnected('no established DTLS session with %r' % (session,))
+        n = min(len(data), e.max_app_payload())
+        rec = e.seal_app(data if n == len(data) else data[:n])
+        if rec is None:
+            raise NotConnected('sequence numbers exhausted; reconnect')
+        self._write(self, session, rec)
+        return n
+
+    def close(self, session):
+        """Send close_notify (if established) and forget the peer."""
+        e = self._peers.get(session)
+        if e is None:
+            return
+        e.close()
+        self._drain()
+        self._reap(session)
+
+    def check_retransmit(self, now_ms=None):
+        """Run due timers; returns the earliest next deadline (same clock as now_ms) or None."""
+        now = self._now(now_ms)
+        nxt = None
+        for session in list(self._peers):
+            e = self._peers.get(session)
+            if e is None:
+                continue
+            d = e.deadline()
+            if d is not None and now >= d:
+                e.handle_timeout(now)
+                self._drain()
+                self._reap(session)
+                d = e.deadline() if e.state != eng.CLOSED else None
+            if d is not None and (nxt is None or d < nxt):
+                nxt = d
+        return nxt
+
+    def peer(self, session):
+        e = self._peers.get(session)
+        return PeerInfo(e) if e is not None else None
+
+    def sessions(self):
+        return list(self._peers)
+
+    # --- server side: the stateless cookie exchange -----------------------------------------
+
+    def _is_new_hello(self, e, data):
+        """An epoch-0 ClientHello for an established server session whose handshake state is
+        gone: a client that restarted (RFC 6347 §4.2.8), handled as a new connection."""
+        return (not e.is_client and e.state == eng.CONNECTED and e.hs is None
+                and len(data) > 25 and data[0] == record.CT_HANDSHAKE
+                and data[3] == 0 and data[4] == 0 and data[13] == fr.CLIENT_HELLO)
+
+    def _accept(self, session, data, now):
+        cfg = self._cfg
+        try:
+            got = self._parse_first_hello(data)
+        except Fault:
+            got = None
+        if got is None:
+            cfg.stats['dropped'] += 1
+            return
+        ch, body, msg_seq, rec_seq = got
+        if not cfg.cookies.check(session, ch.cookie_input, ch.cookie, now):
+            self._hello_verify(session, ch, msg_seq, rec_seq, now)
+            return
+        old = self._peers.get(session)
+        if old is not None and old.state != eng.CLOSED and old.hello_tag == ch.random[:8]:
+            cfg.stats['dropped'] += 1     # a late copy of the hello that made this session
+            return
+        if not self._room_for(old):
+            cfg.stats['refused'] += 1
+            return
+        e = eng.Engine(cfg, session, False)
+        self._peers[session] = e
+        self._emit_event(session, 0, eng.EVENT_CONNECT)
+        e.start_server(ch, body, msg_seq, rec_seq, now)
+
+    def _room_for(self, old):
+        peers = len(self._peers) - (1 if old is not None else 0)
+        if peers >= self._cfg.max_peers:
+            return False
+        busy = 0
+        for e in self._peers.values():
+            if e.state != eng.CONNECTED and e.state != eng.CLOSED:
+                busy += 1
+        return busy < self._cfg.max_handshakes
+
+    def _parse_first_hello(self, data):
+        """(ClientHello, body, message_seq, record_seq) if data starts with an unfragmented
+        epoch-0 ClientHello record, else None. A server needs the hello in one piece to answer
+        statelessly (RFC 6347 §4.2.1)."""
+        h = record.parse_header(data, 0)
+        if h is None:
+            return None
+        ctype, version, epoch, seq, length = h
+        end = record.HEADER_LEN + length
+        if ctype != record.CT_HANDSHAKE or epoch != 0 or end > len(data):
+            return None
+        mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, record.HEADER_LEN, end)
+        if mt != fr.CLIENT_HELLO or off != 0 or flen != mlen:
+            return None
+        p = record.HEADER_LEN + fr.HS_HEADER_LEN
+        body = bytes(data[p:p + flen])
+        return mh.parse_client_hello(body), body, msg_seq, seq
+
+    def _hello_verify(self, session, ch, msg_seq, rec_seq, now):
+        cfg = self._cfg
+        cookie = cfg.cookies.make(session, ch.cookie_input, now)
+        msg = fr.message(fr.HELLO_VERIFY_REQUEST, msg_seq, mh.write_hello_verify_request(cookie))
+        # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence number.
+        n = record.write_plain(cfg.txbuf, 0, record.CT_HANDSHAKE, 0, rec_seq, msg)
+        cfg.stats['hello_verify_sent'] += 1
+        self._write(self, session, memoryview(cfg.txbuf)[:n])
+
+    # --- output ------------------------------------------------------------------------------
+
+    def _emit_event(self, session, level, code):
+        if self._event is not None:
+            self._event(self, session, level, code)
+
+    def _drain(self):
+        out = self._cfg.out
+        while out:
+            kind, session, a, b = out.pop(0)
+            if kind == eng.OUT_DATAGRAM:
+                self._write(self, session, a)
+            elif kind == eng.OUT_APP:
+                if self._read is not None:
+                    self._read(self, session, a)
+            else:
+                self._emit_event(session, a, b)
+
+    def _reap(self, session):
+        e = self._peers.get(session)
+        if e is not None and e.state == eng.CLOSED:
+            del self._peers[session]

@@ -1,0 +1,679 @@
+"""The per-peer DTLS 1.2 engine, sans-IO: bytes and times in, datagrams and events out.
+
+    handle_datagram(data, now_ms)   one received datagram (several records, several fragments)
+    handle_timeout(now_ms)          retransmission timer, handshake expiry
+    deadline()                      when handle_timeout wants to be called next (or None)
+    seal_app(data)                  one application_data record, in the shared send buffer
+
+Output goes to the shared list `cfg.out` as (kind, session, a, b) tuples (OUT_DATAGRAM,
+OUT_APP, OUT_EVENT); the Context drains it into the write/read/event callbacks after each call.
+
+Data flow of a datagram: records (record.py) -> epoch 0 in clear, epoch 1 opened by the read
+Protection after the replay check -> by content type: handshake fragments go to the
+Reassembler (fragment.py), which hands out whole messages in order -> `_on_message` appends
+them to the transcript and calls the handler of the current state -> the handler returns the
+next state, and `_goto` is the one place the state changes.
+
+A peer's protocol error raises `Fault(alert)` anywhere below `handle_datagram`; it is caught
+there, the fatal alert is sent and reported, and the engine is CLOSED. Records that fail to
+parse or authenticate are dropped and counted, never fatal (RFC 6347 §4.1.2.7).
+
+After the handshake only what a record needs stays: the two Protections, the state, the suite
+row and the PSK identity. The handshake object (`hs`) is freed as soon as it cannot be needed:
+at once on the side that receives the last flight; on the side that sent it (the server) at
+the first application record from the peer or after `linger_ms`, since until then a lost last
+flight must be re-sent when the peer retransmits (RFC 6347 §4.2.4).
+"""
+from dtls_lite.compat import const
+from dtls_lite import errors
+from dtls_lite.errors import Fault
+from dtls_lite import record
+from dtls_lite.record import (Protection, parse_header, write_plain, HEADER_LEN, CT_ALERT,
+                              CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE)
+from dtls_lite import fragment as fr
+from dtls_lite.fragment import Reassembler, parse_fragment, HS_HEADER_LEN
+from dtls_lite.flight import FlightTimer
+from dtls_lite import keys
+from dtls_lite import msg_hello as mh
+from dtls_lite import msg_kx as mk
+from dtls_lite import msg_finished as mf
+from dtls_lite import suites as st
+from dtls_lite.crypto.util import ct_equal
+
+_DEBUG = const(False)
+
+OUT_DATAGRAM = const(0)
+OUT_APP = const(1)
+OUT_EVENT = const(2)
+
+EVENT_CONNECT = const(0x01DC)     # tinydtls DTLS_EVENT_CONNECT
+EVENT_CONNECTED = const(0x01DE)   # tinydtls DTLS_EVENT_CONNECTED
+EVENT_CLOSED = const(0x01E0)      # ours: the peer is gone (closed, failed, expired)
+
+PSK_HINT = const(0)               # tinydtls dtls_credentials_type_t
+PSK_IDENTITY = const(1)
+PSK_KEY = const(2)
+
+MAX_PSK_LEN = const(64)
+
+# States, in protocol order (RFC 5246 §7.3 figure 1, RFC 6347 §4.2.1). Issue 4 slots
+# AWAIT_CERTIFICATE / AWAIT_CERTIFICATE_REQUEST (client) and AWAIT_CLIENT_CERTIFICATE /
+# AWAIT_CERTIFICATE_VERIFY (server) in where the comments say.
+_START = const(0)
+_C_AWAIT_SERVER_HELLO = const(1)         # also takes HelloVerifyRequest
+# (issue 4) _C_AWAIT_CERTIFICATE
+_C_AWAIT_SERVER_KEY_EXCHANGE = const(2)  # optional for PSK: ServerHelloDone may come instead
+# (issue 4) _C_AWAIT_CERTIFICATE_REQUEST
+_C_AWAIT_SERVER_HELLO_DONE = const(3)
+_C_AWAIT_SERVER_CCS = const(4)
+_C_AWAIT_SERVER_FINISHED = const(5)
+_S_AWAIT_CLIENT_HELLO = const(6)         # the verified ClientHello starts the server engine
+# (issue 4) _S_AWAIT_CLIENT_CERTIFICATE
+_S_AWAIT_CLIENT_KEY_EXCHANGE = const(7)
+# (issue 4) _S_AWAIT_CERTIFICATE_VERIFY
+_S_AWAIT_CLIENT_CCS = const(8)
+_S_AWAIT_CLIENT_FINISHED = const(9)
+CONNECTED = const(10)
+CLOSED = const(11)
+
+STATE_NAMES = ('START', 'AWAIT_SERVER_HELLO', 'AWAIT_SERVER_KEY_EXCHANGE',
+               'AWAIT_SERVER_HELLO_DONE', 'AWAIT_SERVER_CCS', 'AWAIT_SERVER_FINISHED',
+               'AWAIT_CLIENT_HELLO', 'AWAIT_CLIENT_KEY_EXCHANGE', 'AWAIT_CLIENT_CCS',
+               'AWAIT_CLIENT_FINISHED', 'CONNECTED', 'CLOSED')
+
+
+class _Handshake:
+    """Everything only the handshake needs; dropped when it is over."""
+
+    def __init__(self, cfg, now_ms, next_receive_seq):
+        self.reasm = Reassembler(next_receive_seq, cfg.max_handshake_message)
+        self.transcript = []          # whole messages (RFC 6347 §4.2.6 form), hashed at checkpoints
+        self.send_seq = 0             # next message_seq we send
+        self.seq0 = 0                 # next record sequence number in epoch 0
+        self.flight = []              # (content_type, epoch, payload): our last flight
+        self.timer = FlightTimer(cfg.retransmit_initial_ms, cfg.retransmit_max_ms,
+                                 cfg.max_retransmits)
+        self.expires = now_ms + cfg.handshake_timeout_ms
+        self.peer_retransmitted = False
+        # message_seq range of the peer flight that our current flight answers: only its
+        # retransmission triggers ours (RFC 6347 §4.2.4), never a later flight's, which would
+        # make two endpoints answer each other's retransmissions forever.
+        self.rx_lo = self.rx_hi = next_receive_seq
+        self.client_random = self.server_random = None
+        self.client_hello = None      # client: the ClientHello, re-sent with a cookie
+        self.ems = False
+        self.hint = b''
+        self.group = None             # ECDHE_PSK: named group, our private key, peer's point
+        self.private = None
+        self.peer_point = None
+        self.master = None
+        self.pending_read = None      # the epoch-1 read Protection, installed at CCS
+
+
+class Engine:
+    def __init__(self, cfg, session, is_client):
+        self.cfg = cfg
+        self.session = session
+        self.is_client = is_client
+        self.state = _START
+        self.hs = None
+        self.rd = None                # read Protection of the current epoch (None: epoch 0)
+        self.wr = None
+        self.suite = None
+        self.identity = None
+        self.hello_tag = None         # server: first bytes of client_random, to spot stale hellos
+
+    # --- the one transition point -------------------------------------------------------
+
+    def _goto(self, state):
+        if _DEBUG:
+            print('dtls', self.session, STATE_NAMES[self.state], '->', STATE_NAMES[state])
+        self.state = state
+        if state == CONNECTED:
+            self._emit(OUT_EVENT, 0, EVENT_CONNECTED)
+        elif state == CLOSED:
+            self.hs = None
+            self._emit(OUT_EVENT, 0, EVENT_CLOSED)
+
+    def _emit(self, kind, a, b=None):
+        self.cfg.out.append((kind, self.session, a, b))
+
+    def _fail(self, alert):
+        """A fatal protocol error: send the alert, report it, close (RFC 5246 §7.2.2)."""
+        if self.state == CLOSED:
+            return
+        self._send_alert(errors.LEVEL_FATAL, alert)
+        self._emit(OUT_EVENT, errors.LEVEL_FATAL, alert)
+        self._goto(CLOSED)
+
+    # --- starting ---------------------------------------------------------------------------
+
+    def start_client(self, now_ms):
+        cfg = self.cfg
+        hs = self.hs = _Handshake(cfg, now_ms, 0)
+        hs.client_random = cfg.rng(mh.RANDOM_LEN)
+        exts = []
+        if cfg.offers_ecdhe():
+            exts.append((mh.EXT_SUPPORTED_GROUPS, mh.write_supported_groups(cfg.groups)))
+            exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
+        exts.append((mh.EXT_EXTENDED_MASTER_SECRET, b''))
+        exts.append((mh.EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
+        hs.client_hello = mh.ClientHello(random=hs.client_random,
+                                         cipher_suites=[s[0] for s in cfg.suites],
+                                         extensions=exts)
+        self._send_client_hello(now_ms)
+        self._goto(_C_AWAIT_SERVER_HELLO)
+
+    def _send_client_hello(self, now_ms):
+        hs = self.hs
+        msg = self._message(fr.CLIENT_HELLO, mh.write_client_hello(hs.client_hello))
+        hs.transcript = [msg]   # RFC 6347 §4.2.6: the hello before a HelloVerifyRequest is not hashed
+        self._new_flight([(CT_HANDSHAKE, 0, msg)], now_ms)
+
+    def start_server(self, ch, body, msg_seq, record_seq, now_ms):
+        """Begin with a ClientHello whose cookie the Context verified (statelessly)."""
+        cfg = self.cfg
+        hs = self.hs = _Handshake(cfg, now_ms, msg_seq + 1)
+        hs.send_seq = msg_seq      # ServerHello takes the ClientHello's message_seq
+        hs.seq0 = record_seq       # and records continue from its record sequence number
+        hs.rx_hi = msg_seq         # a re-sent ClientHello re-sends our first flight
+        hs.transcript.append(fr.message(fr.CLIENT_HELLO, msg_seq, body))
+        self._goto(_S_AWAIT_CLIENT_HELLO)
+        try:
+            self._goto(self._s_client_hello(ch, now_ms))
+        except Fault as f:
+            self._fail(f.alert)
+
+    # --- input ------------------------------------------------------------------------------
+
+    def handle_datagram(self, data, now_ms):
+        """Process every record of one datagram. Never raises for anything the peer sent."""
+        pos = 0
+        n = len(data)
+        if self.hs is not None:
+            self.hs.peer_retransmitted = False
+        while pos < n and self.state != CLOSED:
+            h = parse_header(data, pos)
+            if h is None or pos + HEADER_LEN + h[4] > n:
+                self.cfg.stats['dropped'] += 1    # truncated: the rest of the datagram is lost
+                break
+            try:
+                self._record(h[0], h[1], h[2], h[3], data, pos, h[4], now_ms)
+            except Fault as f:
+                self._fail(f.alert)
+            pos += HEADER_LEN + h[4]
+        hs = self.hs
+        if hs is not None and hs.peer_retransmitted and hs.flight:
+            # RFC 6347 §4.2.4: the peer re-sent its previous flight, so ours was lost.
+            self._send_flight()
+
+    def _record(self, ctype, version, epoch, seq, data, pos, length, now_ms):
+        if version != record.DTLS12 and version != record.DTLS10:
+            self.cfg.stats['dropped'] += 1
+            return
+        if epoch == 0:
+            p = pos + HEADER_LEN
+            buf, end = data, p + length
+        else:
+            rd = self.rd
+            if rd is None or epoch != rd.epoch:
+                self.cfg.stats['dropped'] += 1    # future or past epoch: retransmission fixes it
+                return
+            if not rd.replay_ok(seq):
+                self.cfg.stats['replayed'] += 1
+                return
+            buf = self.cfg.rxbuf
+            m = rd.open_into(data, pos, length, buf)
+            if m < 0:
+                self.cfg.stats['bad_mac'] += 1    # dropped and counted, never fatal
+                return
+            rd.mark(seq)
+            p, end = 0, m
+        if ctype == CT_HANDSHAKE:
+            self._handshake_record(buf, p, end, epoch, now_ms)
+        elif ctype == CT_APPLICATION_DATA:
+            self._app_record(buf, p, end, epoch)
+        elif ctype == CT_ALERT:
+            self._alert_record(buf, p, end, epoch)
+        elif ctype == CT_CHANGE_CIPHER_SPEC:
+            self._ccs_record(buf, p, end, epoch)
+        else:
+            self.cfg.stats['dropped'] += 1        # RFC 5246 §6: unknown types are ignored
+
+    def _app_record(self, buf, p, end, epoch):
+        if self.state != CONNECTED or epoch == 0:
+            self.cfg.stats['dropped'] += 1        # RFC 6347 §4.1: never accept data in epoch 0
+            return
+        if self.hs is not None:
+            self.hs = None    # the peer has our last flight: the handshake is truly over
+        self._emit(OUT_APP, bytes(buf[p:end]))
+
+    def _alert_record(self, buf, p, end, epoch):
+        if self.state == CONNECTED and epoch == 0:
+            self.cfg.stats['dropped'] += 1        # unauthenticated alerts cannot end a session
+            return
+        level, desc = mf.parse_alert(buf, p, end - p)
+        self._emit(OUT_EVENT, level, desc)
+        if desc == errors.CLOSE_NOTIFY:
+            if self.state == CONNECTED:           # RFC 5246 §7.2.1: answer with close_notify
+                self._send_alert(errors.LEVEL_WARNING, errors.CLOSE_NOTIFY)
+            self._goto(CLOSED)
+        elif level != errors.LEVEL_WARNING:
+            self._goto(CLOSED)
+
+    def _ccs_record(self, buf, p, end, epoch):
+        mf.parse_change_cipher_spec(buf, p, end - p)
+        hs = self.hs
+        if epoch != 0 or hs is None or hs.pending_read is None or hs.reasm.busy():
+            # Early (reordered before the messages it follows) or a stale copy: drop it, the
+            # peer's retransmission brings it again in order.
+            self.cfg.stats['dropped'] += 1
+            return
+        if self.state == _C_AWAIT_SERVER_CCS:
+            nxt = _C_AWAIT_SERVER_FINISHED
+        elif self.state == _S_AWAIT_CLIENT_CCS:
+            nxt = _S_AWAIT_CLIENT_FINISHED
+        else:
+            self.cfg.stats['dropped'] += 1
+            return
+        self.rd = hs.pending_read
+        hs.pending_read = None
+        self._goto(nxt)
+
+    def _handshake_record(self, buf, p, end, epoch, now_ms):
+        hs = self.hs
+        if hs is None:
+            self._after_handshake(buf, p, end, epoch)
+            return
+        while p < end:
+            mt, length, seq, off, flen = parse_fragment(buf, p, end)
+            # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
+            if (mt == fr.FINISHED) == (epoch != 0):
+                got = hs.reasm.add(mt, length, seq, off, flen, buf, p + HS_HEADER_LEN)
+                if got == 0 and hs.rx_lo <= seq < hs.rx_hi:
+                    # A message of the peer flight our current flight answers: it was lost.
+                    hs.peer_retransmitted = True
+            else:
+                self.cfg.stats['dropped'] += 1
+            p += HS_HEADER_LEN + flen
+        while self.hs is not None and self.state != CONNECTED:
+            msg = self.hs.reasm.pop()
+            if msg is None:
+                break
+            self._on_message(msg[0], msg[1], msg[2], now_ms)
+
+    def _after_handshake(self, buf, p, end, epoch):
+        """A handshake message on an established session: renegotiation is refused with a
+        no_renegotiation warning (RFC 5246 §7.2.2, RFC 5746 §4.4/§4.5); stale copies of the
+        handshake are ignored."""
+        mt = parse_fragment(buf, p, end)[0]
+        if epoch != 0 and ((self.is_client and mt == fr.HELLO_REQUEST)
+                           or (not self.is_client and mt == fr.CLIENT_HELLO)):
+            self._send_alert(errors.LEVEL_WARNING, errors.NO_RENEGOTIATION)
+        else:
+            self.cfg.stats['dropped'] += 1
+
+    def _on_message(self, msg_type, seq, body, now_ms):
+        hs = self.hs
+        if msg_type != fr.HELLO_VERIFY_REQUEST and msg_type != fr.HELLO_REQUEST:
+            hs.transcript.append(fr.message(msg_type, seq, body))
+        handler = _HANDLERS.get(self.state)
+        if handler is None:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'no message expected')
+        self._goto(handler(self, msg_type, body, now_ms))
+
+    # --- client handlers (in protocol order) -----------------------------------------------
+
+    def _c_server_hello(self, mt, body, now_ms):
+        hs = self.hs
+        if mt == fr.HELLO_VERIFY_REQUEST:
+            # RFC 6347 §4.2.1: accept {254,255} or {254,253}; re-send the hello with the cookie.
+            version, cookie = mh.parse_hello_verify_request(body)
+            if version != record.DTLS10 and version != record.DTLS12:
+                raise Fault(errors.PROTOCOL_VERSION, 'HelloVerifyRequest version')
+            hs.client_hello.cookie = cookie
+            self._send_client_hello(now_ms)
+            return _C_AWAIT_SERVER_HELLO
+        if mt != fr.SERVER_HELLO:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerHello')
+        sh = mh.parse_server_hello(body)
+        if sh.server_version != record.DTLS12:
+            raise Fault(errors.PROTOCOL_VERSION, 'server_version')
+        suite = st.by_code(sh.cipher_suite)
+        if suite is None or suite not in self.cfg.suites or sh.compression_method != 0:
+            raise Fault(errors.ILLEGAL_PARAMETER, 'cipher_suite/compression not offered')
+        self._c_check_extensions(sh.extensions)
+        hs.server_random = sh.random
+        self.suite = suite
+        return _C_AWAIT_SERVER_KEY_EXCHANGE
+
+    def _c_check_extensions(self, exts):
+        hs = self.hs
+        for t, data in exts:
+            # RFC 5246 §7.4.1.4: only extensions the client offered may appear.
+            if mh.find_ext(hs.client_hello.extensions, t) is None:
+                raise Fault(errors.UNSUPPORTED_EXTENSION, 'unsolicited extension')
+        ems = mh.find_ext(exts, mh.EXT_EXTENDED_MASTER_SECRET)
+        if ems is not None and len(ems):
+            raise Fault(errors.DECODE_ERROR, 'extended_master_secret not empty')
+        hs.ems = ems is not None
+        if self.cfg.require_ems and not hs.ems:
+            raise Fault(errors.HANDSHAKE_FAILURE, 'extended master secret required (RFC 7627)')
+        ri = mh.find_ext(exts, mh.EXT_RENEGOTIATION_INFO)
+        if ri is not None and mh.parse_renegotiation_info(ri) != b'':
+            raise Fault(errors.HANDSHAKE_FAILURE, 'renegotiation_info not empty (RFC 5746 §3.4)')
+
+    def _c_server_key_exchange(self, mt, body, now_ms):
+        kx = self.suite[2]
+        if mt == fr.SERVER_HELLO_DONE and kx == st.KX_PSK:
+            # RFC 4279 §2: without an identity hint the server may omit ServerKeyExchange.
+            return self._c_server_hello_done(mt, body, now_ms)
+        if mt != fr.SERVER_KEY_EXCHANGE:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerKeyExchange')
+        hs = self.hs
+        hs.hint, group, point = mk.parse_server_key_exchange(body, kx == st.KX_ECDHE_PSK)
+        if kx == st.KX_ECDHE_PSK:
+            if group not in self.cfg.groups or not st.group_point_ok(group, point):
+                raise Fault(errors.ILLEGAL_PARAMETER, 'group not offered or bad point')
+            hs.group, hs.peer_point = group, point
+        return _C_AWAIT_SERVER_HELLO_DONE
+
+    def _c_server_hello_done(self, mt, body, now_ms):
+        if mt != fr.SERVER_HELLO_DONE:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerHelloDone')
+        mh.parse_empty(body)
+        hs = self.hs
+        identity = self.cfg.get_psk(self.session, PSK_IDENTITY, hs.hint)
+        if identity is None or len(identity) > mk.MAX_IDENTITY_LEN:
+            raise Fault(errors.HANDSHAKE_FAILURE, 'no PSK identity for this server')
+        psk = self._psk(identity, errors.HANDSHAKE_FAILURE)
+        point = None
+        if self.suite[2] == st.KX_ECDHE_PSK:
+            mod = st.group_module(hs.group)
+            hs.private, point = mod.generate_key(self.cfg.rng)
+        cke = self._message(fr.CLIENT_KEY_EXCHANGE, mk.write_client_key_exchange(identity, point))
+        hs.transcript.append(cke)
+        self._derive_keys(psk)
+        fin = self._message(fr.FINISHED, self._finished(b'client finished'))
+        hs.transcript.append(fin)
+        self._new_flight([(CT_HANDSHAKE, 0, cke), (CT_CHANGE_CIPHER_SPEC, 0, mf.CCS_PAYLOAD),
+                          (CT_HANDSHAKE, 1, fin)], now_ms)
+        return _C_AWAIT_SERVER_CCS
+
+    def _c_server_finished(self, mt, body, now_ms):
+        if mt != fr.FINISHED:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected Finished')
+        self._check_finished(body, b'server finished')
+        self.hs = None          # the server sent the last flight: nothing left to re-send
+        return CONNECTED
+
+    # --- server handlers (in protocol order) -------------------------------------------------
+
+    def _s_client_hello(self, ch, now_ms):
+        hs = self.hs
+        cfg = self.cfg
+        # DTLS versions count down: {254,253} is 1.2, {254,255} is 1.0 (RFC 6347 §4.1).
+        if ch.client_version > record.DTLS12:
+            raise Fault(errors.PROTOCOL_VERSION, 'client offers only DTLS 1.0')
+        if 0 not in ch.compression_methods:
+            raise Fault(errors.ILLEGAL_PARAMETER, 'null compression missing')
+        hs.client_random = ch.random
+        self.hello_tag = ch.random[:8]
+        ri = mh.find_ext(ch.extensions, mh.EXT_RENEGOTIATION_INFO)
+        if ri is not None and mh.parse_renegotiation_info(ri) != b'':
+            raise Fault(errors.HANDSHAKE_FAILURE, 'renegotiation_info not empty (RFC 5746 §3.6)')
+        secure_reneg = ri is not None or st.EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites
+        hs.ems = mh.find_ext(ch.extensions, mh.EXT_EXTENDED_MASTER_SECRET) is not None
+        if cfg.require_ems and not hs.ems:
+            raise Fault(errors.HANDSHAKE_FAILURE, 'extended master secret required (RFC 7627)')
+        self.suite = self._s_choose_suite(ch)
+        hs.server_random = cfg.rng(mh.RANDOM_LEN)
+        exts = []
+        if secure_reneg:
+            exts.append((mh.EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
+        if hs.ems:
+            exts.append((mh.EXT_EXTENDED_MASTER_SECRET, b''))
+        if hs.group is not None and mh.find_ext(ch.extensions, mh.EXT_EC_POINT_FORMATS) is not None:
+            exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
+        sh = mh.ServerHello(random=hs.server_random, cipher_suite=self.suite[0], extensions=exts)
+        flight = [(CT_HANDSHAKE, 0, self._message(fr.SERVER_HELLO, mh.write_server_hello(sh)))]
+        ske = self._s_server_key_exchange()
+        if ske is not None:
+            flight.append((CT_HANDSHAKE, 0, self._message(fr.SERVER_KEY_EXCHANGE, ske)))
+        flight.append((CT_HANDSHAKE, 0, self._message(fr.SERVER_HELLO_DONE, b'')))
+        for m in flight:
+            hs.transcript.append(m[2])
+        self._new_flight(flight, now_ms)
+        return _S_AWAIT_CLIENT_KEY_EXCHANGE
+
+    def _s_choose_suite(self, ch):
+        """Our preference order (RFC 5246 §7.4.1.3: the server selects); ECDHE suites only
+        with a group both sides have (RFC 8422 §5.1.1; no supported_groups: secp256r1)."""
+        data = mh.find_ext(ch.extensions, mh.EXT_SUPPORTED_GROUPS)
+        offered = mh.parse_supported_groups(data) if data is not None else [st.GROUP_SECP256R1]
+        group = None
+        for g in self.cfg.groups:
+            if g in offered:
+                group = g
+                break
+        for suite in self.cfg.suites:
+            if suite[0] in ch.cipher_suites:
+                if suite[2] == st.KX_ECDHE_PSK:
+                    if group is None:
+                        continue
+                    self.hs.group = group
+                return suite
+        raise Fault(errors.HANDSHAKE_FAILURE, 'no cipher suite in common')
+
+    def _s_server_key_exchange(self):
+        """The ServerKeyExchange body, or None when plain PSK has no hint to send."""
+        hs = self.hs
+        hint = self.cfg.get_psk(self.session, PSK_HINT, None) or b''
+        if len(hint) > mk.MAX_IDENTITY_LEN:
+            hint = b''
+        if self.suite[2] == st.KX_PSK:
+            return mk.write_server_key_exchange(hint) if hint else None
+        hs.private, point = st.group_module(hs.group).generate_key(self.cfg.rng)
+        return mk.write_server_key_exchange(hint, hs.group, point)
+
+    def _s_client_key_exchange(self, mt, body, now_ms):
+        if mt != fr.CLIENT_KEY_EXCHANGE:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ClientKeyExchange')
+        hs = self.hs
+        ecdhe = self.suite[2] == st.KX_ECDHE_PSK
+        identity, point = mk.parse_client_key_exchange(body, ecdhe)
+        if ecdhe:
+            if not st.group_point_ok(hs.group, point):
+                raise Fault(errors.ILLEGAL_PARAMETER, 'bad public point')
+            hs.peer_point = point
+        # RFC 4279 §2: an identity the server does not know is unknown_psk_identity.
+        psk = self._psk(identity, errors.UNKNOWN_PSK_IDENTITY)
+        self._derive_keys(psk)
+        return _S_AWAIT_CLIENT_CCS
+
+    def _s_client_finished(self, mt, body, now_ms):
+        if mt != fr.FINISHED:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected Finished')
+        self._check_finished(body, b'client finished')
+        hs = self.hs
+        fin = self._message(fr.FINISHED, self._finished(b'server finished'))
+        self._new_flight([(CT_CHANGE_CIPHER_SPEC, 0, mf.CCS_PAYLOAD), (CT_HANDSHAKE, 1, fin)],
+                         now_ms)
+        # Last flight: no timer (RFC 6347 §4.2.4); kept only to answer a retransmitting client.
+        hs.timer.finish()
+        hs.transcript = None
+        hs.master = None
+        hs.expires = now_ms + self.cfg.linger_ms
+        return CONNECTED
+
+    # --- key schedule --------------------------------------------------------------------------
+
+    def _psk(self, identity, alert):
+        psk = self.cfg.get_psk(self.session, PSK_KEY, identity)
+        if psk is None or len(psk) > MAX_PSK_LEN:
+            raise Fault(alert, 'no key for this PSK identity')
+        self.identity = bytes(identity)
+        return psk
+
+    def _derive_keys(self, psk):
+        """Premaster -> master (EMS: over the transcript through ClientKeyExchange) -> keys."""
+        hs = self.hs
+        if self.suite[2] == st.KX_ECDHE_PSK:
+            try:
+                z = st.group_module(hs.group).ecdh(hs.private, hs.peer_point)
+            except ValueError:
+                raise Fault(errors.ILLEGAL_PARAMETER, 'invalid ECDH public value')
+            hs.private = None
+            premaster = keys.ecdhe_psk_premaster(z, psk)
+        else:
+            premaster = keys.psk_premaster(psk)
+        session_hash = keys.transcript_hash(hs.transcript) if hs.ems else None
+        hs.master = keys.master_secret(premaster, hs.client_random, hs.server_random, session_hash)
+        s = self.suite
+        ckey, skey, civ, siv = keys.key_block(hs.master, hs.client_random, hs.server_random,
+                                              s[4], s[5])
+        if self.is_client:
+            self.wr = Protection(s, ckey, civ, 1)
+            hs.pending_read = Protection(s, skey, siv, 1).for_reading()
+        else:
+            self.wr = Protection(s, skey, siv, 1)
+            hs.pending_read = Protection(s, ckey, civ, 1).for_reading()
+
+    def _finished(self, label):
+        """Our verify_data over every message so far (RFC 5246 §7.4.9)."""
+        return keys.verify_data(self.hs.master, label, keys.transcript_hash(self.hs.transcript))
+
+    def _check_finished(self, body, label):
+        hs = self.hs
+        got = mf.parse_finished(body)
+        n = len(hs.transcript) - 1        # the transcript up to, not including, this Finished
+        want = keys.verify_data(hs.master, label, keys.transcript_hash(hs.transcript, n))
+        if not ct_equal(got, want):
+            raise Fault(errors.DECRYPT_ERROR, 'bad Finished (RFC 5246 §7.4.9)')
+
+    # --- output ------------------------------------------------------------------------------
+
+    def _message(self, msg_type, body):
+        hs = self.hs
+        msg = fr.message(msg_type, hs.send_seq, body)
+        hs.send_seq += 1
+        return msg
+
+    def _new_flight(self, flight, now_ms):
+        hs = self.hs
+        hs.flight = flight
+        hs.rx_lo, hs.rx_hi = hs.rx_hi, hs.reasm.next_seq
+        self._send_flight()
+        hs.timer.start(now_ms)
+
+    def _put_record(self, buf, off, ctype, epoch, payload):
+        if epoch == 0:
+            hs = self.hs
+            seq = hs.seq0
+            hs.seq0 = seq + 1
+            return write_plain(buf, off, ctype, 0, seq, payload)
+        return self.wr.seal(buf, off, ctype, payload)
+
+    def _send_flight(self):
+        """Serialize the flight into datagrams of at most max_datagram bytes, several records
+        per datagram, handshake messages fragmented to fit; fresh sequence numbers each time."""
+        buf = self.cfg.txbuf
+        mtu = self.cfg.max_datagram
+        off = 0
+        for ctype, epoch, payload in self.hs.flight:
+            ovh = self.wr.overhead() if epoch else HEADER_LEN
+            if ctype != CT_HANDSHAKE:
+                if off + ovh + len(payload) > mtu:
+                    off = self._flush(buf, off)
+                off = self._put_record(buf, off, ctype, epoch, payload)
+                continue
+            total = len(payload) - HS_HEADER_LEN
+            done = 0
+            while True:
+                room = mtu - off - ovh - HS_HEADER_LEN
+                left = total - done
+                if off and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
+                    off = self._flush(buf, off)
+                    continue
+                size = min(left, room)
+                off = self._put_record(buf, off, CT_HANDSHAKE, epoch,
+                                       fr.fragment(payload, done, size))
+                done += size
+                if done >= total:
+                    break
+        self._flush(buf, off)
+
+    def _flush(self, buf, off):
+        if off:
+            self._emit(OUT_DATAGRAM, bytes(buf[:off]))
+        return 0
+
+    def _send_alert(self, level, desc):
+        wr = self.wr
+        if wr is None and self.hs is None:
+            return
+        buf = self.cfg.txbuf
+        payload = mf.write_alert(level, desc)
+        off = self._put_record(buf, 0, CT_ALERT, 1 if wr is not None else 0, payload)
+        if off > 0:
+            self._emit(OUT_DATAGRAM, bytes(buf[:off]))
+
+    def seal_app(self, data):
+        """One application_data record of `data` in the shared send buffer: a memoryview valid
+        until the next send (the Context hands it straight to the write callback)."""
+        off = self.wr.seal(self.cfg.txbuf, 0, CT_APPLICATION_DATA, data)
+        if off < 0:
+            return None
+        return memoryview(self.cfg.txbuf)[:off]
+
+    def max_app_payload(self):
+        return self.cfg.max_datagram - self.wr.overhead()
+
+    def close(self):
+        """Send close_notify (RFC 5246 §7.2.1) if established, and close."""
+        if self.state == CONNECTED:
+            self._send_alert(errors.LEVEL_WARNING, errors.CLOSE_NOTIFY)
+        if self.state != CLOSED:
+            self._goto(CLOSED)
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def handle_timeout(self, now_ms):
+        hs = self.hs
+        if hs is None or self.state == CLOSED:
+            return
+        if now_ms >= hs.expires:
+            if self.state == CONNECTED:
+                self.hs = None                  # linger over: forget the last flight
+            else:
+                self.cfg.stats['expired'] += 1  # a stalled handshake
+                self._goto(CLOSED)
+            return
+        if hs.timer.expired(now_ms):
+            if hs.timer.back_off(now_ms):
+                self._send_flight()
+            else:
+                self.cfg.stats['expired'] += 1
+                self._goto(CLOSED)
+
+    def deadline(self):
+        hs = self.hs
+        if hs is None or self.state == CLOSED:
+            return None
+        d = hs.timer.deadline
+        if d is None or hs.expires < d:
+            return hs.expires
+        return d
+
+
+# Smallest handshake fragment worth a record of its own; below this, start a new datagram.
+_MIN_FRAGMENT = const(32)
+
+_HANDLERS = {
+    _C_AWAIT_SERVER_HELLO: Engine._c_server_hello,
+    _C_AWAIT_SERVER_KEY_EXCHANGE: Engine._c_server_key_exchange,
+    _C_AWAIT_SERVER_HELLO_DONE: Engine._c_server_hello_done,
+    _C_AWAIT_SERVER_FINISHED: Engine._c_server_finished,
+    _S_AWAIT_CLIENT_KEY_EXCHANGE: Engine._s_client_key_exchange,
+    _S_AWAIT_CLIENT_FINISHED: Engine._s_client_finished,
+}

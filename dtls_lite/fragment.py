@@ -1,0 +1,151 @@
+"""Handshake message framing: the DTLS handshake header, fragmentation and reassembly.
+
+    struct {                                     RFC 6347 §4.2.2
+        HandshakeType msg_type;
+        uint24 length;                           length of the whole body
+        uint16 message_seq;
+        uint24 fragment_offset;
+        uint24 fragment_length;
+        select (HandshakeType) { ... } body;     this fragment of it
+    } Handshake;
+
+Outgoing messages are kept whole (`message()`: offset 0, fragment_length = length, which is
+also the form hashed into the Finished transcript, RFC 6347 §4.2.6) and cut by `fragment()` to
+whatever room a datagram has. Incoming fragments go to a `Reassembler` that hands out complete
+messages strictly in message_seq order, accepting them out of order, duplicated or overlapping,
+within a bounded memory budget.
+"""
+from dtls_lite.compat import const
+from dtls_lite.errors import Fault, HANDSHAKE_FAILURE, decode_error
+
+HS_HEADER_LEN = const(12)
+
+# Handshake types (RFC 5246 §7.4, RFC 6347 §4.3.2).
+HELLO_REQUEST = const(0)
+CLIENT_HELLO = const(1)
+SERVER_HELLO = const(2)
+HELLO_VERIFY_REQUEST = const(3)
+CERTIFICATE = const(11)
+SERVER_KEY_EXCHANGE = const(12)
+CERTIFICATE_REQUEST = const(13)
+SERVER_HELLO_DONE = const(14)
+CERTIFICATE_VERIFY = const(15)
+CLIENT_KEY_EXCHANGE = const(16)
+FINISHED = const(20)
+
+# Messages buffered ahead of the next expected one: a whole flight of ours is at most 5
+# messages (issue 4: Certificate..ServerHelloDone); anything further ahead is dropped and will
+# come again with the peer's retransmission.
+MAX_PENDING_MESSAGES = const(6)
+
+
+def message(msg_type, message_seq, body):
+    """A whole handshake message: header with fragment_offset 0, fragment_length = length."""
+    n = len(body)
+    hdr = bytes((msg_type, n >> 16, (n >> 8) & 0xff, n & 0xff, message_seq >> 8, message_seq & 0xff,
+                 0, 0, 0, n >> 16, (n >> 8) & 0xff, n & 0xff))
+    return hdr + body
+
+
+def fragment(msg, offset, size):
+    """The fragment [offset, offset+size) of a whole message from message(), with its header."""
+    hdr = bytearray(msg[0:HS_HEADER_LEN])
+    hdr[6] = offset >> 16
+    hdr[7] = (offset >> 8) & 0xff
+    hdr[8] = offset & 0xff
+    hdr[9] = size >> 16
+    hdr[10] = (size >> 8) & 0xff
+    hdr[11] = size & 0xff
+    return bytes(hdr) + msg[HS_HEADER_LEN + offset:HS_HEADER_LEN + offset + size]
+
+
+def parse_fragment(data, pos, end):
+    """(msg_type, length, message_seq, fragment_offset, fragment_length) at data[pos:end].
+
+    Raises decode_error if the header is truncated, the fragment runs past the record, or
+    it lies outside the message.
+    """
+    if end - pos < HS_HEADER_LEN:
+        raise decode_error('handshake header')
+    d = data
+    msg_type = d[pos]
+    length = (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
+    seq = (d[pos + 4] << 8) | d[pos + 5]
+    off = (d[pos + 6] << 16) | (d[pos + 7] << 8) | d[pos + 8]
+    flen = (d[pos + 9] << 16) | (d[pos + 10] << 8) | d[pos + 11]
+    if pos + HS_HEADER_LEN + flen > end or off + flen > length:
+        raise decode_error('fragment bounds')
+    return msg_type, length, seq, off, flen
+
+
+class _Partial:
+    def __init__(self, msg_type, length, seq):
+        self.msg_type = msg_type
+        self.seq = seq
+        self.body = bytearray(length)
+        self.ranges = []          # sorted, disjoint [start, end) pieces received
+
+    def add(self, off, data, pos, n):
+        self.body[off:off + n] = data[pos:pos + n]
+        merged = []
+        s, e = off, off + n
+        for a, b in self.ranges:
+            if b < s or a > e:
+                merged.append((a, b))
+            else:
+                s = min(s, a)
+                e = max(e, b)
+        merged.append((s, e))
+        merged.sort()
+        self.ranges = merged
+
+    def complete(self):
+        return len(self.body) == 0 or self.ranges == [(0, len(self.body))]
+
+
+class Reassembler:
+    """In-order delivery of handshake messages from fragments.
+
+    `add()` returns 1 for a fragment of a message we still need, 0 for one we already have
+    (a retransmission by the peer: the engine may answer with its last flight, RFC 6347
+    §4.2.4), and -1 for one ignored (too far ahead, inconsistent with earlier fragments).
+    Memory: at most MAX_PENDING_MESSAGES messages of at most max_message bytes each.
+    """
+
+    def __init__(self, next_seq, max_message):
+        self.next_seq = next_seq
+        self.max_message = max_message
+        self.pending = []
+
+    def add(self, msg_type, length, seq, off, flen, data, body_pos):
+        """Take one fragment (fields from parse_fragment; its bytes at data[body_pos:])."""
+        if seq < self.next_seq:
+            return 0
+        if seq >= self.next_seq + MAX_PENDING_MESSAGES:
+            return -1
+        if length > self.max_message:
+            raise Fault(HANDSHAKE_FAILURE, 'handshake message too long')
+        part = None
+        for p in self.pending:
+            if p.seq == seq:
+                part = p
+        if part is None:
+            part = _Partial(msg_type, length, seq)
+            self.pending.append(part)
+        elif part.msg_type != msg_type or len(part.body) != length:
+            return -1
+        part.add(off, data, body_pos, flen)
+        return 1
+
+    def pop(self):
+        """(msg_type, message_seq, body) of the next complete in-order message, or None."""
+        for p in self.pending:
+            if p.seq == self.next_seq and p.complete():
+                self.pending.remove(p)
+                self.next_seq += 1
+                return p.msg_type, p.seq, bytes(p.body)
+        return None
+
+    def busy(self):
+        """True while a fragment of the next message or a later one is waiting."""
+        return len(self.pending) > 0

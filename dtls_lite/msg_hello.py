@@ -1,0 +1,232 @@
+"""Hello phase messages: ClientHello, HelloVerifyRequest, ServerHello, ServerHelloDone, and the
+hello extensions we speak. Each parse/write pair sits under the RFC struct it implements.
+
+Parsers take a message body (bytes) and return a small object or raise the decode_error fault
+(via wire.Reader); writers return the body bytes. Extensions are kept as an ordered list of
+(type, data): MicroPython dicts are unordered and wire order must be ours to choose.
+"""
+from dtls_lite.compat import const
+from dtls_lite.errors import Fault, ILLEGAL_PARAMETER, decode_error
+from dtls_lite.wire import Reader, put_u16, put_vec8, put_vec16
+
+RANDOM_LEN = const(32)
+MAX_COOKIE_LEN = const(255)     # DTLS 1.2 cookie<0..2^8-1> (RFC 6347 §4.3.2)
+MAX_SESSION_ID_LEN = const(32)
+_MAX_EXTENSIONS = const(40)     # bound the work a hostile hello can make us do
+
+# ExtensionType values (IANA TLS ExtensionType registry).
+EXT_SUPPORTED_GROUPS = const(10)        # RFC 8422 §5.1.1
+EXT_EC_POINT_FORMATS = const(11)        # RFC 8422 §5.1.2
+EXT_SIGNATURE_ALGORITHMS = const(13)    # RFC 5246 §7.4.1.4.1 (issue 4)
+EXT_CLIENT_CERTIFICATE_TYPE = const(19)  # RFC 7250 (issue 4)
+EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 (issue 4)
+EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1
+EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2
+
+POINT_FORMAT_UNCOMPRESSED = const(0)
+
+
+def find_ext(extensions, ext_type):
+    """The data of an extension, or None if absent."""
+    for t, data in extensions:
+        if t == ext_type:
+            return data
+    return None
+
+
+#   struct {
+#       ExtensionType extension_type;
+#       opaque extension_data<0..2^16-1>;
+#   } Extension;                                 RFC 5246 §7.4.1.4
+#   ... Extension extensions<0..2^16-1>;         (absent entirely when empty)
+def parse_extensions(r):
+    exts = []
+    if r.left() == 0:
+        return exts
+    block = r.sub16()
+    while block.left():
+        t = block.u16()
+        data = block.vec16()
+        if find_ext(exts, t) is not None or len(exts) >= _MAX_EXTENSIONS:
+            # RFC 5246 §7.4.1.4: no more than one extension of the same type.
+            raise Fault(ILLEGAL_PARAMETER, 'duplicate extension')
+        exts.append((t, data))
+    return exts
+
+
+def write_extensions(out, exts):
+    if not exts:
+        return
+    block = bytearray()
+    for t, data in exts:
+        put_u16(block, t)
+        put_vec16(block, data)
+    put_vec16(out, block)
+
+
+#   NamedCurve named_curve_list<2..2^16-1>;     RFC 8422 §5.1.1 (NamedGroupList)
+def parse_supported_groups(data):
+    r = Reader(data)
+    lst = r.sub16()
+    groups = []
+    if lst.left() < 2 or lst.left() & 1:
+        raise decode_error('supported_groups')
+    while lst.left():
+        groups.append(lst.u16())
+    r.done()
+    return groups
+
+
+def write_supported_groups(groups):
+    out = bytearray()
+    put_u16(out, 2 * len(groups))
+    for g in groups:
+        put_u16(out, g)
+    return bytes(out)
+
+
+#   opaque renegotiated_connection<0..255>;      RFC 5746 §3.2
+def parse_renegotiation_info(data):
+    r = Reader(data)
+    v = r.vec8()
+    r.done()
+    return v
+
+
+def write_renegotiation_info(renegotiated_connection=b''):
+    out = bytearray()
+    put_vec8(out, renegotiated_connection)
+    return bytes(out)
+
+
+class ClientHello:
+    def __init__(self, client_version=0xFEFD, random=b'', session_id=b'', cookie=b'',
+                 cipher_suites=(), compression_methods=b'\x00', extensions=()):
+        self.client_version = client_version
+        self.random = random
+        self.session_id = session_id
+        self.cookie = cookie
+        self.cipher_suites = list(cipher_suites)
+        self.compression_methods = compression_methods
+        self.extensions = list(extensions)
+        self.cookie_input = b''   # set by parse: the body without the cookie (for cookie.py)
+
+
+#   struct {                                     RFC 6347 §4.2.1 (RFC 5246 §7.4.1.2 + cookie)
+#       ProtocolVersion client_version;
+#       Random random;
+#       SessionID session_id;                    <0..32>
+#       opaque cookie<0..2^8-1>;                 // New field
+#       CipherSuite cipher_suites<2..2^16-1>;
+#       CompressionMethod compression_methods<1..2^8-1>;
+#       select (extensions_present) {
+#           case false: struct {};
+#           case true: Extension extensions<0..2^16-1>;
+#       };
+#   } ClientHello;
+def parse_client_hello(body):
+    r = Reader(body)
+    ch = ClientHello()
+    ch.client_version = r.u16()
+    ch.random = r.take(RANDOM_LEN)
+    ch.session_id = r.vec8(0, MAX_SESSION_ID_LEN)
+    cookie_start = r.pos
+    ch.cookie = r.vec8(0, MAX_COOKIE_LEN)
+    cookie_end = r.pos
+    suites = r.sub16()
+    if suites.left() < 2 or suites.left() & 1:
+        raise decode_error('cipher_suites')
+    while suites.left():
+        ch.cipher_suites.append(suites.u16())
+    ch.compression_methods = r.vec8(1, 255)
+    ch.extensions = parse_extensions(r)
+    r.done()
+    ch.cookie_input = body[:cookie_start] + body[cookie_end:]
+    return ch
+
+
+def write_client_hello(ch):
+    out = bytearray()
+    put_u16(out, ch.client_version)
+    out.extend(ch.random)
+    put_vec8(out, ch.session_id)
+    put_vec8(out, ch.cookie)
+    put_u16(out, 2 * len(ch.cipher_suites))
+    for s in ch.cipher_suites:
+        put_u16(out, s)
+    put_vec8(out, ch.compression_methods)
+    write_extensions(out, ch.extensions)
+    return bytes(out)
+
+
+#   struct {                                     RFC 6347 §4.2.1
+#       ProtocolVersion server_version;
+#       opaque cookie<0..2^8-1>;
+#   } HelloVerifyRequest;
+def parse_hello_verify_request(body):
+    """(server_version, cookie)."""
+    r = Reader(body)
+    version = r.u16()
+    cookie = r.vec8(0, MAX_COOKIE_LEN)
+    r.done()
+    return version, cookie
+
+
+def write_hello_verify_request(cookie, server_version=0xFEFF):
+    """server_version {254,255} (DTLS 1.0) as RFC 6347 §4.2.1 advises, whatever is negotiated."""
+    out = bytearray()
+    put_u16(out, server_version)
+    put_vec8(out, cookie)
+    return bytes(out)
+
+
+class ServerHello:
+    def __init__(self, server_version=0xFEFD, random=b'', session_id=b'', cipher_suite=0,
+                 compression_method=0, extensions=()):
+        self.server_version = server_version
+        self.random = random
+        self.session_id = session_id
+        self.cipher_suite = cipher_suite
+        self.compression_method = compression_method
+        self.extensions = list(extensions)
+
+
+#   struct {                                     RFC 5246 §7.4.1.3
+#       ProtocolVersion server_version;
+#       Random random;
+#       SessionID session_id;
+#       CipherSuite cipher_suite;
+#       CompressionMethod compression_method;
+#       select (extensions_present) {
+#           case false: struct {};
+#           case true: Extension extensions<0..2^16-1>;
+#       };
+#   } ServerHello;
+def parse_server_hello(body):
+    r = Reader(body)
+    sh = ServerHello()
+    sh.server_version = r.u16()
+    sh.random = r.take(RANDOM_LEN)
+    sh.session_id = r.vec8(0, MAX_SESSION_ID_LEN)
+    sh.cipher_suite = r.u16()
+    sh.compression_method = r.u8()
+    sh.extensions = parse_extensions(r)
+    r.done()
+    return sh
+
+
+def write_server_hello(sh):
+    out = bytearray()
+    put_u16(out, sh.server_version)
+    out.extend(sh.random)
+    put_vec8(out, sh.session_id)
+    put_u16(out, sh.cipher_suite)
+    out.append(sh.compression_method)
+    write_extensions(out, sh.extensions)
+    return bytes(out)
+
+
+#   struct { } ServerHelloDone;                  RFC 5246 §7.4.5
+#   struct { } HelloRequest;                     RFC 5246 §7.4.1.1
+def parse_empty(body):
+    Reader(body).done()

@@ -1,0 +1,96 @@
+"""The cipher suite table: IANA code, name, key exchange kind and record protection.
+
+One row per suite; the engine branches on the key exchange kind (`KX_*`), the record layer on
+the AEAD parameters. Issue 4 (ECDHE-ECDSA with certificates / raw public keys) adds rows with
+`KX_ECDHE_ECDSA` and the states that kind needs; nothing else here changes.
+
+AEAD record protection in TLS 1.2 (RFC 5246 §6.2.3.3):
+- AES-CCM (RFC 6655 §3) and AES-GCM (RFC 5288 §3): nonce = 4-byte implicit salt
+  (client/server_write_IV from the key block) || 8-byte explicit nonce carried in the record; we
+  use epoch||seq as the explicit nonce (unique per key, as DTLS requires).
+- ChaCha20-Poly1305 (RFC 7905 §2): 12-byte write_IV XOR (4 zero bytes || epoch||seq); no explicit
+  nonce in the record.
+"""
+from dtls_lite.compat import const
+from dtls_lite.errors import ConfigError
+
+KX_PSK = const(1)          # RFC 4279 §2
+KX_ECDHE_PSK = const(2)    # RFC 5489 §2, RFC 8442
+KX_ECDHE_ECDSA = const(3)  # RFC 8422 (issue 4)
+
+# (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len)
+SUITES = (
+    (0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8', KX_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
+    (0xC0A4, 'TLS_PSK_WITH_AES_128_CCM', KX_PSK, 'AES_128_CCM', 16, 4, 8, 16),
+    (0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', KX_PSK, 'AES_128_GCM', 16, 4, 8, 16),
+    (0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_PSK, 'CHACHA20_POLY1305', 32, 12, 0, 16),
+    (0xCCAC, 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_ECDHE_PSK, 'CHACHA20_POLY1305',
+     32, 12, 0, 16),
+    (0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256', KX_ECDHE_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
+    (0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', KX_ECDHE_PSK, 'AES_128_GCM', 16, 4, 8, 16),
+)
+
+# Preference order when the application does not choose: PSK CCM_8 first (RFC 7925 §4.2's
+# mandatory-to-implement PSK suite, and what tinydtls offers), then the other PSK AEADs.
+# ECDHE-PSK suites are offered only when configured, keeping the ClientHello lean.
+DEFAULT_CIPHERS = (
+    'TLS_PSK_WITH_AES_128_CCM_8',
+    'TLS_PSK_WITH_AES_128_CCM',
+    'TLS_PSK_WITH_AES_128_GCM_SHA256',
+    'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
+)
+
+# Named groups (RFC 8422 §5.1.1, RFC 7748): code -> name; the crypto module is imported lazily
+# so a PSK-only device never loads elliptic-curve code.
+GROUP_SECP256R1 = const(23)
+GROUP_X25519 = const(29)
+GROUP_NAMES = ((GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'))
+DEFAULT_GROUPS = ('x25519', 'secp256r1')
+
+# TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): a client's signal instead of the extension.
+EMPTY_RENEGOTIATION_INFO_SCSV = const(0x00FF)
+
+
+def by_code(code):
+    for row in SUITES:
+        if row[0] == code:
+            return row
+    return None
+
+
+def by_name(name):
+    for row in SUITES:
+        if row[1] == name:
+            return row
+    raise ConfigError('unknown or unsupported cipher suite: %r' % (name,))
+
+
+def group_code(name):
+    for code, n in GROUP_NAMES:
+        if n == name:
+            return code
+    raise ConfigError('unknown group: %r' % (name,))
+
+
+def group_name(code):
+    for c, n in GROUP_NAMES:
+        if c == code:
+            return n
+    return None
+
+
+def group_module(code):
+    """The crypto module with generate_key(rng) and ecdh(private, peer_public) for a group."""
+    if code == GROUP_X25519:
+        from dtls_lite.crypto import x25519
+        return x25519
+    from dtls_lite.crypto import p256
+    return p256
+
+
+def group_point_ok(code, point):
+    """Length check of a peer's public value before it reaches the curve code."""
+    if code == GROUP_X25519:
+        return len(point) == 32
+    # secp256r1: SEC1 uncompressed only (RFC 8422 §5.4.1: uncompressed is the only format).
+    return len(point) == 65 and point[0] == 4
