@@ -20,12 +20,13 @@ _RFC3610 = (
 
 def test_ccm_rfc3610_packet_vectors_1_to_3():
     aad = bytes(range(8))
-    c = AESCCM(_RFC3610_KEY, 8, 13)  # one object for all three: the CBC chaining must cancel out
-    for name, nonce, n, expected in _RFC3610:
-        pt = bytes(range(8, 8 + n))
-        ct = c.seal(unhex(nonce), aad, pt)
-        assert ct == unhex(expected), name
-        assert c.open(unhex(nonce), aad, ct) == pt, name
+    for lean in (False, True):
+        c = AESCCM(_RFC3610_KEY, 8, 13, lean)  # one object for all three: CBC chaining must cancel
+        for name, nonce, n, expected in _RFC3610:
+            pt = bytes(range(8, 8 + n))
+            ct = c.seal(unhex(nonce), aad, pt)
+            assert ct == unhex(expected), name
+            assert c.open(unhex(nonce), aad, ct) == pt, name
 
 
 def test_ccm_rejects_invalid_parameters():
@@ -49,10 +50,10 @@ def test_ccm_rejects_invalid_parameters():
         raise AssertionError('wrong nonce length accepted at seal')
 
 
-def _roundtrip_in_place(name, key, lengths):
+def _roundtrip_in_place(name, key, lengths, lean=False):
     rng = SeededRng(name)
-    a = aead.new(name, key)
-    b = aead.new(name, key)
+    a = aead.new(name, key, lean)
+    b = aead.new(name, key, not lean)  # the other form must interoperate
     assert a.key_len == len(key)
     for n in lengths:
         nonce, aad, pt = rng(12), rng(n % 29), rng(n)
@@ -69,9 +70,9 @@ def _roundtrip_in_place(name, key, lengths):
         assert b.open(nonce, aad, expected) == pt
 
 
-def _bad_tag(name, key):
+def _bad_tag(name, key, lean=False):
     rng = SeededRng(name + 'bad')
-    a = aead.new(name, key)
+    a = aead.new(name, key, lean)
     nonce, aad, pt = rng(12), rng(13), rng(40)
     sealed = a.seal(nonce, aad, pt)
     for pos in (0, 39, len(sealed) - 1):
@@ -93,6 +94,11 @@ _LENGTHS = (0, 1, 15, 16, 17, 31, 32, 100, 1024, 1500)
 def test_ccm8_roundtrip_in_place_and_bad_tag():
     _roundtrip_in_place('AES_128_CCM_8', bytes(range(16)), _LENGTHS)
     _bad_tag('AES_128_CCM_8', bytes(range(16)))
+
+
+def test_ccm8_lean_roundtrip_in_place_and_bad_tag():
+    _roundtrip_in_place('AES_128_CCM_8', bytes(range(16)), _LENGTHS, True)
+    _bad_tag('AES_128_CCM_8', bytes(range(16)), True)
 
 
 def test_ccm16_roundtrip_in_place_and_bad_tag():

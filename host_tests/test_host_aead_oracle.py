@@ -39,9 +39,10 @@ def test_pure_aes_matches_oracle(key, data):
 
 @_SETTINGS
 @given(key=st.binary(min_size=16, max_size=16), tag_len=st.sampled_from((8, 16)),
-       nonce_len=st.integers(7, 13), aad=st.binary(max_size=40), n=_LEN, seed=st.integers(0, 255))
-def test_ccm_matches_oracle(key, tag_len, nonce_len, aad, n, seed):
-    ours = OurCCM(key, tag_len, nonce_len)
+       nonce_len=st.integers(7, 13), aad=st.binary(max_size=40), n=_LEN, seed=st.integers(0, 255),
+       lean=st.booleans())
+def test_ccm_matches_oracle(key, tag_len, nonce_len, aad, n, seed, lean):
+    ours = OurCCM(key, tag_len, nonce_len, lean)
     oracle = AESCCM(key, tag_length=tag_len)
     nonce = bytes((seed + i) & 255 for i in range(nonce_len))
     pt = bytes((seed * 7 + i) & 255 for i in range(n))

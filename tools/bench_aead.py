@@ -26,8 +26,8 @@ def _reps(name):
     return 50
 
 
-def _seal_open(name, n):
-    obj = aead.new(name, bytes(range(_KEYS[name])))
+def _seal_open(name, n, lean=False):
+    obj = aead.new(name, bytes(range(_KEYS[name])), lean)
     buf = bytearray(n + 16)
     mv = memoryview(buf)
 
@@ -53,6 +53,9 @@ def bench_aead_records():
     s, o = _seal_open('AES_128_CCM_8', 64)
     rows.append(('aead AES_128_CCM_8 seal_into 64 B (CoAP-size record)', s, 'us'))
     rows.append(('aead AES_128_CCM_8 open_into 64 B (CoAP-size record)', o, 'us'))
+    for n, label in ((64, '64 B'), (1024, '1 KB')):
+        s, o = _seal_open('AES_128_CCM_8', n, True)
+        rows.append(('aead AES_128_CCM_8 lean seal_into %s' % label, s, 'us'))
     return rows
 
 
@@ -93,6 +96,7 @@ def bench_aead_memory():
     rows = []
     for name in _ORDER:
         rows.append(('aead %s object memory' % name, _held_bytes(name), 'B'))
+    rows.append(('aead AES_128_CCM_8 lean object memory', _held_bytes('AES_128_CCM_8', lean=True), 'B'))
     if _MICROPYTHON:
         # Heap allocated per record on the *_into path (small views/ints; the buffers are reused).
         for name in ('AES_128_CCM_8', 'AES_128_GCM', 'CHACHA20_POLY1305'):
@@ -112,13 +116,13 @@ def bench_aead_memory():
     return rows
 
 
-def _held_bytes(name, count=16):
+def _held_bytes(name, count=16, lean=False):
     key = bytes(range(_KEYS[name]))
-    aead.new(name, key)  # import the module and build its shared tables first
+    aead.new(name, key, lean)  # import the module and build its shared tables first
     keep = [None] * count  # allocated before the first reading: not part of the cost
     gc.collect()
     a0 = _mem_alloc()
     for i in range(count):
-        keep[i] = aead.new(name, key)
+        keep[i] = aead.new(name, key, lean)
     gc.collect()
     return (_mem_alloc() - a0) / count

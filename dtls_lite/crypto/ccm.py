@@ -12,8 +12,12 @@ no CTR mode, so both halves are mapped onto what it has:
            encrypted with the ECB object in ONE call; the keystream is XORed onto the record.
 
 Per record: two cryptolib calls, two kernel passes, a couple of small memoryview objects.
-Per object (MicroPython, 64-bit unix): two cryptolib.aes (~320 B each) + a 16-byte bytearray +
-the instance; see tools/bench_aead.py for the measured total.
+Per object (MicroPython, 64-bit unix): two cryptolib.aes (320 B each) + a 16-byte bytearray
+(64 B) + the instance (128 B) = 832 B, measured by tools/bench_aead.py.
+
+lean=True trades speed for memory: no CBC object, the CBC-MAC runs block by block through the
+ECB object (one cryptolib call + one XOR per 16 bytes). 448 B per object instead of 832 B;
+about the same speed for CoAP-size records, several times slower for 1 KB ones.
 
 Opening decrypts in place before the MAC can be checked (CCM authenticates the plaintext); on a
 bad tag the plaintext is wiped from the caller's buffer before returning -1.
@@ -29,12 +33,14 @@ _MAX_NONCE = const(13)
 # S0 (the keystream block that masks the tag), saved while the scratch buffer holds the MAC input.
 _s0 = bytearray(16)
 _s0_mv = memoryview(_s0)
+# The running CBC-MAC block of the lean (ECB-only) path.
+_x = bytearray(16)
 
 
 class AESCCM:
     """AES-CCM with a fixed tag length (4..16, even) and nonce length (7..13) per object."""
 
-    def __init__(self, key, tag_len=16, nonce_len=12):
+    def __init__(self, key, tag_len=16, nonce_len=12, lean=False):
         if tag_len not in (4, 6, 8, 10, 12, 14, 16):
             raise ValueError('CCM tag length must be 4..16 and even')
         if not _MIN_NONCE <= nonce_len <= _MAX_NONCE:
@@ -45,8 +51,11 @@ class AESCCM:
         self.tag_len = tag_len
         self.nonce_len = nonce_len
         self._ecb = aes.new(key, aes.MODE_ECB)
-        self._cbc = aes.new(key, aes.MODE_CBC)
-        self._chain = bytearray(16)  # the CBC object's current chaining value
+        if lean:
+            self._cbc = self._chain = None
+        else:
+            self._cbc = aes.new(key, aes.MODE_CBC)
+            self._chain = bytearray(16)  # the CBC object's current chaining value
 
     def _check(self, nonce, n):
         if len(nonce) != self.nonce_len:
@@ -56,7 +65,7 @@ class AESCCM:
             raise ValueError('message too long for this CCM nonce length')
 
     def _mac(self, nonce, aad, data, n):
-        """CBC-MAC (RFC 3610 §2.2) over data[0:n]; leaves T in self._chain."""
+        """CBC-MAC (RFC 3610 §2.2) over data[0:n]; returns the buffer holding T in its first 16 bytes."""
         nl = self.nonce_len
         la = len(aad)
         s = scratch(16 + 10 + la + 16 + n + 16)
@@ -65,7 +74,6 @@ class AESCCM:
         copy_into(s, 1, nonce, 0, nl)
         for i in range(15 - nl):
             s[15 - i] = (n >> (8 * i)) & 0xFF
-        xor_into(s, 0, self._chain, 0, 16)  # cancel the IV the CBC object carried over
         p = 16
         if la:
             if la < 0xFF00:
@@ -89,9 +97,22 @@ class AESCCM:
         pad = -p & 15
         fill_zero(s, p, pad)
         p += pad
+        if self._cbc is None:
+            return self._mac_blocks(s, p)
+        xor_into(s, 0, self._chain, 0, 16)  # cancel the IV the CBC object carried over
         v = s[0:p]
         self._cbc.encrypt(v, v)
         copy_into(self._chain, 0, s, p - 16, 16)
+        return self._chain
+
+    def _mac_blocks(self, s, p):
+        """The lean path: X_i = E(X_(i-1) ^ B_i) one block at a time with the ECB object."""
+        fill_zero(_x, 0, 16)
+        ecb = self._ecb
+        for off in range(0, p, 16):
+            xor_into(_x, 0, s, off, 16)
+            ecb.encrypt(_x, _x)
+        return _x
 
     def _keystream(self, nonce, nblocks):
         """E(A0) .. E(A(nblocks-1)) into the scratch buffer (RFC 3610 §2.3)."""
@@ -111,10 +132,10 @@ class AESCCM:
         self._check(nonce, n)
         if len(buf) < n + m:
             raise ValueError('buffer too small for the tag')
-        self._mac(nonce, aad, buf, n)
+        t = self._mac(nonce, aad, buf, n)
         s = self._keystream(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
-        copy_into(buf, n, self._chain, 0, m)
+        copy_into(buf, n, t, 0, m)
         xor_into(buf, n, s, 0, m)
         return n + m
 
@@ -128,8 +149,8 @@ class AESCCM:
         s = self._keystream(nonce, (c + 31) >> 4)
         copy_into(_s0, 0, s, 0, 16)
         xor_into(buf, 0, s, 16, c)
-        self._mac(nonce, aad, buf, c)
-        xor_into(_s0, 0, self._chain, 0, m)
+        t = self._mac(nonce, aad, buf, c)
+        xor_into(_s0, 0, t, 0, m)
         if ct_equal(_s0_mv[0:m], memoryview(buf)[c:n]):
             return c
         fill_zero(buf, 0, c)  # never leave unauthenticated plaintext behind
