@@ -167,6 +167,10 @@ def test_spki_raw_public_keys():
     # A compressed point (RFC 5480 allows it, we do not do it) and a bad point length:
     compressed = unhex('3039301306072a8648ce3d020106082a8648ce3d030107032200') + b'\x02' + SERVER_POINT[1:33]
     assert _alert(parse_spki, compressed) == UNSUPPORTED_CERTIFICATE
+    off_curve = raw[:-1] + bytes([raw[-1] ^ 1])          # y changed: not on the curve
+    assert _alert(parse_spki, off_curve) == BAD_CERTIFICATE
+    big_x = raw[:-64] + b'\xff' * 32 + raw[-32:]         # x >= p
+    assert _alert(parse_spki, big_x) == BAD_CERTIFICATE
     assert _alert(parse_spki, raw[:-1]) == BAD_CERTIFICATE
     assert _alert(parse_spki, raw + b'\x00') == BAD_CERTIFICATE
 

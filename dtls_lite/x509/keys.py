@@ -62,6 +62,13 @@ class EcPublicKey:
         # compressed points would need a square root we do not carry.
         if len(point) != 1 + 2 * size or point[0] != 4:
             raise CertificateError(UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
+        # SEC1 §3.2.2.1 partial validation (coordinates < p, on the curve): a raw public key
+        # (RFC 7250) is used for ECDSA only after this, never as an arbitrary pair of integers.
+        from dtls_lite.crypto import ec
+        try:
+            ec.decode_point(ec.P256 if curve == 'p256' else ec.P384, point)
+        except ValueError:
+            fail('EC point not on the curve')
         self.curve = curve
         self.point = bytes(point)
 
