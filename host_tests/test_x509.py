@@ -378,3 +378,31 @@ def test_mutations_only_raise_certificate_error():
                     pass
     assert parsed > 100
     assert verified == 0
+
+
+def test_name_string_types_and_escapes():
+    from dtls_lite.x509 import write
+    from dtls_lite.x509.name import name_to_str, name_attributes
+
+    def atv(oid, tag, value):
+        return write.seq(write.oid(oid), write.tlv(tag, value))
+
+    def name(*rdns):
+        return write.seq(*[write.tlv(der.SET, b''.join(r)) for r in rdns])
+    cn, o = b'\x55\x04\x03', b'\x55\x04\x0a'
+    n = name([atv(cn, der.BMP_STRING, b'\x00G\x00r\x00\xfc\x00\xdf')],          # UTF-16BE
+             [atv(cn, der.UNIVERSAL_STRING, b'\x00\x01\xf6\x00')],           # U+1F600, 4 octets
+             [atv(cn, der.BMP_STRING, b'\xd8\x3d\xde\x00')],                 # surrogate pair
+             [atv(o, der.TELETEX_STRING, b'caf\xe9'), atv(cn, der.IA5_STRING, b'a\x00b')],
+             [atv(b'\x55\x04\x2a', der.UTF8_STRING, b'Gina')],               # 2.5.4.42, unnamed
+             [atv(cn, der.INTEGER, b'\x05')])                                 # not a string
+    assert name_to_str(n) == ('CN=#020105,2.5.4.42=#0c0447696e61,O=caf\u00e9+CN=a\\00b,'
+                              'CN=\U0001f600,CN=\U0001f600,CN=Gr\u00fc\u00df')
+    assert [a[2] for a in name_attributes(n)] == [0, 1, 2, 3, 3, 4, 5]
+    assert name_to_str(write.seq()) == ''
+    for bad in (name([]),                                                    # empty RDN
+                name([atv(cn, der.BMP_STRING, b'\x00a\x00')]),              # odd BMP length
+                name([atv(cn, der.UTF8_STRING, b'\xff')]),                  # bad UTF-8
+                name([atv(cn, der.UNIVERSAL_STRING, b'\x00\x11\x00\x00')]),  # beyond U+10FFFF
+                name([atv(cn, der.UTF8_STRING, b'x') + b'\x00'])):          # trailing in ATV
+        assert _alert(name_to_str, bad) == BAD_CERTIFICATE
