@@ -406,3 +406,54 @@ def test_name_string_types_and_escapes():
                 name([atv(cn, der.UNIVERSAL_STRING, b'\x00\x11\x00\x00')]),  # beyond U+10FFFF
                 name([atv(cn, der.UTF8_STRING, b'x') + b'\x00'])):          # trailing in ATV
         assert _alert(name_to_str, bad) == BAD_CERTIFICATE
+
+
+def test_strict_certificate_structure():
+    # Hand-built certificates (parsing does not check the signature, so a dummy one will do):
+    # each variant breaks one RFC 5280 / DER rule and must be refused with bad_certificate.
+    from dtls_lite.x509 import write
+    w = write
+    ok_name = w.name([('CN', 'x')])
+    spki = parse_certificate(fx.SERVER_CRT).spki
+    ecdsa256 = w.seq(w.oid(der.OID_ECDSA_SHA256))
+    ku = w.extension(w.OID_KEY_USAGE, w.named_bits(1), critical=True)
+
+    def cert(version=w.tlv(0xa0, w.integer(2)), serial=w.integer(7), alg=ecdsa256, outer=None,
+             exts=(ku,), tail=b''):
+        ext_block = w.tlv(0xa3, w.seq(*exts)) if exts is not None else b''
+        tbs = w.seq(version, serial, alg, ok_name, w.seq(w.time(0), w.time(10)), ok_name, spki,
+                    ext_block, tail)
+        return w.seq(tbs, outer or alg, w.bit_string(b'\x30\x00'))
+
+    c = parse_certificate(cert())
+    assert (c.version, c.serial, c.key_usage, c.subject) == (3, 7, 1, 'CN=x')
+    assert parse_certificate(cert(version=b'', exts=None)).version == 1
+    san = w.extension(w.OID_SAN, w.seq(w.tlv(0x87, b'\x01\x02\x03')))
+    bc_false = w.extension(w.OID_BASIC_CONSTRAINTS, w.seq(w.boolean(False)))
+    not_critical = w.seq(w.oid(w.OID_KEY_USAGE), w.boolean(False),
+                         w.tlv(der.OCTET_STRING, w.named_bits(1)))
+    bad = {
+        'explicit v1 (DEFAULT)': cert(version=w.tlv(0xa0, w.integer(0)), exts=None),
+        'version 4': cert(version=w.tlv(0xa0, w.integer(3))),
+        'v1 with extensions': cert(version=b''),
+        'negative serial': cert(serial=w.tlv(der.INTEGER, b'\xff')),
+        'serial over 20 octets': cert(serial=w.integer(2 ** 200)),
+        'TBS/outer algorithm differ': cert(outer=w.seq(w.oid(der.OID_ECDSA_SHA384))),
+        'ECDSA with NULL parameters': cert(alg=w.seq(w.oid(der.OID_ECDSA_SHA256), b'\x05\x00')),
+        'empty extensions': cert(exts=()),
+        'duplicate extension': cert(exts=(ku, ku)),
+        'explicit critical FALSE': cert(exts=(not_critical,)),
+        'explicit cA FALSE': cert(exts=(bc_false,)),
+        'keyUsage with no bit set': cert(exts=(w.extension(w.OID_KEY_USAGE, w.bit_string(b'\x00', 0)),)),
+        'iPAddress of 3 octets': cert(exts=(san,)),
+        'trailing field in TBS': cert(tail=w.integer(1)),
+        'extension value with trailing bytes':
+            cert(exts=(w.extension(w.OID_KEY_USAGE, w.named_bits(1) + b'\x00'),)),
+    }
+    for why, blob in bad.items():
+        try:
+            parse_certificate(blob)
+        except CertificateError as e:
+            assert e.alert == BAD_CERTIFICATE, why
+        else:
+            raise AssertionError('accepted: ' + why)
