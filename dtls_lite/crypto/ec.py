@@ -47,7 +47,8 @@ class Curve:
 
     def load_comb(self, t, s, d, table):
         """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout)."""
-        if len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size:
+        if (len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size
+                or t > 8 or (s * d) & 7):
             raise ValueError('comb table does not match its parameters')
         self.comb = (t, s, d, table)
         self._points = None
@@ -284,6 +285,15 @@ def _odd_multiples(x, y, p):
     return _batch_affine(pts, p)
 
 
+# _SPREAD[b] has bit q of the byte b at bit 8q: used to transpose the scalar's teeth into one
+# byte per comb column (256 small ints; on 32-bit boards ~5 KB of heap).
+_SPREAD = [0] * 256
+for _b in range(256):
+    for _q in range(8):
+        if (_b >> _q) & 1:
+            _SPREAD[_b] |= 1 << (8 * _q)
+
+
 def _comb_plan(curve, k, plan):
     """Add the comb points of k*G (0 < k < n) to plan[i] for column i (the points that must be
     added at doubling-chain position i, i.e. get the factor 2^i).
@@ -292,8 +302,9 @@ def _comb_plan(curve, k, plan):
     for odd k and L = t*s*d bits, k2 = (k + 2^L - 1) / 2 gives k = sum (2*bit_i(k2) - 1) 2^i,
     so every column of every comb selects one table point or its negative (no zero digits).
     An even k is replaced by n - k (odd, as n is odd) and every point negated instead.
-    Column value m has tooth j as bit j; its top tooth says whether the stored entry
-    (top tooth +1) or the negative of its complement is meant.
+    Bit j*s*d + c*d + i of k2 is tooth j of comb c in column i; the column value m has tooth j
+    as bit j. m's top tooth says whether the stored entry (top tooth +1) or the negative of the
+    entry of its complement is meant.
     """
     t, s, d, _ = curve.comb
     p = curve.p
@@ -302,30 +313,39 @@ def _comb_plan(curve, k, plan):
         k = curve.n - k
     L = t * s * d
     sd = s * d
-    bits = bin(((k + (1 << L) - 1) >> 1) | (1 << L))     # '0b1' + L bits, MSB first
-    # Tooth j holds bits j*sd .. j*sd + sd - 1; as strings MSB first, top tooth first, so that
-    # zip() walks the columns from position sd - 1 down to 0 with the top tooth leading.
-    teeth = [bits[3 + L - (j + 1) * sd:3 + L - j * sd] for j in range(t - 1, -1, -1)]
+    chunk_bytes = sd >> 3
+    kb = ((k + (1 << L) - 1) >> 1).to_bytes(L >> 3, 'little')
+    # Transpose: spread each tooth's bits 8 apart and stack the teeth, so that byte c*d + i of
+    # the result is the column value m of comb c, column i (t <= 8, checked by load_comb).
+    spread = _SPREAD
+    acc = 0
+    for j in range(t):
+        o = j * chunk_bytes
+        chunk = 0
+        for q in range(chunk_bytes - 1, -1, -1):
+            chunk = (chunk << 64) | spread[kb[o + q]]
+        acc |= chunk << j
+    cols = acc.to_bytes(sd, 'little')
     half = 1 << (t - 1)
     hm = half - 1
     point = curve.point
-    pos = sd
-    for column in zip(*teeth):
-        pos -= 1
-        m = int(''.join(column), 2)
-        c, i = divmod(pos, d)             # bit position pos = c*d + i: comb c, column i
-        if m & half:
-            px, py = point(c * half + m - half)
-            if flip:
-                py = p - py
-        else:
-            px, py = point(c * half + hm - m)
-            if not flip:
-                py = p - py
-        if plan[i] is None:
-            plan[i] = [(px, py)]
-        else:
-            plan[i].append((px, py))
+    for i in range(d):
+        adds = plan[i]
+        if adds is None:
+            adds = plan[i] = []
+        base = 0
+        for pos in range(i, sd, d):
+            m = cols[pos]
+            if m & half:
+                px, py = point(base + m - half)
+                if flip:
+                    py = p - py
+            else:
+                px, py = point(base + hm - m)
+                if not flip:
+                    py = p - py
+            adds.append((px, py))
+            base += half
 
 
 def _wnaf_plan(k, x, y, p, plan):
