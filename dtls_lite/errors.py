@@ -58,7 +58,7 @@ class Fault(Exception):
     """
 
     def __init__(self, alert, why=''):
-        Exception.__init__(self, why)
+        super().__init__(why)
         self.alert = alert
 
 

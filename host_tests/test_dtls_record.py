@@ -1,0 +1,111 @@
+"""Record layer: AEAD protection of every suite, the 64-record replay window, and bad or
+replayed records on a live session being dropped and counted, never fatal."""
+from dtls_lite import record, suites
+from dtls_lite.record import Protection, REPLAY_WINDOW
+from dtls_sim import Pair
+
+
+def _pair_of(suite):
+    key = bytes(range(suite[4]))
+    iv = bytes(range(100, 100 + suite[5]))
+    return Protection(suite, key, iv, 1), Protection(suite, key, iv, 1).for_reading()
+
+
+def test_protect_unprotect_every_suite():
+    for suite in suites.SUITES:
+        wr, rd = _pair_of(suite)
+        buf = bytearray(200)
+        out = bytearray(200)
+        for i, payload in enumerate((b'', b'hello', bytes(range(100)))):
+            n = wr.seal(buf, 0, record.CT_APPLICATION_DATA, payload)
+            assert n == 13 + suite[6] + len(payload) + suite[7], suite[1]
+            ctype, version, epoch, seq, length = record.parse_header(buf, 0)
+            assert (ctype, version, epoch, seq, length) == (23, 0xFEFD, 1, i, n - 13)
+            if suite[6]:
+                # RFC 6655/5288: the explicit nonce is epoch||seq, sent after the header
+                assert bytes(buf[13:21]) == bytes(buf[3:11])
+            m = rd.open_into(bytes(buf[:n]), 0, length, out)
+            assert m == len(payload) and bytes(out[:m]) == payload, suite[1]
+
+
+def test_tampering_is_detected():
+    for suite in suites.SUITES:
+        wr, rd = _pair_of(suite)
+        buf = bytearray(100)
+        n = wr.seal(buf, 0, record.CT_APPLICATION_DATA, b'attack at dawn')
+        good = bytes(buf[:n])
+        out = bytearray(100)
+        for i in (0, 2, 4, 10, 13, n - 1):   # type, version, epoch, seq (AAD), nonce, tag
+            bad = bytearray(good)
+            bad[i] ^= 1
+            assert rd.open_into(bytes(bad), 0, n - 13, out) == -1, (suite[1], i)
+        assert rd.open_into(good, 0, 3, out) == -1        # shorter than the tag
+        assert rd.open_into(good, 0, n - 13, out) == 14
+
+
+def test_replay_window_edges():
+    _, rd = _pair_of(suites.SUITES[0])
+    assert rd.replay_ok(0)
+    rd.mark(0)
+    assert not rd.replay_ok(0)
+    rd.mark(100)
+    assert rd.replay_ok(37)                   # 100 - 63: the oldest inside the window
+    assert not rd.replay_ok(36)               # 100 - 64: outside
+    assert not rd.replay_ok(100)
+    assert rd.replay_ok(99) and rd.replay_ok(101)
+    rd.mark(37)
+    assert not rd.replay_ok(37)
+    rd.mark(101)                              # slides by one: 37 leaves the window
+    assert not rd.replay_ok(37) and rd.replay_ok(38) and not rd.replay_ok(100)
+    rd.mark(101 + REPLAY_WINDOW + 10)         # a jump beyond the window clears it
+    top = 101 + REPLAY_WINDOW + 10
+    for s in range(top - 63, top):
+        assert rd.replay_ok(s)
+    assert not rd.replay_ok(top)
+    # bits reused modulo 64 are cleared when the window slides over them
+    rd.mark(top + 64 - 1)
+    assert rd.replay_ok(top + 1) and not rd.replay_ok(top + 63)
+
+
+def test_replay_window_48_bit_numbers():
+    _, rd = _pair_of(suites.SUITES[0])
+    top = (1 << 48) - 1
+    rd.mark(top - 5)
+    rd.mark(top)
+    assert not rd.replay_ok(top) and not rd.replay_ok(top - 5) and rd.replay_ok(top - 4)
+
+
+def test_write_sequence_exhaustion_refused():
+    wr, _ = _pair_of(suites.SUITES[0])
+    wr.seq = (1 << 48) - 1
+    buf = bytearray(64)
+    assert wr.seal(buf, 0, 23, b'x') > 0      # the last number is usable
+    assert wr.seal(buf, 0, 23, b'x') == -1    # never wraps (RFC 6347 §4.1)
+
+
+def test_bad_mac_and_replay_dropped_and_counted():
+    pair = Pair(seed=3)
+    assert pair.handshake()
+    sent = []
+    pair.tamper = lambda src, dst, data: sent.append(data)     # capture, deliver nothing
+    pair.client.write(pair.server_addr, b'one')
+    good = sent[-1]
+    bad = bytearray(good)
+    bad[-1] ^= 0x80
+    pair.server.handle_message(pair.client_addr, bytes(bad))
+    assert pair.server.stats['bad_mac'] == 1
+    pair.server.handle_message(pair.client_addr, good)
+    assert pair.received['server'] == [b'one']               # the bad copy did not burn the seq
+    pair.server.handle_message(pair.client_addr, good)        # a replay
+    assert pair.server.stats['replayed'] == 1
+    assert pair.received['server'] == [b'one']
+    assert pair.server.peer(pair.client_addr).connected       # neither is fatal
+    pair.tamper = None
+    pair.client.write(pair.server_addr, b'two')
+    pair.run()
+    assert pair.received['server'] == [b'one', b'two']
+    # garbage of every length never raises and never closes the session
+    for n in range(0, 40):
+        pair.server.handle_message(pair.client_addr, good[:n])
+        pair.server.handle_message(pair.client_addr, bytes(n))
+    assert pair.server.peer(pair.client_addr).connected
