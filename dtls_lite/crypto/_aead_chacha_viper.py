@@ -159,26 +159,12 @@ def chacha20_blocks(out: ptr32, st: ptr32, nblocks: int, mask: uint):
 # to 13-bit limbs after the message block is added. No big ints, no allocation per block.
 _h = bytearray(40)   # h0..h9, little-endian words
 _r = bytearray(80)   # r0..r9 then s0..s9 = 5 * r_j
-
-
-def _put_limbs(buf, off, v, mul):
-    for i in range(10):
-        w = ((v >> (13 * i)) & 0x1FFF) * mul
-        o = off + 4 * i
-        buf[o] = w & 0xFF
-        buf[o + 1] = (w >> 8) & 0xFF
-        buf[o + 2] = (w >> 16) & 0xFF
-        buf[o + 3] = 0
+_k = bytearray(32)   # the one-time key: r (clamped in place) || s
 
 
 def poly1305_start(otk):
-    """Start a MAC with the 32-byte one-time key; returns the state (here: s, §2.5)."""
-    r = int.from_bytes(otk[0:16], 'little') & 0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
-    _put_limbs(_r, 0, r, 1)
-    _put_limbs(_r, 40, r, 5)
-    for i in range(40):
-        _h[i] = 0
-    return int.from_bytes(otk[16:32], 'little')
+    """Start a MAC with the 32-byte one-time key (module-wide state; returns None)."""
+    _poly_setup(_r, _h, _k, otk)
 
 
 def poly1305_blocks(st, data, off, n):
@@ -188,12 +174,105 @@ def poly1305_blocks(st, data, off, n):
 
 def poly1305_finish(st, out):
     """The 16-byte tag into out: (h mod 2^130-5) + s mod 2^128."""
-    h = 0
-    for i in range(9, -1, -1):
-        o = 4 * i
-        h = (h << 13) + (_h[o] | (_h[o + 1] << 8) | (_h[o + 2] << 16))  # limbs may exceed 13 bits
-    tag = ((h % ((1 << 130) - 5)) + st) & ((1 << 128) - 1)
-    out[0:16] = tag.to_bytes(16, 'little')
+    _poly_finish(_h, _k, out, 0xFFFFFFFF)
+
+
+@micropython.viper
+def _poly_setup(r: ptr32, h: ptr32, kb: ptr8, otk: ptr8):
+    i = 0
+    while i < 32:
+        kb[i] = otk[i]
+        i += 1
+    # RFC 8439 §2.5: r &= 0x0ffffffc0ffffffc0ffffffc0fffffff (little-endian bytes)
+    kb[3] = kb[3] & 15
+    kb[7] = kb[7] & 15
+    kb[11] = kb[11] & 15
+    kb[15] = kb[15] & 15
+    kb[4] = kb[4] & 252
+    kb[8] = kb[8] & 252
+    kb[12] = kb[12] & 252
+    w = uint(0)
+    w = (uint(kb[0]) | (uint(kb[1]) << 8)) & 0x1FFF
+    r[0] = w
+    r[10] = w * 5
+    w = ((uint(kb[1]) >> 5) | (uint(kb[2]) << 3) | (uint(kb[3]) << 11)) & 0x1FFF
+    r[1] = w
+    r[11] = w * 5
+    w = ((uint(kb[3]) >> 2) | (uint(kb[4]) << 6)) & 0x1FFF
+    r[2] = w
+    r[12] = w * 5
+    w = ((uint(kb[4]) >> 7) | (uint(kb[5]) << 1) | (uint(kb[6]) << 9)) & 0x1FFF
+    r[3] = w
+    r[13] = w * 5
+    w = ((uint(kb[6]) >> 4) | (uint(kb[7]) << 4) | (uint(kb[8]) << 12)) & 0x1FFF
+    r[4] = w
+    r[14] = w * 5
+    w = ((uint(kb[8]) >> 1) | (uint(kb[9]) << 7)) & 0x1FFF
+    r[5] = w
+    r[15] = w * 5
+    w = ((uint(kb[9]) >> 6) | (uint(kb[10]) << 2) | (uint(kb[11]) << 10)) & 0x1FFF
+    r[6] = w
+    r[16] = w * 5
+    w = ((uint(kb[11]) >> 3) | (uint(kb[12]) << 5)) & 0x1FFF
+    r[7] = w
+    r[17] = w * 5
+    w = (uint(kb[13]) | (uint(kb[14]) << 8)) & 0x1FFF
+    r[8] = w
+    r[18] = w * 5
+    w = ((uint(kb[14]) >> 5) | (uint(kb[15]) << 3)) & 0x1FFF
+    r[9] = w
+    r[19] = w * 5
+    i = 0
+    while i < 10:
+        h[i] = 0
+        i += 1
+
+
+@micropython.viper
+def _poly_finish(h: ptr32, kb: ptr8, out: ptr8, mask: uint):
+    # Carry h to 13-bit limbs (twice: the 2^130 = 5 fold can carry once more), then
+    # h mod p = h + 5 - 2^130 if that is >= 0, chosen by a mask rather than a branch.
+    j = 0
+    while j < 2:
+        c = uint(0)
+        i = 0
+        while i < 10:
+            v = uint(h[i]) + c
+            h[i] = v & 0x1FFF
+            c = v >> 13
+            i += 1
+        h[0] = uint(h[0]) + c * 5
+        j += 1
+    g = uint(5)
+    i = 0
+    while i < 10:
+        g = (uint(h[i]) + g) >> 13
+        i += 1
+    sel = (uint(0) - g) & mask  # all ones if h + 5 >= 2^130, i.e. h >= p
+    c = uint(5)
+    i = 0
+    while i < 10:
+        v = uint(h[i]) + c
+        c = v >> 13
+        h[i] = uint(h[i]) ^ ((uint(h[i]) ^ (v & 0x1FFF)) & sel)
+        i += 1
+    # tag = (h + s) mod 2^128, little-endian: stream the limbs out 8 bits at a time
+    acc = uint(0)
+    nb = 0
+    k = 0
+    c = uint(0)
+    i = 0
+    while i < 10:
+        acc = acc | (uint(h[i]) << nb)
+        nb += 13
+        while nb >= 8 and k < 16:
+            v = (acc & 0xFF) + uint(kb[16 + k]) + c
+            out[k] = v
+            c = v >> 8
+            acc = acc >> 8
+            nb -= 8
+            k += 1
+        i += 1
 
 
 @micropython.viper
