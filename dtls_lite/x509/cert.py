@@ -44,7 +44,13 @@ _EXT_EKU = const(37)
 
 
 class Certificate:
-    """A parsed certificate. Fields are plain attributes; see parse_certificate."""
+    """A parsed certificate; fields are plain attributes set by parse_certificate:
+
+    der, tbs (the signed bytes), sig_alg ('ecdsa-sha256'|'ecdsa-sha384'), signature (DER),
+    version (1..3), serial (int), issuer/subject (RFC 4514 str) and issuer_der/subject_der
+    (for matching), not_before/not_after (seconds since the epoch), public_key (EcPublicKey),
+    spki (its DER), and the extension fields initialised below.
+    """
 
     def __init__(self, data):
         self.der = data
