@@ -145,7 +145,10 @@ class AESCCM:
         if n < m:
             return -1
         c = n - m
-        self._check(nonce, c)
+        if len(nonce) != self.nonce_len:
+            raise ValueError('bad CCM nonce length')  # our caller's mistake, not the peer's
+        if c >> (8 * (15 - self.nonce_len)):
+            return -1  # longer than this nonce length can authenticate: cannot be genuine
         s = self._keystream(nonce, (c + 31) >> 4)
         copy_into(_s0, 0, s, 0, 16)
         xor_into(buf, 0, s, 16, c)
