@@ -247,25 +247,24 @@ def _batch_affine(points, p):
 _W = 5                      # wNAF width for variable-base multiplication
 _WMASK = (1 << _W) - 1
 _WHALF = 1 << (_W - 1)
+_GAP = (0,) * (_W - 1)
 
 
 def wnaf(k):
-    """Width-5 NAF digits of k >= 0, least significant first; nonzero digits are odd, in
-    [-15, 15], and any two are at least 5 positions apart."""
+    """Width-_W NAF digits of k >= 0, least significant first: nonzero digits are odd, below
+    2^(_W-1) in magnitude, and any two are at least _W positions apart."""
     digits = []
     append = digits.append
+    gap = _GAP
     while k:
         if k & 1:
             d = k & _WMASK
             if d >= _WHALF:
                 d -= 1 << _W
             k -= d
-            # k is now divisible by 2^5: emit the digit and the 4 zeros that must follow.
+            # k is now divisible by 2^_W: emit the digit and the _W - 1 zeros that must follow.
             append(d)
-            append(0)
-            append(0)
-            append(0)
-            append(0)
+            digits.extend(gap)
             k >>= _W
         else:
             append(0)
