@@ -172,8 +172,24 @@ def _read(path):
         return f.read()
 
 
+class _Lines:
+    """Collects what keygen.main prints."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, text):
+        self.lines.append(text)
+
+    def text(self):
+        out = '\n'.join(self.lines)
+        self.lines = []
+        return out
+
+
 def test_keygen_arg_parser():
     kg = _keygen()
+    out = _Lines()
     assert kg.parse_args(['key', '--curve', 'p384', '--out', 'k', '--sec1']) == \
         ('key', {'curve': 'p384', 'out': 'k', 'sec1': True}, [])
     assert kg.parse_args(['issue', '--dns', 'a', '--dns', 'b', '--ip', '::1']) == \
@@ -186,12 +202,15 @@ def test_keygen_arg_parser():
             pass
         else:
             raise AssertionError(bad)
-    assert kg.main(['key', '--curve', 'p999', '--out', '/nonexistent/x']) == 2
-    assert kg.main(['key']) == 2
+    assert kg.main(['key', '--curve', 'p999', '--out', '/nonexistent/x'], out) == 2
+    assert '--curve is p256 or p384' in out.text()
+    assert kg.main(['key'], out) == 2 and '--out is required' in out.text()
+    assert kg.main(['show', '/nonexistent/x'], out) == 1 and 'error' in out.text()
 
 
 def test_keygen_commands_end_to_end():
     kg = _keygen()
+    out = _Lines()
     d = _tmpdir()
     try:
         assert kg.main(['ca', '--out-dir', d + '/pki', '--days', '30']) == 0
@@ -207,10 +226,13 @@ def test_keygen_commands_end_to_end():
         assert load_private_key(_read(d + '/pki/server.key')).public_key == server.public_key
         assert parse_spki(_read(d + '/pki/client.pub.pem')) == client.public_key
         assert kg.main(['verify', '--ca', d + '/pki/ca.crt', '--purpose', 'server',
-                        '--host', 'localhost', d + '/pki/server.crt']) == 0
+                        '--host', 'localhost', d + '/pki/server.crt'], out) == 0
+        assert out.text() == 'OK CN=server'
         assert kg.main(['verify', '--ca', d + '/pki/ca.crt', '--purpose', 'server',
-                        d + '/pki/client.crt']) == 1
-        assert kg.main(['verify', '--ca', d + '/pki/server.crt', d + '/pki/client.crt']) == 1
+                        d + '/pki/client.crt'], out) == 1
+        assert out.text() == 'FAIL alert 43: extKeyUsage forbids server'
+        assert kg.main(['verify', '--ca', d + '/pki/server.crt', d + '/pki/client.crt'], out) == 1
+        assert out.text().startswith('FAIL alert 48: no trust anchor')
 
         k = d + '/k.der'
         assert kg.main(['key', '--curve', 'p384', '--out', k, '--sec1', '--der']) == 0
@@ -232,11 +254,17 @@ def test_keygen_commands_end_to_end():
         assert both.ext_key_usage == [EKU_SERVER_AUTH, EKU_CLIENT_AUTH]
         assert Verifier([ca], purpose='client').verify([both.der]).common_name == 'both'
         assert kg.main(['issue', '--ca-key', k, '--ca-cert', d + '/pki/ca.crt',
-                        '--key', k, '--cn', 'x', '--out', d + '/x.crt']) == 2   # wrong CA key
+                        '--key', k, '--cn', 'x', '--out', d + '/x.crt'], out) == 2   # wrong CA key
+        assert 'does not belong' in out.text()
         assert kg.main(['pubkey', '--cert', d + '/both.crt', '--out', d + '/both.pub', '--der']) == 0
         assert parse_spki(_read(d + '/both.pub')) == key.public_key
-        assert kg.main(['show', d + '/both.crt']) == 0
-        assert kg.main(['show', d + '/k.pem']) == 0
-        assert kg.main(['show', d + '/pki/server.pub.pem']) == 0
+        assert kg.main(['show', d + '/both.crt'], out) == 0
+        shown = out.text()
+        assert 'subject: CN=both\nissuer: CN=dtls_lite test CA\n' in shown
+        assert 'public key: p384 ' + key.public_key.point.hex() in shown
+        assert kg.main(['show', d + '/k.pem'], out) == 0
+        assert out.text() == 'private key: p384, public ' + key.public_key.point.hex()
+        assert kg.main(['show', d + '/pki/server.pub.pem'], out) == 0
+        assert out.text() == 'public key: p256 ' + server.public_key.point.hex()
     finally:
         _rmtree(d)

@@ -201,6 +201,9 @@ def test_private_key_rejects():
     n256 = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551
     for d in (bytes(32), n256.to_bytes(32, 'big'), b'\x01' * 33):
         assert _alert(EcPrivateKey, 'p256', d) == BAD_CERTIFICATE
+    # Leading zeros added (GnuTLS writes 33 octets when the top bit is set) or dropped: same key.
+    assert EcPrivateKey('p256', b'\x00' + k.d).d == k.d
+    assert EcPrivateKey('p256', (1).to_bytes(32, 'big')[-1:]).d == (1).to_bytes(32, 'big')
     other = load_private_key(fx.CLIENT_KEY_PKCS8)
     assert _alert(EcPrivateKey, 'p256', k.d, other.public_key.point) == BAD_CERTIFICATE
     assert _alert(load_private_key, fx.SERVER_CRT) == BAD_CERTIFICATE     # no key block

@@ -49,6 +49,9 @@ class UsageError(Exception):
     pass
 
 
+_out = print   # where results go; main(argv, out=...) redirects them (tests collect the lines)
+
+
 # Option specs: name -> 'flag' (no value), 'value' (one), 'list' (repeatable).
 _SPECS = {
     'key': {'curve': 'value', 'out': 'value', 'sec1': 'flag', 'pkcs8': 'flag', 'der': 'flag'},
@@ -231,9 +234,9 @@ def cmd_verify(opts, positional):
         v = Verifier(anchors, check_time=not opts.get('no-time'), purpose=purpose)
         leaf = v.verify(chain, hostname=opts.get('host'))
     except CertificateError as e:
-        print('FAIL alert %d: %s' % (e.alert, e.msg))
+        _out('FAIL alert %d: %s' % (e.alert, e.msg))
         return 1
-    print('OK ' + leaf.subject)
+    _out('OK ' + leaf.subject)
     return 0
 
 
@@ -244,22 +247,22 @@ def cmd_show(opts, positional):
     labels = [label for label, der in pem_blocks(data)] if is_pem(data) else []
     if 'PUBLIC KEY' in labels:
         k = parse_spki(data)
-        print('public key: %s %s' % (k.curve, k.point.hex()))
+        _out('public key: %s %s' % (k.curve, k.point.hex()))
         return 0
     if 'PRIVATE KEY' in labels or 'EC PRIVATE KEY' in labels:
         k = load_private_key(data)
-        print('private key: %s, public %s' % (k.curve, k.public_key.point.hex()))
+        _out('private key: %s, public %s' % (k.curve, k.public_key.point.hex()))
         return 0
     c = parse_certificate(data)
-    print('subject: ' + c.subject)
-    print('issuer: ' + c.issuer)
-    print('serial: %x' % c.serial)
-    print('validity: %s .. %s' % (format_time(c.not_before), format_time(c.not_after)))
-    print('signature: ' + c.sig_alg)
-    print('public key: %s %s' % (c.public_key.curve, c.public_key.point.hex()))
-    print('ca: %s, path_len: %s, key_usage: %s' % (c.is_ca, c.path_len, c.key_usage))
-    print('ext_key_usage: %s' % (c.ext_key_usage,))
-    print('subject_alt_names: ' + ', '.join('%s:%s' % kv for kv in c.subject_alt_names))
+    _out('subject: ' + c.subject)
+    _out('issuer: ' + c.issuer)
+    _out('serial: %x' % c.serial)
+    _out('validity: %s .. %s' % (format_time(c.not_before), format_time(c.not_after)))
+    _out('signature: ' + c.sig_alg)
+    _out('public key: %s %s' % (c.public_key.curve, c.public_key.point.hex()))
+    _out('ca: %s, path_len: %s, key_usage: %s' % (c.is_ca, c.path_len, c.key_usage))
+    _out('ext_key_usage: %s' % (c.ext_key_usage,))
+    _out('subject_alt_names: ' + ', '.join('%s:%s' % kv for kv in c.subject_alt_names))
     return 0
 
 
@@ -267,17 +270,19 @@ _COMMANDS = {'key': cmd_key, 'selfsigned': cmd_selfsigned, 'ca': cmd_ca, 'issue'
              'pubkey': cmd_pubkey, 'convert': cmd_convert, 'verify': cmd_verify, 'show': cmd_show}
 
 
-def main(argv):
+def main(argv, out=None):
+    global _out
+    _out = out or print
     try:
         command, opts, positional = parse_args(argv)
         if command not in ('verify', 'show') and positional:
             raise UsageError('unexpected argument ' + positional[0])
         return _COMMANDS[command](opts, positional) or 0
     except UsageError as e:
-        print('keygen.py: %s (see the docstring of tools/keygen.py)' % e)
+        _out('keygen.py: %s (see the docstring of tools/keygen.py)' % e)
         return 2
     except (CertificateError, ValueError, OSError) as e:
-        print('keygen.py: error: %s' % e)
+        _out('keygen.py: error: %s' % e)
         return 1
 
 

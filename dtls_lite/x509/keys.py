@@ -139,13 +139,18 @@ class EcPrivateKey:
 
     def __init__(self, curve, d, public=None):
         _, oid, size, n = _curve(name=curve)
+        # RFC 5915 wants exactly `size` octets; some encoders drop leading zeros and GnuTLS
+        # adds one when the top bit is set (as if it were an INTEGER). Accept both.
+        d = bytes(d)
+        while len(d) > size and d[0] == 0:
+            d = d[1:]
         if len(d) < size:
-            d = bytes(size - len(d)) + bytes(d)
+            d = bytes(size - len(d)) + d
         v = int.from_bytes(d, 'big')
         if len(d) != size or not 0 < v < n:
             fail('private key out of range')
         self.curve = curve
-        self.d = bytes(d)
+        self.d = d
         derived = curve_module(curve).public_key(self.d)
         if public is not None and bytes(public) != derived:
             fail('private key does not match its public key')
