@@ -108,6 +108,7 @@ class _Handshake:
         self.peer_point = None
         self.master = None
         self.pending_read = None      # the epoch-1 read Protection, installed at CCS
+        self.pending_write = None     # the epoch-1 write Protection, installed when we send CCS
 
 
 class Engine:
@@ -282,7 +283,7 @@ class Engine:
 
     def _handshake_record(self, buf, p, end, epoch, now_ms):
         hs = self.hs
-        if hs is None:
+        if hs is None or self.state == CONNECTED:
             self._after_handshake(buf, p, end, epoch)
             return
         while p < end:
@@ -303,15 +304,22 @@ class Engine:
             self._on_message(msg[0], msg[1], msg[2], now_ms)
 
     def _after_handshake(self, buf, p, end, epoch):
-        """A handshake message on an established session: renegotiation is refused with a
-        no_renegotiation warning (RFC 5246 §7.2.2, RFC 5746 §4.4/§4.5); stale copies of the
-        handshake are ignored."""
-        mt = parse_fragment(buf, p, end)[0]
-        if epoch != 0 and ((self.is_client and mt == fr.HELLO_REQUEST)
-                           or (not self.is_client and mt == fr.CLIENT_HELLO)):
-            self._send_alert(errors.LEVEL_WARNING, errors.NO_RENEGOTIATION)
-        else:
-            self.cfg.stats['dropped'] += 1
+        """Handshake fragments on an established session. A copy of the peer's last flight
+        means our last flight was lost (re-sent while we keep it); a new handshake is
+        renegotiation, refused with a no_renegotiation warning (RFC 5246 §7.2.2, RFC 5746
+        §4.4/§4.5); anything else is ignored."""
+        hs = self.hs
+        while p < end:
+            mt, length, seq, off, flen = parse_fragment(buf, p, end)
+            p += HS_HEADER_LEN + flen
+            if hs is not None and hs.rx_lo <= seq < hs.rx_hi:
+                hs.peer_retransmitted = True
+            elif epoch != 0 and ((self.is_client and mt == fr.HELLO_REQUEST)
+                                 or (not self.is_client and mt == fr.CLIENT_HELLO)):
+                self._send_alert(errors.LEVEL_WARNING, errors.NO_RENEGOTIATION)
+                return
+            else:
+                self.cfg.stats['dropped'] += 1
 
     def _on_message(self, msg_type, seq, body, now_ms):
         hs = self.hs
@@ -533,10 +541,10 @@ class Engine:
         ckey, skey, civ, siv = keys.key_block(hs.master, hs.client_random, hs.server_random,
                                               s[4], s[5])
         if self.is_client:
-            self.wr = Protection(s, ckey, civ, 1)
+            hs.pending_write = Protection(s, ckey, civ, 1)
             hs.pending_read = Protection(s, skey, siv, 1).for_reading()
         else:
-            self.wr = Protection(s, skey, siv, 1)
+            hs.pending_write = Protection(s, skey, siv, 1)
             hs.pending_read = Protection(s, ckey, civ, 1).for_reading()
 
     def _finished(self, label):
@@ -563,6 +571,11 @@ class Engine:
         hs = self.hs
         hs.flight = flight
         hs.rx_lo, hs.rx_hi = hs.rx_hi, hs.reasm.next_seq
+        if hs.pending_write is not None:
+            # This flight carries our ChangeCipherSpec: from here on we write in epoch 1
+            # (alerts included; before it, the peer could not read them).
+            self.wr = hs.pending_write
+            hs.pending_write = None
         self._send_flight()
         hs.timer.start(now_ms)
 
@@ -591,6 +604,10 @@ class Engine:
             done = 0
             while True:
                 room = mtu - off - ovh - HS_HEADER_LEN
+                if payload[0] == fr.CLIENT_HELLO:
+                    # Never fragmented: a server answers the hello statelessly and so needs
+                    # it in one piece (RFC 6347 §4.2.1); ours stays well under 200 bytes.
+                    room = max(room, total)
                 left = total - done
                 if off and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
                     off = self._flush(buf, off)

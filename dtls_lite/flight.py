@@ -1,4 +1,4 @@
-"""The retransmission timer of one flight (RFC 6347 §4.2.4), as its own small object.
+r"""The retransmission timer of one flight (RFC 6347 §4.2.4), as its own small object.
 
                       +-----------+
                       | PREPARING |

@@ -1,0 +1,318 @@
+"""Whole handshakes between our client and our server over the simulated link (dtls_sim):
+every suite, PSK callbacks, alerts both sides see, retransmission on an injected clock,
+cookies, limits, fragmentation, and a lossy/reordering/duplicating/corrupting network."""
+import dtls_lite
+from dtls_lite import suites
+from dtls_sim import Pair, Clock, IDENTITY, KEY
+from dtls_lite.crypto.util import SeededRng
+
+ALL = [s[1] for s in suites.SUITES]
+ECDHE = [s[1] for s in suites.SUITES if s[2] == suites.KX_ECDHE_PSK]
+
+
+def _exchange(pair, n=1):
+    for i in range(n):
+        assert pair.client.write(pair.server_addr, b'ping %d' % i) == 5 + len(str(i))
+        assert pair.server.write(pair.client_addr, b'pong %d' % i) == 5 + len(str(i))
+    pair.run()
+    assert pair.received['server'] == [b'ping %d' % i for i in range(n)]
+    assert pair.received['client'] == [b'pong %d' % i for i in range(n)]
+
+
+def test_every_suite_both_roles():
+    for i, name in enumerate(ALL):
+        cfg = {'ciphers': [name]}
+        pair = Pair(seed=10 + i, client_config=cfg, server_config=cfg)
+        assert pair.handshake(), name
+        assert pair.client.peer(pair.server_addr).cipher == name
+        assert pair.server.peer(pair.client_addr).cipher == name
+        assert pair.server.peer(pair.client_addr).psk_identity == IDENTITY
+        assert pair.connected_events('client') == 1 and pair.connected_events('server') == 1
+        _exchange(pair, 2)
+
+
+def test_ecdhe_groups():
+    for group in ('x25519', 'secp256r1'):
+        cfg = {'ciphers': ['TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256'], 'groups': [group]}
+        pair = Pair(seed=group, client_config=cfg, server_config=cfg)
+        assert pair.handshake(), group
+        _exchange(pair)
+    # the server's group preference wins among those the client offers
+    pair = Pair(seed=5, client_config={'ciphers': ECDHE, 'groups': ['secp256r1', 'x25519']},
+                server_config={'ciphers': ECDHE})
+    assert pair.handshake()
+    assert pair.client.peer(pair.server_addr).cipher == ECDHE[0]
+
+
+def test_server_preference_and_no_common_suite():
+    pair = Pair(seed=6, client_config={'ciphers': ['TLS_PSK_WITH_AES_128_CCM',
+                                                   'TLS_PSK_WITH_AES_128_CCM_8']},
+                server_config={'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8',
+                                           'TLS_PSK_WITH_AES_128_CCM']})
+    assert pair.handshake()
+    assert pair.client.peer(pair.server_addr).cipher == 'TLS_PSK_WITH_AES_128_CCM_8'
+    pair = Pair(seed=7, client_config={'ciphers': ['TLS_PSK_WITH_AES_128_CCM']},
+                server_config={'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8']})
+    assert not pair.handshake()
+    assert pair.saw('client', 2, dtls_lite.HANDSHAKE_FAILURE)
+    assert pair.saw('server', 2, dtls_lite.HANDSHAKE_FAILURE)
+    assert pair.client.peer(pair.server_addr) is None
+
+
+def test_psk_hint_identity_key_callbacks():
+    calls = []
+    pair = Pair(seed=8, hint=b'server-hint')
+
+    def psk(ctx, session, kind, identity):
+        calls.append((ctx.app_data, kind, identity))
+        return pair._psk(ctx, session, kind, identity)
+    pair.client.set_handler(pair._write, pair._read, pair._event, psk)
+    pair.server.set_handler(pair._write, pair._read, pair._event, psk)
+    assert pair.handshake()
+    assert ('server', dtls_lite.PSK_HINT, None) in calls
+    assert ('client', dtls_lite.PSK_IDENTITY, b'server-hint') in calls
+    assert ('client', dtls_lite.PSK_KEY, IDENTITY) in calls
+    assert ('server', dtls_lite.PSK_KEY, IDENTITY) in calls
+
+
+def test_long_key_and_identity():
+    ident = b'i' * 128
+    key = bytes(range(64))
+    pair = Pair(seed=9, identity=ident, key=key)
+    assert pair.handshake()
+    assert pair.server.peer(pair.client_addr).psk_identity == ident
+    _exchange(pair)
+
+
+def test_unknown_identity_alert_115_both_sides():
+    pair = Pair(seed=11, identity=b'stranger', server_keys={IDENTITY: KEY})
+    assert not pair.handshake()
+    assert pair.saw('server', 2, dtls_lite.UNKNOWN_PSK_IDENTITY)
+    assert pair.saw('client', 2, dtls_lite.UNKNOWN_PSK_IDENTITY)
+    assert pair.client.peer(pair.server_addr) is None
+    assert pair.server.peer(pair.client_addr) is None
+    assert (0, dtls_lite.EVENT_CLOSED) in pair.events['client']
+
+
+def test_wrong_key_never_connects():
+    pair = Pair(seed=12, key=b'wrong key 16 byt', server_keys={IDENTITY: KEY})
+    pair.client.connect(pair.server_addr)
+    pair.run(max_ms=300000)
+    assert not pair.connected('client') and not pair.connected('server')
+    assert pair.server.stats['bad_mac'] >= 1          # the client's Finished never opens
+    assert pair.client.peer(pair.server_addr) is None   # given up after the retransmissions
+
+
+def test_bad_finished_decrypt_error_both_sides():
+    pair = Pair(seed=13)
+    pair.client.connect(pair.server_addr)
+    engine = pair.client._peers[pair.server_addr]
+    engine._finished = lambda label: bytes(12)
+    pair.run()
+    assert pair.saw('server', 2, dtls_lite.DECRYPT_ERROR)
+    assert pair.saw('client', 2, dtls_lite.DECRYPT_ERROR)
+    assert not pair.connected('client') and not pair.connected('server')
+
+
+def test_close_notify_both_ways():
+    pair = Pair(seed=14)
+    assert pair.handshake()
+    pair.client.close(pair.server_addr)
+    pair.run()
+    assert pair.saw('server', 1, dtls_lite.CLOSE_NOTIFY)
+    assert pair.server.peer(pair.client_addr) is None
+    assert pair.client.peer(pair.server_addr) is None
+    pair = Pair(seed=15)
+    assert pair.handshake()
+    pair.server.close(pair.client_addr)
+    pair.run()
+    assert pair.saw('client', 1, dtls_lite.CLOSE_NOTIFY)
+    assert pair.client.peer(pair.server_addr) is None
+    try:
+        pair.client.write(pair.server_addr, b'x')
+        raise AssertionError('write after close')
+    except dtls_lite.NotConnected:
+        pass
+
+
+def test_write_before_connected_raises():
+    pair = Pair(seed=16)
+    try:
+        pair.client.write(pair.server_addr, b'x')
+        raise AssertionError('no exception')
+    except dtls_lite.NotConnected:
+        pass
+    pair.client.connect(pair.server_addr)
+    try:
+        pair.client.write(pair.server_addr, b'x')       # handshake under way
+        raise AssertionError('no exception')
+    except dtls_lite.NotConnected:
+        pass
+
+
+def test_cookie_exchange_keeps_server_stateless():
+    pair = Pair(seed=17)
+    pair.client.connect(pair.server_addr)
+    pair.run(lambda: pair.net.delivered == 1)            # the first ClientHello arrives
+    assert pair.server.stats['hello_verify_sent'] == 1
+    assert pair.server.sessions() == []                  # no state before a valid cookie
+    assert pair.run(pair.both_connected)
+    # a hello with a forged cookie gets a fresh HelloVerifyRequest, not state
+    other = Pair(seed=18)
+    other.client.connect(other.server_addr)
+    engine = other.client._peers[other.server_addr]
+    engine.hs.client_hello.cookie = b'\x00' * 16
+    engine._send_client_hello(0)
+    while other.net.queue:
+        other.step()
+        if other.server.stats['hello_verify_sent'] >= 2:
+            break
+    assert other.server.sessions() == []
+
+
+def test_retransmission_back_off_on_injected_clock():
+    clock = Clock()
+    times = []
+    ctx = dtls_lite.Context(clock=clock, rng=SeededRng(b'x'), retransmit_initial_ms=1000,
+                            retransmit_max_ms=4000, max_retransmits=4,
+                            handshake_timeout_ms=100000)
+    events = []
+    ctx.set_handler(lambda c, s, d: times.append(clock.now) or len(d), None,
+                    lambda c, s, lv, code: events.append((lv, code)),
+                    lambda c, s, k, i: b'id' if k == dtls_lite.PSK_IDENTITY else KEY)
+    ctx.connect('server')
+    for _ in range(20):
+        d = ctx.check_retransmit()
+        if d is None:
+            break
+        clock.now = d
+    # sent at 0, then after 1 s, 2 s, 4 s, 4 s (capped), then given up after another 4 s
+    assert times == [0, 1000, 3000, 7000, 11000], times
+    assert ctx.peer('server') is None
+    assert (0, dtls_lite.EVENT_CLOSED) in events
+    assert ctx.stats['expired'] == 1
+
+
+def test_lost_last_flight_is_resent_on_peer_retransmission():
+    pair = Pair(seed=19)
+    dropped = []
+
+    def drop_server_ccs(src, dst, data):
+        if src == 'server' and data[0] == 20 and not dropped:   # CCS opens the last flight
+            dropped.append(data)
+            return None
+        return data
+    pair.tamper = drop_server_ccs
+    assert pair.handshake()
+    assert dropped
+    _exchange(pair)
+
+
+def test_stalled_handshake_expires():
+    pair = Pair(seed=20, server_config={'handshake_timeout_ms': 5000})
+    pair.tamper = lambda src, dst, data: None if src == 'client' and pair.net.sent > 2 else data
+    pair.client.connect(pair.server_addr)
+    pair.run(max_ms=20000)
+    assert pair.server.sessions() == []
+    assert pair.server.stats['expired'] == 1
+
+
+def test_max_handshakes_enforced():
+    clock = Clock()
+    server = dtls_lite.Context(clock=clock, rng=SeededRng(b's'), max_handshakes=1,
+                               cookie_secret=bytes(32))
+    queue = []          # (to, from, datagram); clients are 0, 1, 2 and the server 'S'
+    server.set_handler(lambda c, s, d: queue.append((s, 'S', bytes(d))) or len(d), None, None,
+                       lambda c, s, k, i: KEY if k == dtls_lite.PSK_KEY else None)
+    clients = []
+    for n in range(3):
+        c = dtls_lite.Context(clock=clock, rng=SeededRng(n))
+        c.set_handler(lambda ctx, s, d, n=n: queue.append(('S', n, bytes(d))) or len(d),
+                      None, None, lambda ctx, s, k, i: b'id' if k == dtls_lite.PSK_IDENTITY else KEY)
+        clients.append(c)
+    for c in clients:
+        c.connect('S')
+    for _ in range(200):
+        if not queue:
+            break
+        to, frm, data = queue.pop(0)
+        if to == 'S':
+            server.handle_message(frm, data)
+        else:
+            clients[to].handle_message('S', data)
+        if len(server.sessions()) == 1 and server.peer(server.sessions()[0]).connected:
+            break
+    # one handshake at a time: the hellos of the other two are refused (and counted)
+    assert len(server.sessions()) == 1
+    assert server.stats['refused'] >= 1
+    assert server.stats['hello_verify_sent'] == 3
+
+
+def test_renegotiation_refused_with_warning():
+    pair = Pair(seed=21)
+    assert pair.handshake()
+    from dtls_lite import fragment as fr
+    engine = pair.client._peers[pair.server_addr]
+    buf = bytearray(300)
+    msg = fr.message(fr.CLIENT_HELLO, 5, bytes(40))
+    n = engine.wr.seal(buf, 0, 22, msg)
+    pair.server.handle_message(pair.client_addr, bytes(buf[:n]))
+    pair.run()
+    assert pair.saw('client', 1, dtls_lite.NO_RENEGOTIATION)
+    assert pair.both_connected()
+    _exchange(pair)
+
+
+def test_small_mtu_fragments_both_ways():
+    cfg = {'ciphers': ['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'], 'groups': ['secp256r1'],
+           'max_datagram': 100}
+    pair = Pair(seed=22, client_config=cfg, server_config=cfg, identity=b'j' * 128,
+                key=bytes(64), hint=b'h' * 100)
+    sizes = []
+    # every datagram fits, except the ClientHello, which is never fragmented (RFC 6347 §4.2.1)
+
+    def measure(src, dst, data):
+        if data[13] != 1:
+            sizes.append(len(data))
+        return data
+    pair.tamper = measure
+    assert pair.handshake()
+    assert max(sizes) <= 100 and len(sizes) >= 8
+    _exchange(pair)
+    assert pair.client.write(pair.server_addr, bytes(500)) == 100 - 13 - 8 - 16
+
+
+def test_lossy_network_many_seeds():
+    for seed in range(28):
+        cfg = {'ciphers': [ALL[seed % len(ALL)]], 'max_datagram': 160 if seed & 1 else 1200,
+               'retransmit_initial_ms': 200}
+        pair = Pair(seed=100 + seed, client_config=cfg, server_config=cfg, drop=0.2,
+                    duplicate=0.15, reorder=0.3, corrupt=0.05)
+        assert pair.handshake(max_ms=600000), seed
+        pair.run(max_ms=1000)
+        assert pair.connected_events('client') == 1 and pair.connected_events('server') == 1
+        # application data over the same bad link: whatever arrives, arrives once and intact
+        for i in range(10):
+            pair.client.write(pair.server_addr, b'msg %d' % i)
+        pair.run(max_ms=1000)
+        got = pair.received['server']
+        assert len(got) == len(set(got)) and all(g.startswith(b'msg ') for g in got)
+        assert pair.both_connected()
+
+
+def test_config_errors():
+    bad = ({'ciphers': ['TLS_RSA_WITH_AES_128_CBC_SHA']}, {'ciphers': 'TLS_PSK_WITH_AES_128_CCM_8'},
+           {'max_datagram': 10}, {'retransmit_initial_ms': 0}, {'max_peers': 'x'},
+           {'cookie_secret': b'short'}, {'bogus': 1}, {'rng': 5}, {'groups': ['x448']})
+    for cfg in bad:
+        try:
+            dtls_lite.Context(**cfg)
+            raise AssertionError('accepted %r' % (cfg,))
+        except dtls_lite.ConfigError:
+            pass
+    ctx = dtls_lite.Context()
+    try:
+        ctx.connect('x')
+        raise AssertionError('connect without handlers')
+    except dtls_lite.DTLSError:
+        pass
