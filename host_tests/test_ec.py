@@ -182,3 +182,35 @@ def test_inverse():
         except ValueError:
             continue
         raise AssertionError('inverse of zero')
+
+
+def test_exceptional_additions_in_the_chain():
+    # The inlined Horner loop must get P + P (doubling) and P + (-P) (infinity) right, also in
+    # the middle of a chain: verify's scalars come from the peer, who can steer partial sums
+    # onto these cases with a key of its own.
+    C = p256.CURVE
+    p = C.p
+    G = (C.gx, C.gy)
+    minus_G = (C.gx, p - C.gy)
+    two_G = ec.to_affine(C, *ec.double(C.gx, C.gy, 1, p))
+    three_G = ec.to_affine(C, *ec.add_affine(two_G[0], two_G[1], 1, C.gx, C.gy, p))
+    # [G, G] at position 0: G + G = 2G.
+    assert ec.to_affine(C, *ec._run([[G, G]], p)) == two_G
+    # [G, -G] at position 1, then G at 0: infinity, doubled, plus G = G.
+    assert ec.to_affine(C, *ec._run([[G], [G, minus_G]], p)) == G
+    X, Y, Z = ec._run([[G, minus_G]], p)
+    assert Z == 0
+    # 2G at position 0 plus G at position 1 (doubled once): 2G + 2G = 4G, via the P + P path.
+    four_G = ec.to_affine(C, *ec.double(two_G[0], two_G[1], 1, p))
+    assert ec.to_affine(C, *ec._run([[two_G], [G]], p)) == four_G
+    # Mid-chain P - P: G at position 1 doubles to 2G, -2G cancels it, then 3G lands on infinity.
+    minus_2G = (two_G[0], p - two_G[1])
+    assert ec.to_affine(C, *ec._run([[minus_2G, three_G], [G]], p)) == three_G
+    # mul_add_base with u1*G = -(u2*Q) gives infinity, and verify then says False, not raises.
+    k = 12345
+    Q = ec.encode_point(C, *ec.to_affine(C, *ec.mul_base(C, k)))
+    qx, qy = ec.decode_point(C, Q)
+    X, Y, Z = ec.mul_add_base(C, C.n - k, 1, qx, qy)
+    assert Z % p == 0
+    X, Y, Z = ec.mul_add_base(C, k, 1, qx, qy)           # kG + Q = 2Q
+    assert ec.to_affine(C, X, Y, Z) == ec.to_affine(C, *ec.double(qx, qy, 1, p))
