@@ -178,3 +178,27 @@ def test_our_certificates_read_by_cryptography(subject, issuer, sans, start, len
         san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         got = san.get_values_for_type(x509.DNSName) + [str(a) for a in san.get_values_for_type(x509.IPAddress)]
         assert got == want
+
+
+@_FEW
+@given(curve=st.sampled_from(sorted(_CURVES)), seed=st.integers(1, 2 ** 255),
+       fmt=st.sampled_from(['pkcs8', 'sec1']), encoding=st.sampled_from(['PEM', 'DER']))
+def test_private_keys_both_ways(curve, seed, fmt, encoding):
+    from dtls_lite.x509.keys import load_private_key
+    key = ec.derive_private_key(seed, _CURVES[curve][0]())
+    f = serialization.PrivateFormat.PKCS8 if fmt == 'pkcs8' else \
+        serialization.PrivateFormat.TraditionalOpenSSL
+    enc = getattr(serialization.Encoding, encoding)
+    blob = key.private_bytes(enc, f, serialization.NoEncryption())
+    ours = load_private_key(blob)
+    size = 32 if curve == 'p256' else 48
+    assert ours.curve == curve and ours.d == seed.to_bytes(size, 'big')
+    assert ours.public_key.point == key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    # Ours written back is what cryptography (OpenSSL) writes, byte for byte.
+    mine = {('pkcs8', 'DER'): ours.to_pkcs8(), ('sec1', 'DER'): ours.to_sec1(),
+            ('pkcs8', 'PEM'): ours.to_pem().encode(),
+            ('sec1', 'PEM'): ours.to_pem(pkcs8=False).encode()}[(fmt, encoding)]
+    assert mine == blob
+    back = serialization.load_der_private_key(ours.to_pkcs8(), None)
+    assert back.private_numbers().private_value == seed
