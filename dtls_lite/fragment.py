@@ -129,11 +129,14 @@ class Reassembler:
         for p in self.pending:
             if p.seq == seq:
                 part = p
+        if part is not None and (part.msg_type != msg_type or len(part.body) != length):
+            # Inconsistent with what we hold: one of them is damaged or forged. Start over
+            # from the newer one, so a single bad fragment cannot wedge the handshake.
+            self.pending.remove(part)
+            part = None
         if part is None:
             part = _Partial(msg_type, length, seq)
             self.pending.append(part)
-        elif part.msg_type != msg_type or len(part.body) != length:
-            return -1
         part.add(off, data, body_pos, flen)
         return 1
 

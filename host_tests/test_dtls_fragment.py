@@ -77,7 +77,8 @@ def test_bounds():
     a = fr.fragment(fr.message(fr.SERVER_HELLO, 0, bytes(20)), 0, 10)
     b = fr.fragment(fr.message(fr.SERVER_HELLO, 0, bytes(30)), 10, 10)   # other length
     assert _feed(ra, a) == 1
-    assert _feed(ra, b) == -1                 # inconsistent with the first: ignored
+    assert _feed(ra, b) == 1                  # inconsistent with the first: starts over
+    assert len(ra.pending) == 1 and len(ra.pending[0].body) == 30
     assert ra.pop() is None
 
 
