@@ -202,3 +202,42 @@ def test_private_keys_both_ways(curve, seed, fmt, encoding):
     assert mine == blob
     back = serialization.load_der_private_key(ours.to_pkcs8(), None)
     assert back.private_numbers().private_value == seed
+
+
+def _mutants():
+    import test_x509_fixtures as fx
+    from dtls_lite.x509.pem import pem_blocks
+    seeds = [der for name in dir(fx) if name.endswith(('_CRT', '_PUB')) or '_KEY_' in name
+             for label, der in pem_blocks(getattr(fx, name))]
+
+    @st.composite
+    def mutant(draw):
+        data = bytearray(draw(st.sampled_from(seeds)))
+        for _ in range(draw(st.integers(1, 4))):
+            i = draw(st.integers(0, len(data)))
+            op = draw(st.sampled_from(['replace', 'insert', 'delete', 'cut']))
+            chunk = draw(st.binary(min_size=1, max_size=4))
+            if op == 'replace':
+                data[i:i + len(chunk)] = chunk
+            elif op == 'insert':
+                data[i:i] = chunk
+            elif op == 'delete':
+                del data[i:i + len(chunk)]
+            else:
+                del data[i:]
+        return bytes(data)
+    return mutant()
+
+
+@settings(max_examples=400, deadline=None)
+@given(blob=_mutants())
+def test_mutated_input_only_raises_certificate_error(blob):
+    # Peer bytes must never raise anything but CertificateError from any of our readers.
+    from dtls_lite.x509.errors import CertificateError
+    from dtls_lite.x509.keys import load_private_key, parse_spki
+    from dtls_lite.x509.name import name_to_str
+    for fn in (parse_certificate, parse_spki, load_private_key, name_to_str):
+        try:
+            fn(blob)
+        except CertificateError:
+            pass
