@@ -275,12 +275,22 @@ def wnaf(k):
 
 
 def _odd_multiples(x, y, p):
-    """Affine P, 3P, 5P, ..., 15P (the wNAF table), one inversion for all of them."""
-    P2 = double(x, y, 1, p)
+    """Affine P, 3P, 5P, ... (the wNAF table, 2^(_W-2) points), one inversion for all of them.
+
+    2P = (X2, Y2, Z2) is made affine for free by moving to the isomorphic curve
+    y^2 = x^3 + a*Z2^4*x + b*Z2^6, where (x, y) -> (x*Z2^2, y*Z2^3) and 2P is (X2, Y2). The
+    addition formulas do not involve a or b, so P' + 2P', 3P' + 2P', ... are mixed additions
+    (7M + 4S instead of 12M + 4S); a Jacobian (X, Y, Z) there is (X, Y, Z*Z2) on our curve.
+    add_affine's doubling fallback (which assumes a = -3) is unreachable here: kP = +-2P for
+    odd k < 2^(_W-1) would need a point of order < 2^_W, and the group order is prime.
+    """
+    X2, Y2, Z2 = double(x, y, 1, p)
+    zz = Z2 * Z2 % p
+    X, Y, Z = x * zz % p, y * zz % p * Z2 % p, 1
     pts = [(x, y, 1)]
     for _ in range(_WHALF // 2 - 1):
-        X, Y, Z = pts[-1]
-        pts.append(add(X, Y, Z, P2[0], P2[1], P2[2], p))
+        X, Y, Z = add_affine(X, Y, Z, X2, Y2, p)
+        pts.append((X, Y, Z * Z2 % p))
     return _batch_affine(pts, p)
 
 
