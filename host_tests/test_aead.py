@@ -196,25 +196,27 @@ def test_chacha20_poly1305_roundtrip_in_place_and_bad_tag():
     _bad_tag('CHACHA20_POLY1305', bytes(range(32)))
 
 
-def test_chacha20_poly1305_seal_into_does_not_allocate():
-    # On MicroPython the whole seal path is viper kernels over preallocated buffers: with the
-    # heap locked any allocation would raise. (CCM/GCM allocate one or two small memoryviews.)
-    c = aead.new('CHACHA20_POLY1305', bytes(range(32)))
-    nonce, aad = bytes(12), bytes(13)
-    buf = bytearray(300 + 16)
-    c.seal_into(nonce, aad, buf, 300)  # grow the shared scratch buffer first
-    expected = bytes(buf)
-    buf = bytearray(300 + 16)
-    if MICROPYTHON:
-        import micropython
-        micropython.heap_lock()
-        try:
+def test_seal_into_does_not_allocate():
+    # On MicroPython the seal path is kernels over preallocated buffers and cached scratch views:
+    # with the heap locked any allocation raises. (open_into still makes a few small memoryviews
+    # for the constant-time tag comparison.)
+    for name, klen in (('AES_128_CCM_8', 16), ('AES_128_GCM', 16), ('CHACHA20_POLY1305', 32)):
+        c = aead.new(name, bytes(range(klen)))
+        nonce, aad = bytes(12), bytes(13)
+        buf = bytearray(300 + 16)
+        c.seal_into(nonce, aad, buf, 300)  # first record of this size: grows and caches views
+        expected = bytes(buf)
+        buf = bytearray(300 + 16)
+        if MICROPYTHON:
+            import micropython
+            micropython.heap_lock()
+            try:
+                c.seal_into(nonce, aad, buf, 300)
+            finally:
+                micropython.heap_unlock()
+        else:
             c.seal_into(nonce, aad, buf, 300)
-        finally:
-            micropython.heap_unlock()
-    else:
-        c.seal_into(nonce, aad, buf, 300)
-    assert bytes(buf) == expected
+        assert bytes(buf) == expected, name
 
 
 # ---- buffer kernels: the viper ones (MicroPython) against the plain ones ----

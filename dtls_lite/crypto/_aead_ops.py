@@ -7,7 +7,7 @@ largest record seen (rounded up to 256 bytes), so AEAD objects carry no per-obje
 buffers. It is shared: the AEAD calls are synchronous and dtls_lite is single-threaded, and no
 caller keeps anything in it across calls.
 """
-from dtls_lite.compat import MICROPYTHON
+from dtls_lite.compat import MICROPYTHON, const
 
 if MICROPYTHON:
     from dtls_lite.crypto._aead_viper import (  # noqa: F401
@@ -18,6 +18,10 @@ else:
 
 _buf = bytearray(256)
 _mv = memoryview(_buf)
+# Exact-length views of the scratch buffer for cryptolib (which wants the exact length), by
+# length: records of a repeating size then cost no allocation at all. Bounded: cleared when full.
+_MAX_VIEWS = const(8)
+_views = {}
 
 
 def scratch(n):
@@ -26,4 +30,16 @@ def scratch(n):
     if len(_buf) < n:
         _buf = bytearray((n + 255) & ~255)
         _mv = memoryview(_buf)
+        _views.clear()  # they point into the old buffer
     return _mv
+
+
+def view(n):
+    """scratch()[0:n], cached (the caller has already called scratch(n) or more)."""
+    v = _views.get(n)
+    if v is None:
+        if len(_views) >= _MAX_VIEWS:
+            _views.clear()
+        v = _mv[0:n]
+        _views[n] = v
+    return v

@@ -19,7 +19,7 @@ cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_a
 """
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch,
+from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
                                         ghash_table, ghash_blocks)
 
 _MAX_LEN = (1 << 36) - 32  # SP 800-38D §5.2.1.1: plaintext at most 2^39 - 256 bits
@@ -95,7 +95,7 @@ class AESGCM:
             self._absorb_lengths(0, ln)
             copy_into(s, 0, _y, 0, 16)
         ctr_fill(s, s, nblocks)
-        v = s[0:16 * nblocks]
+        v = view(16 * nblocks)
         self._ecb.encrypt(v, v)
         return s
 
