@@ -108,13 +108,18 @@ def inverse(a, m):
     a %= m
     if not a:
         raise ValueError('zero has no inverse')
+    # Two Euclid steps per pass, keeping only the cofactor of a: r_i = s_i * a (mod m).
     r0, r1 = m, a
     s0, s1 = 0, 1
-    while r1:
-        q, r = divmod(r0, r1)
-        r0, r1 = r1, r
-        s0, s1 = s1, s0 - q * s1
-    return s0 % m
+    while True:
+        q, r0 = divmod(r0, r1)
+        s0 -= q * s1
+        if not r0:
+            return s1 % m
+        q, r1 = divmod(r1, r0)
+        s1 -= q * s0
+        if not r1:
+            return s0 % m
 
 
 def on_curve(curve, x, y):
