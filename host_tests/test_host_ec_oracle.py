@@ -82,3 +82,22 @@ def test_p256_edge_scalars_against_cryptography(k, digest):
     assert p256.public_key(priv) == _raw_public(a)
     sig = p256.sign(priv, digest)
     a.public_key().verify(sig, digest, cec.ECDSA(Prehashed(hashes.SHA256())))
+
+
+def test_comb_tables_match_their_generator():
+    # The committed table modules are exactly what tools/gen_ec_tables.py builds from G, so
+    # nobody can hand-edit a point into them unnoticed.
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tools'))
+    import gen_ec_tables
+    from dtls_lite.crypto import ec
+    from dtls_lite.crypto import _ec_p256_comb, _ec_p384_comb
+    for curve, mod in ((ec.P256, _ec_p256_comb), (ec.P384, _ec_p384_comb)):
+        d, table = gen_ec_tables.build(curve, mod.T, mod.S)
+        assert d == mod.D and table == mod.TABLE
+        size = curve.size
+        for off in range(0, len(table), 2 * size * 37):
+            x = int.from_bytes(table[off:off + size], 'big')
+            y = int.from_bytes(table[off + size:off + 2 * size], 'big')
+            assert ec.on_curve(curve, x, y)
