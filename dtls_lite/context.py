@@ -42,7 +42,7 @@ DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we
 _KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
           'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
           'cookie_secret', 'cookie_lifetime_ms', 'clock', 'rng', 'groups', 'require_ems',
-          'max_handshake_message', 'max_record', 'linger_ms')
+          'max_handshake_message', 'max_record', 'linger_ms', 'lean')
 
 
 def _int(config, name, default, lo, hi=1 << 30):
@@ -82,6 +82,9 @@ class Config:
                                           DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
         max_record = _int(config, 'max_record', DEFAULT_MAX_RECORD, 256, 16384 + 2048)
         self.require_ems = bool(config.get('require_ems', True))
+        # Lean AEAD objects (CCM: one AES object instead of two) halve the heap per session
+        # at a small cost per record; the per-session budget matters more on a board.
+        self.lean = bool(config.get('lean', True))
         rng = config.get('rng')
         if rng is not None and not callable(rng):
             raise ConfigError('rng must be a callable n -> bytes')
@@ -178,11 +181,11 @@ class Context:
         old = self._peers.get(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers reached')
-        e = eng.Engine(self._cfg, session, True)
+        e = eng.Engine(self._cfg, True)
         self._peers[session] = e
         self._emit_event(session, 0, eng.EVENT_CONNECT)
-        e.start_client(self._now())
-        self._drain()
+        e.start_client(session, self._now())
+        self._drain(session)
         return e
 
     def handle_message(self, session, data):
@@ -193,7 +196,7 @@ class Context:
             self._accept(session, data, now)
         else:
             e.handle_datagram(data, now)
-        self._drain()
+        self._drain(session)
         self._reap(session)
 
     def write(self, session, data):
@@ -215,7 +218,7 @@ class Context:
         if e is None:
             return
         e.close()
-        self._drain()
+        self._drain(session)
         self._reap(session)
 
     def check_retransmit(self, now_ms=None):
@@ -229,7 +232,7 @@ class Context:
             d = e.deadline()
             if d is not None and now >= d:
                 e.handle_timeout(now)
-                self._drain()
+                self._drain(session)
                 self._reap(session)
                 d = e.deadline() if e.state != eng.CLOSED else None
             if d is not None and (nxt is None or d < nxt):
@@ -246,11 +249,12 @@ class Context:
     # --- server side: the stateless cookie exchange -----------------------------------------
 
     def _is_new_hello(self, e, data):
-        """An epoch-0 ClientHello for an established server session whose handshake state is
-        gone: a client that restarted (RFC 6347 §4.2.8), handled as a new connection."""
-        return (not e.is_client and e.state == eng.CONNECTED and e.hs is None
-                and len(data) > 25 and data[0] == record.CT_HANDSHAKE
-                and data[3] == 0 and data[4] == 0 and data[13] == fr.CLIENT_HELLO)
+        """An epoch-0 ClientHello with a client_random other than the one that started this
+        server session: a client that restarted (RFC 6347 §4.2.8). It goes through the cookie
+        exchange like any new peer; the old state is replaced only once the cookie checks."""
+        return (not e.is_client and len(data) > 31 and data[0] == record.CT_HANDSHAKE
+                and data[3] == 0 and data[4] == 0 and data[13] == fr.CLIENT_HELLO
+                and eng.hello_tag(data, 27) != e.hello_tag)
 
     def _accept(self, session, data, now):
         cfg = self._cfg
@@ -266,16 +270,16 @@ class Context:
             self._hello_verify(session, ch, msg_seq, rec_seq, now)
             return
         old = self._peers.get(session)
-        if old is not None and old.state != eng.CLOSED and old.hello_tag == ch.random[:8]:
+        if old is not None and old.state != eng.CLOSED and old.hello_tag == eng.hello_tag(ch.random, 0):
             cfg.stats['dropped'] += 1     # a late copy of the hello that made this session
             return
         if not self._room_for(old):
             cfg.stats['refused'] += 1
             return
-        e = eng.Engine(cfg, session, False)
+        e = eng.Engine(cfg, False)
         self._peers[session] = e
         self._emit_event(session, 0, eng.EVENT_CONNECT)
-        e.start_server(ch, body, msg_seq, rec_seq, now)
+        e.start_server(session, ch, body, msg_seq, rec_seq, now)
 
     def _room_for(self, old):
         peers = len(self._peers) - (1 if old is not None else 0)
@@ -283,7 +287,7 @@ class Context:
             return False
         busy = 0
         for e in self._peers.values():
-            if e.state != eng.CONNECTED and e.state != eng.CLOSED:
+            if e is not old and e.state != eng.CONNECTED and e.state != eng.CLOSED:
                 busy += 1
         return busy < self._cfg.max_handshakes
 
@@ -320,10 +324,15 @@ class Context:
         if self._event is not None:
             self._event(self, session, level, code)
 
-    def _drain(self):
+    def _drain(self, session):
+        # Take a snapshot first: a callback may call back into the Context (write, close),
+        # whose own output is drained by that call, for its own session.
         out = self._cfg.out
-        while out:
-            kind, session, a, b = out.pop(0)
+        if not out:
+            return
+        items = out[:]
+        out.clear()
+        for kind, a, b in items:
             if kind == eng.OUT_DATAGRAM:
                 self._write(self, session, a)
             elif kind == eng.OUT_APP:

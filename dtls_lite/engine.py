@@ -5,8 +5,9 @@
     deadline()                      when handle_timeout wants to be called next (or None)
     seal_app(data)                  one application_data record, in the shared send buffer
 
-Output goes to the shared list `cfg.out` as (kind, session, a, b) tuples (OUT_DATAGRAM,
-OUT_APP, OUT_EVENT); the Context drains it into the write/read/event callbacks after each call.
+Output goes to the shared list `cfg.out` as (kind, a, b) tuples (OUT_DATAGRAM, OUT_APP,
+OUT_EVENT); the Context drains it into the write/read/event callbacks after each call, adding
+the session it called the engine for (the engine itself need not remember it).
 
 Data flow of a datagram: records (record.py) -> epoch 0 in clear, epoch 1 opened by the read
 Protection after the replay check -> by content type: handshake fragments go to the
@@ -18,8 +19,9 @@ A peer's protocol error raises `Fault(alert)` anywhere below `handle_datagram`; 
 there, the fatal alert is sent and reported, and the engine is CLOSED. Records that fail to
 parse or authenticate are dropped and counted, never fatal (RFC 6347 §4.1.2.7).
 
-After the handshake only what a record needs stays: the two Protections, the state, the suite
-row and the PSK identity. The handshake object (`hs`) is freed as soon as it cannot be needed:
+After the handshake only what a record needs stays (see record.py): two AEAD objects, two
+sequence numbers, one small bytearray (replay bitmap and IVs), the state, the suite row and the
+PSK identity. The handshake object (`hs`) is freed as soon as it cannot be needed:
 at once on the side that receives the last flight; on the side that sent it (the server) at
 the first application record from the peer or after `linger_ms`, since until then a lost last
 flight must be re-sent when the peer retransmits (RFC 6347 §4.2.4).
@@ -28,7 +30,7 @@ from dtls_lite.compat import const
 from dtls_lite import errors
 from dtls_lite.errors import Fault
 from dtls_lite import record
-from dtls_lite.record import (Protection, parse_header, write_plain, HEADER_LEN, CT_ALERT,
+from dtls_lite.record import (parse_header, write_plain, HEADER_LEN, CT_ALERT,
                               CT_APPLICATION_DATA, CT_CHANGE_CIPHER_SPEC, CT_HANDSHAKE)
 from dtls_lite import fragment as fr
 from dtls_lite.fragment import Reassembler, parse_fragment, HS_HEADER_LEN
@@ -85,7 +87,8 @@ STATE_NAMES = ('START', 'AWAIT_SERVER_HELLO', 'AWAIT_SERVER_KEY_EXCHANGE',
 class _Handshake:
     """Everything only the handshake needs; dropped when it is over."""
 
-    def __init__(self, cfg, now_ms, next_receive_seq):
+    def __init__(self, cfg, session, now_ms, next_receive_seq):
+        self.session = session
         self.reasm = Reassembler(next_receive_seq, cfg.max_handshake_message)
         self.transcript = []          # whole messages (RFC 6347 §4.2.6 form), hashed at checkpoints
         self.send_seq = 0             # next message_seq we send
@@ -107,28 +110,31 @@ class _Handshake:
         self.private = None
         self.peer_point = None
         self.master = None
-        self.pending_read = None      # the epoch-1 read Protection, installed at CCS
-        self.pending_write = None     # the epoch-1 write Protection, installed when we send CCS
+        self.pending_read = None      # the epoch-1 read AEAD, installed at the peer's CCS
+        self.pending_write = None     # the epoch-1 write AEAD, installed when we send CCS
 
 
 class Engine:
-    def __init__(self, cfg, session, is_client):
+    def __init__(self, cfg, is_client):
+        # Twelve attributes at most: a MicroPython instance with more costs a bigger table.
         self.cfg = cfg
-        self.session = session
         self.is_client = is_client
         self.state = _START
         self.hs = None
-        self.rd = None                # read Protection of the current epoch (None: epoch 0)
-        self.wr = None
         self.suite = None
         self.identity = None
-        self.hello_tag = None         # server: first bytes of client_random, to spot stale hellos
+        self.hello_tag = 0            # server: 30 bits of client_random, to spot stale hellos
+        self.rd = None                # epoch-1 AEADs (None: epoch 0); record.py has the layout
+        self.wr = None
+        self.rd_seq = -1
+        self.wr_seq = 0
+        self.rec = None
 
     # --- the one transition point -------------------------------------------------------
 
     def _goto(self, state):
         if _DEBUG:
-            print('dtls', self.session, STATE_NAMES[self.state], '->', STATE_NAMES[state])
+            print('dtls', STATE_NAMES[self.state], '->', STATE_NAMES[state])
         self.state = state
         if state == CONNECTED:
             self._emit(OUT_EVENT, 0, EVENT_CONNECTED)
@@ -137,7 +143,7 @@ class Engine:
             self._emit(OUT_EVENT, 0, EVENT_CLOSED)
 
     def _emit(self, kind, a, b=None):
-        self.cfg.out.append((kind, self.session, a, b))
+        self.cfg.out.append((kind, a, b))
 
     def _fail(self, alert):
         """A fatal protocol error: send the alert, report it, close (RFC 5246 §7.2.2)."""
@@ -149,9 +155,9 @@ class Engine:
 
     # --- starting ---------------------------------------------------------------------------
 
-    def start_client(self, now_ms):
+    def start_client(self, session, now_ms):
         cfg = self.cfg
-        hs = self.hs = _Handshake(cfg, now_ms, 0)
+        hs = self.hs = _Handshake(cfg, session, now_ms, 0)
         hs.client_random = cfg.rng(mh.RANDOM_LEN)
         exts = []
         if cfg.offers_ecdhe():
@@ -171,10 +177,10 @@ class Engine:
         hs.transcript = [msg]   # RFC 6347 §4.2.6: the hello before a HelloVerifyRequest is not hashed
         self._new_flight([(CT_HANDSHAKE, 0, msg)], now_ms)
 
-    def start_server(self, ch, body, msg_seq, record_seq, now_ms):
+    def start_server(self, session, ch, body, msg_seq, record_seq, now_ms):
         """Begin with a ClientHello whose cookie the Context verified (statelessly)."""
         cfg = self.cfg
-        hs = self.hs = _Handshake(cfg, now_ms, msg_seq + 1)
+        hs = self.hs = _Handshake(cfg, session, now_ms, msg_seq + 1)
         hs.send_seq = msg_seq      # ServerHello takes the ClientHello's message_seq
         hs.seq0 = record_seq       # and records continue from its record sequence number
         hs.rx_hi = msg_seq         # a re-sent ClientHello re-sends our first flight
@@ -216,19 +222,18 @@ class Engine:
             p = pos + HEADER_LEN
             buf, end = data, p + length
         else:
-            rd = self.rd
-            if rd is None or epoch != rd.epoch:
+            if self.rd is None or epoch != 1:
                 self.cfg.stats['dropped'] += 1    # future or past epoch: retransmission fixes it
                 return
-            if not rd.replay_ok(seq):
+            if not record.replay_ok(self.rec, self.rd_seq, seq):
                 self.cfg.stats['replayed'] += 1
                 return
             buf = self.cfg.rxbuf
-            m = rd.open_into(data, pos, length, buf)
+            m = record.open_into(self.rd, self.suite, self.rec, data, pos, length, buf)
             if m < 0:
                 self.cfg.stats['bad_mac'] += 1    # dropped and counted, never fatal
                 return
-            rd.mark(seq)
+            self.rd_seq = record.mark(self.rec, self.rd_seq, seq)
             p, end = 0, m
         if ctype == CT_HANDSHAKE:
             self._handshake_record(buf, p, end, epoch, now_ms)
@@ -278,6 +283,7 @@ class Engine:
             self.cfg.stats['dropped'] += 1
             return
         self.rd = hs.pending_read
+        self.rd_seq = -1
         hs.pending_read = None
         self._goto(nxt)
 
@@ -391,7 +397,7 @@ class Engine:
             raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerHelloDone')
         mh.parse_empty(body)
         hs = self.hs
-        identity = self.cfg.get_psk(self.session, PSK_IDENTITY, hs.hint)
+        identity = self.cfg.get_psk(self.hs.session, PSK_IDENTITY, hs.hint)
         if identity is None or len(identity) > mk.MAX_IDENTITY_LEN:
             raise Fault(errors.HANDSHAKE_FAILURE, 'no PSK identity for this server')
         psk = self._psk(identity, errors.HANDSHAKE_FAILURE)
@@ -426,7 +432,7 @@ class Engine:
         if 0 not in ch.compression_methods:
             raise Fault(errors.ILLEGAL_PARAMETER, 'null compression missing')
         hs.client_random = ch.random
-        self.hello_tag = ch.random[:8]
+        self.hello_tag = hello_tag(ch.random, 0)
         ri = mh.find_ext(ch.extensions, mh.EXT_RENEGOTIATION_INFO)
         if ri is not None and mh.parse_renegotiation_info(ri) != b'':
             raise Fault(errors.HANDSHAKE_FAILURE, 'renegotiation_info not empty (RFC 5746 §3.6)')
@@ -476,7 +482,7 @@ class Engine:
     def _s_server_key_exchange(self):
         """The ServerKeyExchange body, or None when plain PSK has no hint to send."""
         hs = self.hs
-        hint = self.cfg.get_psk(self.session, PSK_HINT, None) or b''
+        hint = self.cfg.get_psk(self.hs.session, PSK_HINT, None) or b''
         if len(hint) > mk.MAX_IDENTITY_LEN:
             hint = b''
         if self.suite[2] == st.KX_PSK:
@@ -517,7 +523,7 @@ class Engine:
     # --- key schedule --------------------------------------------------------------------------
 
     def _psk(self, identity, alert):
-        psk = self.cfg.get_psk(self.session, PSK_KEY, identity)
+        psk = self.cfg.get_psk(self.hs.session, PSK_KEY, identity)
         if psk is None or len(psk) > MAX_PSK_LEN:
             raise Fault(alert, 'no key for this PSK identity')
         self.identity = bytes(identity)
@@ -540,12 +546,16 @@ class Engine:
         s = self.suite
         ckey, skey, civ, siv = keys.key_block(hs.master, hs.client_random, hs.server_random,
                                               s[4], s[5])
+        from dtls_lite.crypto import aead
+        lean = self.cfg.lean
         if self.is_client:
-            hs.pending_write = Protection(s, ckey, civ, 1)
-            hs.pending_read = Protection(s, skey, siv, 1).for_reading()
+            self.rec = record.new_rec(siv, civ)
+            hs.pending_write = aead.new(s[3], ckey, lean)
+            hs.pending_read = aead.new(s[3], skey, lean)
         else:
-            hs.pending_write = Protection(s, skey, siv, 1)
-            hs.pending_read = Protection(s, ckey, civ, 1).for_reading()
+            self.rec = record.new_rec(civ, siv)
+            hs.pending_write = aead.new(s[3], skey, lean)
+            hs.pending_read = aead.new(s[3], ckey, lean)
 
     def _finished(self, label):
         """Our verify_data over every message so far (RFC 5246 §7.4.9)."""
@@ -575,6 +585,7 @@ class Engine:
             # This flight carries our ChangeCipherSpec: from here on we write in epoch 1
             # (alerts included; before it, the peer could not read them).
             self.wr = hs.pending_write
+            self.wr_seq = 0
             hs.pending_write = None
         self._send_flight()
         hs.timer.start(now_ms)
@@ -585,7 +596,10 @@ class Engine:
             seq = hs.seq0
             hs.seq0 = seq + 1
             return write_plain(buf, off, ctype, 0, seq, payload)
-        return self.wr.seal(buf, off, ctype, payload)
+        end = record.seal(self.wr, self.suite, self.rec, self.wr_seq, buf, off, ctype, payload)
+        if end > 0:
+            self.wr_seq += 1
+        return end
 
     def _send_flight(self):
         """Serialize the flight into datagrams of at most max_datagram bytes, several records
@@ -594,7 +608,7 @@ class Engine:
         mtu = self.cfg.max_datagram
         off = 0
         for ctype, epoch, payload in self.hs.flight:
-            ovh = self.wr.overhead() if epoch else HEADER_LEN
+            ovh = record.overhead(self.suite) if epoch else HEADER_LEN
             if ctype != CT_HANDSHAKE:
                 if off + ovh + len(payload) > mtu:
                     off = self._flush(buf, off)
@@ -638,13 +652,13 @@ class Engine:
     def seal_app(self, data):
         """One application_data record of `data` in the shared send buffer: a memoryview valid
         until the next send (the Context hands it straight to the write callback)."""
-        off = self.wr.seal(self.cfg.txbuf, 0, CT_APPLICATION_DATA, data)
+        off = self._put_record(self.cfg.txbuf, 0, CT_APPLICATION_DATA, 1, data)
         if off < 0:
             return None
         return memoryview(self.cfg.txbuf)[:off]
 
     def max_app_payload(self):
-        return self.cfg.max_datagram - self.wr.overhead()
+        return self.cfg.max_datagram - record.overhead(self.suite)
 
     def close(self):
         """Send close_notify (RFC 5246 §7.2.1) if established, and close."""
@@ -681,6 +695,11 @@ class Engine:
         if d is None or hs.expires < d:
             return hs.expires
         return d
+
+
+def hello_tag(data, pos):
+    """30 bits of a ClientHello random at data[pos:] (a small int even on 32-bit boards)."""
+    return ((data[pos] & 0x3f) << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
 
 
 # Smallest handshake fragment worth a record of its own; below this, start a new datagram.

@@ -1,10 +1,10 @@
 """DTLS 1.2 record layer: header parse/write, per-epoch AEAD protection, anti-replay window.
 
-Outgoing: `write_record` appends one record (header + fragment, sealed when the epoch has keys)
-to a caller-provided bytearray at an offset, so a datagram with several records is built in one
+Outgoing: `write_plain` / `seal` write one record (header + fragment, sealed in epoch 1) into a
+caller-provided bytearray at an offset, so a datagram with several records is built in one
 preallocated buffer. Incoming: the engine walks a datagram with `parse_header`; protected
-records are opened by `Protection.open_into` into the context's receive buffer, after
-`replay_ok`, and `mark` commits the sequence number only once the tag has verified.
+records are opened by `open_into` into the context's receive buffer, after `replay_ok`, and
+`mark` commits the sequence number only once the tag has verified.
 
     struct {                                     RFC 6347 §4.1
         ContentType type;
@@ -66,107 +66,111 @@ def write_plain(buf, off, ctype, epoch, seq, payload):
     return p + n
 
 
-class Protection:
-    """One direction of one epoch: AEAD key, IV, and the sequence state.
+# Per-session record state, kept flat in the engine because an object per direction costs
+# more heap than the keys themselves on MicroPython (the ~1.5 KB per session budget):
+#   rd, wr       AEAD objects of epoch 1 (None: epoch 0, no protection)
+#   rd_seq       highest sequence number accepted in the read epoch (-1: none yet)
+#   wr_seq       next sequence number to write
+#   rec          bytearray: [0:8] the replay bitmap, then read IV, then write IV
+#                (IV length = suite[5]: 4 for CCM/GCM, 12 for ChaCha20-Poly1305)
+# The bitmap is a 64-bit circular window indexed by seq mod 64 (no shifting, no big ints):
+# bit set = that sequence number was seen (RFC 6347 §4.1.2.6).
 
-    For writing, `seq` is the next sequence number to use. For reading, `seq` is the highest
-    sequence number accepted so far (-1: none) and `window` a 64-bit circular bitmap indexed by
-    seq mod 64 (no shifting, no big ints): bit set = that sequence number was seen.
-    """
+WINDOW_BYTES = const(REPLAY_WINDOW // 8)
 
-    def __init__(self, suite, key, iv, epoch):
-        from dtls_lite.crypto import aead
-        self.aead = aead.new(suite[3], key)
-        self.iv = iv
-        self.explicit = suite[6]
-        self.tag_len = suite[7]
-        self.epoch = epoch
-        self.seq = 0
-        self.window = None
 
-    def for_reading(self):
-        self.seq = -1
-        self.window = bytearray(REPLAY_WINDOW // 8)
-        return self
+def new_rec(read_iv, write_iv):
+    rec = bytearray(WINDOW_BYTES + len(read_iv) + len(write_iv))
+    rec[WINDOW_BYTES:WINDOW_BYTES + len(read_iv)] = read_iv
+    rec[WINDOW_BYTES + len(read_iv):] = write_iv
+    return rec
 
-    def overhead(self):
-        return HEADER_LEN + self.explicit + self.tag_len
 
-    def _nonce(self, seqbytes, sp, explicit):
-        """Fill _NONCE from the 8 bytes epoch||seq at seqbytes[sp:] (or the explicit nonce)."""
-        n = _NONCE
-        iv = self.iv
-        if self.explicit:
-            n[0:4] = iv
-            n[4:12] = explicit
+def overhead(suite):
+    """Bytes a protected record adds to its plaintext: header, explicit nonce, tag."""
+    return HEADER_LEN + suite[6] + suite[7]
+
+
+def _nonce(suite, rec, iv_off, seqbytes, sp):
+    """Fill _NONCE from the IV at rec[iv_off:] and the 8 bytes at seqbytes[sp:] (epoch||seq
+    for ChaCha20-Poly1305, the record's explicit nonce for CCM/GCM)."""
+    n = _NONCE
+    if suite[6]:
+        for i in range(4):
+            n[i] = rec[iv_off + i]
+        for i in range(8):
+            n[4 + i] = seqbytes[sp + i]
+    else:
+        for i in range(4):
+            n[i] = rec[iv_off + i]
+        for i in range(8):
+            n[4 + i] = rec[iv_off + 4 + i] ^ seqbytes[sp + i]
+    return n
+
+
+def _aad(seqbytes, sp, ctype, version, n):
+    a = _AAD
+    for i in range(8):
+        a[i] = seqbytes[sp + i]
+    struct.pack_into('>BHH', a, 8, ctype, version, n)
+    return a
+
+
+def seal(aead, suite, rec, wr_seq, buf, off, ctype, payload):
+    """Write one protected epoch-1 record with sequence number wr_seq at buf[off:]; returns
+    the offset after it, or -1 when the sequence space is exhausted (the caller then must not
+    advance wr_seq)."""
+    if wr_seq > _SEQ_LIMIT:
+        return -1
+    n = len(payload)
+    ex = suite[6]
+    write_header(buf, off, ctype, 1, wr_seq, ex + n + suite[7])
+    p = off + HEADER_LEN
+    if ex:
+        for i in range(8):
+            buf[p + i] = buf[off + 3 + i]
+    buf[p + ex:p + ex + n] = payload
+    nonce = _nonce(suite, rec, WINDOW_BYTES + suite[5], buf, off + 3)
+    aad = _aad(buf, off + 3, ctype, DTLS12, n)
+    m = aead.seal_into(nonce, aad, memoryview(buf)[p + ex:], n)
+    return p + ex + m
+
+
+def open_into(aead, suite, rec, data, pos, length, out):
+    """Decrypt the record whose header is at data[pos:] and fragment length is `length` into
+    out[0:]; returns the plaintext length, or -1 (bad tag, too short, too big)."""
+    ex = suite[6]
+    n = length - ex
+    if n < suite[7] or n > len(out):
+        return -1
+    p = pos + HEADER_LEN
+    out[0:n] = data[p + ex:p + length]
+    # CCM/GCM: the explicit nonce is whatever the peer sent (RFC 5288 §3); ChaCha: epoch||seq.
+    nonce = _nonce(suite, rec, WINDOW_BYTES, data, p if ex else pos + 3)
+    aad = _aad(data, pos + 3, data[pos], (data[pos + 1] << 8) | data[pos + 2], n - suite[7])
+    return aead.open_into(nonce, aad, out, n)
+
+
+def replay_ok(rec, top, seq):
+    """False if seq is older than the window or already seen (RFC 6347 §4.1.2.6)."""
+    if seq > top:
+        return True
+    if top - seq >= REPLAY_WINDOW:
+        return False
+    return not (rec[(seq >> 3) & 7] & (1 << (seq & 7)))
+
+
+def mark(rec, top, seq):
+    """Record seq as seen (only after it authenticated); returns the new top."""
+    if seq > top:
+        if seq - top >= REPLAY_WINDOW:
+            for i in range(WINDOW_BYTES):
+                rec[i] = 0
         else:
-            for i in range(4):
-                n[i] = iv[i]
-            for i in range(8):
-                n[4 + i] = iv[4 + i] ^ seqbytes[sp + i]
-        return n
-
-    def _aad(self, seqbytes, sp, ctype, version, n):
-        a = _AAD
-        a[0:8] = seqbytes[sp:sp + 8]
-        struct.pack_into('>BHH', a, 8, ctype, version, n)
-        return a
-
-    def seal(self, buf, off, ctype, payload):
-        """Write one protected record at buf[off:]; returns the offset after it, or -1 when the
-        sequence space of this epoch is exhausted."""
-        seq = self.seq
-        if seq > _SEQ_LIMIT:
-            return -1
-        self.seq = seq + 1
-        n = len(payload)
-        ex = self.explicit
-        write_header(buf, off, ctype, self.epoch, seq, ex + n + self.tag_len)
-        p = off + HEADER_LEN
-        if ex:
-            buf[p:p + 8] = buf[off + 3:off + 11]
-        buf[p + ex:p + ex + n] = payload
-        nonce = self._nonce(buf, off + 3, buf[p:p + ex] if ex else None)
-        aad = self._aad(buf, off + 3, ctype, DTLS12, n)
-        mv = memoryview(buf)
-        m = self.aead.seal_into(nonce, aad, mv[p + ex:], n)
-        return p + ex + m
-
-    def open_into(self, data, pos, length, out):
-        """Decrypt the record whose header is at data[pos:] and fragment length is `length`
-        into out[0:]; returns the plaintext length, or -1 (bad tag, too short, too big)."""
-        ex = self.explicit
-        n = length - ex
-        if n < self.tag_len or n > len(out):
-            return -1
-        p = pos + HEADER_LEN
-        out[0:n] = data[p + ex:p + length]
-        nonce = self._nonce(data, pos + 3, data[p:p + ex] if ex else None)
-        aad = self._aad(data, pos + 3, data[pos], (data[pos + 1] << 8) | data[pos + 2],
-                        n - self.tag_len)
-        return self.aead.open_into(nonce, aad, out, n)
-
-    def replay_ok(self, seq):
-        """False if seq is older than the window or already seen (RFC 6347 §4.1.2.6)."""
-        top = self.seq
-        if seq > top:
-            return True
-        if top - seq >= REPLAY_WINDOW:
-            return False
-        return not (self.window[(seq >> 3) & 7] & (1 << (seq & 7)))
-
-    def mark(self, seq):
-        """Record seq as seen; call only after the record authenticated."""
-        w = self.window
-        top = self.seq
-        if seq > top:
-            if seq - top >= REPLAY_WINDOW:
-                for i in range(len(w)):
-                    w[i] = 0
-            else:
-                s = top + 1
-                while s <= seq:
-                    w[(s >> 3) & 7] &= ~(1 << (s & 7)) & 0xff
-                    s += 1
-            self.seq = seq
-        w[(seq >> 3) & 7] |= 1 << (seq & 7)
+            s = top + 1
+            while s <= seq:
+                rec[(s >> 3) & 7] &= ~(1 << (s & 7)) & 0xff
+                s += 1
+        top = seq
+    rec[(seq >> 3) & 7] |= 1 << (seq & 7)
+    return top

@@ -255,7 +255,9 @@ def test_renegotiation_refused_with_warning():
     engine = pair.client._peers[pair.server_addr]
     buf = bytearray(300)
     msg = fr.message(fr.CLIENT_HELLO, 5, bytes(40))
-    n = engine.wr.seal(buf, 0, 22, msg)
+    from dtls_lite import record
+    n = record.seal(engine.wr, engine.suite, engine.rec, engine.wr_seq, buf, 0, 22, msg)
+    engine.wr_seq += 1
     pair.server.handle_message(pair.client_addr, bytes(buf[:n]))
     pair.run()
     assert pair.saw('client', 1, dtls_lite.NO_RENEGOTIATION)
