@@ -221,6 +221,26 @@ def test_seal_into_does_not_allocate():
         assert bytes(buf) == expected, name
 
 
+def test_record_size_bound():
+    # Records up to MAX_RECORD (2^14 + 2048) work; longer ones are refused by seal (ValueError)
+    # and can never open (-1), so the shared scratch buffer stays bounded.
+    from dtls_lite.crypto._aead_ops import MAX_RECORD
+    for name, klen in (('AES_128_CCM_8', 16), ('AES_128_GCM', 16), ('CHACHA20_POLY1305', 32)):
+        c = aead.new(name, bytes(range(klen)))
+        n = MAX_RECORD
+        buf = bytearray(n + 1 + c.tag_len)
+        buf[n - 1] = 7
+        assert c.seal_into(bytes(12), b'', buf, n) == n + c.tag_len
+        assert c.open_into(bytes(12), b'', buf, n + c.tag_len) == n and buf[n - 1] == 7
+        try:
+            c.seal_into(bytes(12), b'', buf, n + 1)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(name + ' sealed an over-long record')
+        assert c.open_into(bytes(12), b'', buf, n + 1 + c.tag_len) == -1
+
+
 # ---- buffer kernels: the viper ones (MicroPython) against the plain ones ----
 def _kernel_results(k, a, b, doff, soff):
     x = bytearray(a)

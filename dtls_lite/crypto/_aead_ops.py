@@ -16,6 +16,11 @@ else:
     from dtls_lite.crypto._aead_py import (  # noqa: F401
         xor_into, copy_into, fill_zero, ctr_fill, ghash_table, ghash_blocks)
 
+# The largest plaintext any AEAD here accepts: DTLS never carries more than 2^14 bytes of
+# plaintext (RFC 6347 §4.1 / RFC 5246 §6.2.1), with slack for TLSCompressed-era expansion
+# (+2048). It bounds the scratch buffer: a board never grows it past ~18.5 KB.
+MAX_RECORD = const(18432)
+
 _buf = bytearray(256)
 _mv = memoryview(_buf)
 # Exact-length views of the scratch buffer for cryptolib (which wants the exact length), by

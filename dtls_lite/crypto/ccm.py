@@ -26,7 +26,8 @@ bad tag the plaintext is wiped from the caller's buffer before returning -1.
 from dtls_lite.compat import const
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, ctr_fill, scratch, view
+from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
+                                        MAX_RECORD)
 
 _MIN_NONCE = const(7)
 _MAX_NONCE = const(13)
@@ -58,12 +59,9 @@ class AESCCM:
             self._cbc = aes.new(key, aes.MODE_CBC)
             self._chain = bytearray(16)  # the CBC object's current chaining value
 
-    def _check(self, nonce, n):
-        if len(nonce) != self.nonce_len:
-            raise ValueError('bad CCM nonce length')
-        # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes.
-        if n >> (8 * (15 - self.nonce_len)):
-            raise ValueError('message too long for this CCM nonce length')
+    def _too_long(self, n):
+        # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes; and our record bound.
+        return n > MAX_RECORD or n >> (8 * (15 - self.nonce_len))
 
     def _mac(self, nonce, aad, data, n):
         """CBC-MAC (RFC 3610 §2.2) over data[0:n]; returns the buffer holding T in its first 16 bytes."""
@@ -130,9 +128,10 @@ class AESCCM:
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+tag_len]; returns n + tag_len."""
         m = self.tag_len
-        self._check(nonce, n)
-        if len(buf) < n + m:
-            raise ValueError('buffer too small for the tag')
+        if len(nonce) != self.nonce_len:
+            raise ValueError('bad CCM nonce length')
+        if self._too_long(n) or len(buf) < n + m:
+            raise ValueError('bad CCM record length')
         t = self._mac(nonce, aad, buf, n)
         s = self._keystream(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
@@ -148,8 +147,8 @@ class AESCCM:
         c = n - m
         if len(nonce) != self.nonce_len:
             raise ValueError('bad CCM nonce length')  # our caller's mistake, not the peer's
-        if c >> (8 * (15 - self.nonce_len)):
-            return -1  # longer than this nonce length can authenticate: cannot be genuine
+        if self._too_long(c):
+            return -1  # longer than any record we seal: cannot be genuine
         s = self._keystream(nonce, (c + 31) >> 4)
         copy_into(_s0, 0, s, 0, 16)
         xor_into(buf, 0, s, 16, c)

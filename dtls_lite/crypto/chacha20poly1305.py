@@ -14,7 +14,7 @@ unix MicroPython); the seal path allocates nothing at all (heap_lock test in tes
 """
 from dtls_lite.compat import MICROPYTHON
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch
+from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch, MAX_RECORD
 
 if MICROPYTHON:
     from dtls_lite.crypto._aead_chacha_viper import (chacha20_blocks, poly1305_start,
@@ -24,7 +24,6 @@ else:
                                                   poly1305_blocks, poly1305_finish)
 
 _MASK32 = 0xFFFFFFFF  # a big int on 32-bit boards, a uint inside viper
-_MAX_LEN = (1 << 38) - 64  # RFC 8439 §2.8: 2^32 - 1 blocks of 64 bytes, counter from 1
 
 # "expand 32-byte k" (§2.3) then key, counter, nonce: filled per record.
 _state = bytearray(b'expand 32-byte k' + bytes(48))
@@ -81,7 +80,7 @@ class ChaCha20Poly1305:
 
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+16]; returns n + 16."""
-        if n > _MAX_LEN or len(buf) < n + 16:
+        if n > MAX_RECORD or len(buf) < n + 16:
             raise ValueError('bad ChaCha20-Poly1305 record length')
         s = self._keystream(nonce, (n + 127) >> 6)
         xor_into(buf, 0, s, 64, n)
@@ -91,7 +90,7 @@ class ChaCha20Poly1305:
 
     def open_into(self, nonce, aad, buf, n):
         """Decrypt buf[0:n] (ciphertext || tag) in place; n - 16, or -1 on a bad tag."""
-        if n < 16 or n - 16 > _MAX_LEN:
+        if n < 16 or n - 16 > MAX_RECORD:
             return -1
         c = n - 16
         s = self._keystream(nonce, (c + 127) >> 6)

@@ -20,9 +20,8 @@ cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_a
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
-                                        ghash_table, ghash_blocks)
+                                        ghash_table, ghash_blocks, MAX_RECORD)
 
-_MAX_LEN = (1 << 36) - 32  # SP 800-38D §5.2.1.1: plaintext at most 2^39 - 256 bits
 
 # Per-record state, shared (calls are synchronous): GHASH accumulator, one padded block, tag.
 _y = bytearray(16)
@@ -111,7 +110,7 @@ class AESGCM:
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+tag_len]; returns n + tag_len."""
         m = self.tag_len
-        if n > _MAX_LEN or len(buf) < n + m:
+        if n > MAX_RECORD or len(buf) < n + m:
             raise ValueError('bad GCM record length')
         s = self._counters(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
@@ -125,7 +124,7 @@ class AESGCM:
         if n < m:
             return -1
         c = n - m
-        if c > _MAX_LEN:
+        if c > MAX_RECORD:
             return -1
         s = self._counters(nonce, (c + 31) >> 4)
         self._tag(aad, buf, c, s)
