@@ -186,13 +186,7 @@ class EchoEndpoint:
 
     def describe(self, session):
         info = self.ctx.peer(session)
-        return _info_field(info, 'cipher_suite') or _info_field(info, 'cipher') or '?'
-
-
-def _info_field(info, name):
-    if isinstance(info, dict):
-        return info.get(name)
-    return getattr(info, name, None)
+        return info.cipher if info is not None else '?'
 
 
 class EchoServer(EchoEndpoint):
