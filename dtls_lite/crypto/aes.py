@@ -14,9 +14,10 @@ or decrypt, never both; code above this module respects that rule so it runs on 
 AES-192 (no DTLS suite uses it, cryptolib lacks it) is served by the pure path on every runtime
 so that the Wycheproof groups with 24-byte keys run too.
 
-The pure path uses the classic 32-bit T-tables: four 256-entry int lists for encryption built
-once at import, four more for decryption built on first use; a key costs one list of 44 or 60
-round-key ints. It is for CPython and for tests; on MicroPython the C AES is ~40x faster.
+The pure path uses the classic 32-bit T-tables: four 256-entry int lists for encryption, built
+by the first PureAES (never on import), four more by the first decryption; a key costs one
+list of 44/52/60 round-key ints. It is for CPython and for tests; on MicroPython the C AES is
+~40x faster.
 """
 import struct
 from dtls_lite.compat import const, HAVE_CRYPTOLIB, cryptolib_aes
@@ -79,9 +80,18 @@ def _tables(box, coeffs):
     return t0, t1, t2, t3
 
 
-_SBOX = _build_sbox()
-_TE = _tables(_SBOX, (2, 1, 1, 3))
+# Built on the first PureAES, never on import: where cryptolib does the work (every board) the
+# ~10 KB of tables (more on 32-bit ports, where most 32-bit words are heap ints) never exist.
+_SBOX = None
+_TE = None   # TE0..TE3
 _INV = None  # (inverse S-box, TD0..TD3), built on the first decryption
+
+
+def _forward():
+    global _SBOX, _TE
+    if _TE is None:
+        _SBOX = _build_sbox()
+        _TE = _tables(_SBOX, (2, 1, 1, 3))
 
 
 def _inverse():
@@ -178,6 +188,7 @@ class PureAES:
             raise ValueError('AES key must be 16, 24 or 32 bytes')
         if mode not in (MODE_ECB, MODE_CBC):
             raise ValueError('mode must be ECB (1) or CBC (2)')
+        _forward()
         self._nr = len(key) // 4 + 6
         self._ek = _expand(bytes(key))
         self._dk = None
