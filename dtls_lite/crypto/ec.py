@@ -228,6 +228,15 @@ def to_affine(curve, X, Y, Z):
     return X * zi2 % p, Y * zi2 % p * zi % p
 
 
+def x_affine(curve, X, Y, Z):
+    """x of a Jacobian point (signing needs no y); ValueError for infinity."""
+    p = curve.p
+    if not Z % p:
+        raise ValueError('point at infinity')
+    zi = inverse(Z, p)
+    return X * zi % p * zi % p
+
+
 def _batch_affine(points, p):
     """Affine (x, y) of several finite Jacobian points with one inversion (Montgomery's trick)."""
     prefix = []

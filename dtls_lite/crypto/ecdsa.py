@@ -54,20 +54,25 @@ def _nonces(curve, x, digest):
         V = hmac(h, K, V)
 
 
-def sign_raw(curve, private, digest):
-    """r || s (fixed width) for a digest, with the RFC 6979 nonce. ValueError on a bad key."""
+def _sign_ints(curve, private, digest):
+    """(r, s) for a digest with the RFC 6979 nonce (SEC1 v2 §4.1.3). ValueError on a bad key."""
     d = ec.decode_scalar(curve, private)
     n = curve.n
     e = bits2int(curve, digest)
     for k in _nonces(curve, d, digest):
-        x, _ = ec.to_affine(curve, *ec.mul_base(curve, k))
-        r = x % n
+        r = ec.x_affine(curve, *ec.mul_base(curve, k)) % n
         if not r:
             continue
         s = ec.inverse(k, n) * (e + r * d) % n
         if s:
-            size = curve.size
-            return r.to_bytes(size, 'big') + s.to_bytes(size, 'big')
+            return r, s
+
+
+def sign_raw(curve, private, digest):
+    """r || s (fixed width) for a digest, with the RFC 6979 nonce. ValueError on a bad key."""
+    r, s = _sign_ints(curve, private, digest)
+    size = curve.size
+    return r.to_bytes(size, 'big') + s.to_bytes(size, 'big')
 
 
 def _verify_ints(curve, public, digest, r, s):
@@ -177,9 +182,8 @@ def der_decode(der):
 
 
 def sign(curve, private, digest):
-    rs = sign_raw(curve, private, digest)
-    size = curve.size
-    return der_encode(int.from_bytes(rs[:size], 'big'), int.from_bytes(rs[size:], 'big'))
+    r, s = _sign_ints(curve, private, digest)
+    return der_encode(r, s)
 
 
 def verify(curve, public, digest, der):
