@@ -241,6 +241,17 @@ def test_record_size_bound():
         assert c.open_into(bytes(12), b'', buf, n + 1 + c.tag_len) == -1
 
 
+def test_any_buffer_type_for_key_nonce_aad():
+    # The engine slices keys and nonces out of larger buffers: bytearray/memoryview must work.
+    for name in aead.NAMES:
+        klen = 32 if '256' in name or 'CHACHA' in name else 16
+        ref = aead.new(name, bytes(range(klen))).seal(bytes(12), b'a', b'hello')
+        for key in (bytearray(range(klen)), memoryview(bytes(range(klen)))):
+            c = aead.new(name, key)
+            assert c.seal(memoryview(bytes(12)), memoryview(b'a'), memoryview(b'hello')) == ref, name
+            assert c.open(bytearray(12), bytearray(b'a'), memoryview(ref)) == b'hello', name
+
+
 # ---- buffer kernels: the viper ones (MicroPython) against the plain ones ----
 def _kernel_results(k, a, b, doff, soff):
     x = bytearray(a)
