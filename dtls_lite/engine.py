@@ -57,6 +57,9 @@ PSK_IDENTITY = const(1)
 PSK_KEY = const(2)
 
 MAX_PSK_LEN = const(64)
+# Smallest handshake fragment worth sending at the end of a datagram; below this, start a new
+# datagram. (MicroPython: a `_CONST` must be defined above its first use.)
+_MIN_FRAGMENT = const(32)
 
 # States, in protocol order (RFC 5246 §7.3 figure 1, RFC 6347 §4.2.1). Issue 4 slots
 # AWAIT_CERTIFICATE / AWAIT_CERTIFICATE_REQUEST (client) and AWAIT_CLIENT_CERTIFICATE /
@@ -602,12 +605,19 @@ class Engine:
         return end
 
     def _send_flight(self):
-        """Serialize the flight into datagrams of at most max_datagram bytes, several records
-        per datagram, handshake messages fragmented to fit; fresh sequence numbers each time."""
+        """Serialize the flight into datagrams of at most max_datagram bytes: several records
+        per datagram, consecutive epoch-0 handshake messages sharing one record (RFC 6347
+        §4.2.3 allows several per record), messages fragmented to fit; fresh record sequence
+        numbers each time (RFC 6347 §4.2.4)."""
         buf = self.cfg.txbuf
         mtu = self.cfg.max_datagram
         off = 0
+        pend = None                     # epoch-0 handshake fragments gathered for one record
         for ctype, epoch, payload in self.hs.flight:
+            gather = ctype == CT_HANDSHAKE and epoch == 0
+            if pend is not None and not gather:
+                off = self._put_record(buf, off, CT_HANDSHAKE, 0, pend)
+                pend = None
             ovh = record.overhead(self.suite) if epoch else HEADER_LEN
             if ctype != CT_HANDSHAKE:
                 if off + ovh + len(payload) > mtu:
@@ -617,21 +627,29 @@ class Engine:
             total = len(payload) - HS_HEADER_LEN
             done = 0
             while True:
-                room = mtu - off - ovh - HS_HEADER_LEN
+                room = mtu - off - ovh - (len(pend) if pend is not None else 0) - HS_HEADER_LEN
                 if payload[0] == fr.CLIENT_HELLO:
                     # Never fragmented: a server answers the hello statelessly and so needs
                     # it in one piece (RFC 6347 §4.2.1); ours stays well under 200 bytes.
                     room = max(room, total)
                 left = total - done
-                if off and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
+                if (off or pend is not None) and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
+                    if pend is not None:
+                        off = self._put_record(buf, off, CT_HANDSHAKE, 0, pend)
+                        pend = None
                     off = self._flush(buf, off)
                     continue
                 size = min(left, room)
-                off = self._put_record(buf, off, CT_HANDSHAKE, epoch,
-                                       fr.fragment(payload, done, size))
+                frag = fr.fragment(payload, done, size)
+                if gather:
+                    pend = frag if pend is None else pend + frag
+                else:
+                    off = self._put_record(buf, off, CT_HANDSHAKE, epoch, frag)
                 done += size
                 if done >= total:
                     break
+        if pend is not None:
+            off = self._put_record(buf, off, CT_HANDSHAKE, 0, pend)
         self._flush(buf, off)
 
     def _flush(self, buf, off):
@@ -702,8 +720,6 @@ def hello_tag(data, pos):
     return ((data[pos] & 0x3f) << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
 
 
-# Smallest handshake fragment worth a record of its own; below this, start a new datagram.
-_MIN_FRAGMENT = const(32)
 
 _HANDLERS = {
     _C_AWAIT_SERVER_HELLO: Engine._c_server_hello,

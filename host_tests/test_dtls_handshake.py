@@ -284,6 +284,34 @@ def test_small_mtu_fragments_both_ways():
     assert pair.client.write(pair.server_addr, bytes(500)) == 100 - 13 - 8 - 16
 
 
+def test_several_messages_per_record_and_records_per_datagram():
+    pair = Pair(seed=23, hint=b'hint')
+    sent = []
+    pair.tamper = lambda src, dst, data: sent.append((src, data)) or data
+    assert pair.handshake()
+    from dtls_lite import record
+    from dtls_lite import fragment as fr
+
+    def records(data):
+        out, pos = [], 0
+        while pos < len(data):
+            h = record.parse_header(data, pos)
+            out.append((h[0], h[2], data[pos + 13:pos + 13 + h[4]]))
+            pos += 13 + h[4]
+        return out
+    flight4 = [d for src, d in sent if src == 'server'][1]         # after the HelloVerifyRequest
+    recs = records(flight4)
+    assert len(recs) == 1
+    types, body, p = [], recs[0][2], 0
+    while p < len(body):
+        f = fr.parse_fragment(body, p, len(body))
+        types.append(f[0])
+        p += 12 + f[4]
+    assert types == [fr.SERVER_HELLO, fr.SERVER_KEY_EXCHANGE, fr.SERVER_HELLO_DONE]
+    flight5 = [d for src, d in sent if src == 'client'][2]
+    assert [(t, e) for t, e, _ in records(flight5)] == [(22, 0), (20, 0), (22, 1)]
+
+
 def test_lossy_network_many_seeds():
     for seed in range(24):
         cfg = {'ciphers': [ALL[seed % len(ALL)]], 'max_datagram': 160 if seed & 1 else 1200,
