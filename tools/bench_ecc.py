@@ -103,8 +103,24 @@ def _python_ecdsa(curve_name, hashfunc):
 
 
 def _has_python_ecdsa():
+    """True if python-ecdsa can be imported. tools/bench_table.py runs this file under whatever
+    `python3` started it; if that is not the project's venv, borrow the venv's site-packages
+    (python-ecdsa is pure Python) so the comparison rows still appear."""
+    import sys
+    if sys.implementation.name == 'micropython':
+        return False
     try:
         import ecdsa  # noqa: F401
+        return True
+    except ImportError:
+        pass
+    import glob
+    import os
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for site in glob.glob(os.path.join(root, '.venv', 'lib', 'python3*', 'site-packages')):
+        sys.path.append(site)
+    try:
+        import ecdsa  # noqa: F401,F811
     except ImportError:
         return False
     return True
