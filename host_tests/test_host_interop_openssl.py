@@ -6,9 +6,14 @@ ours) and application data in both directions, checked byte for byte:
 - our client -> s_server: our line shows up in s_server's output; s_server sends a line from its
   stdin and our client prints it; our client then closes with close_notify and exits 0.
 - s_client -> our echo server: s_client's line comes back prefixed with 'Echo: '.
-The small-MTU tests run the handshake through a counting relay with a 250-byte PSK identity
-(and hint) so that some handshake messages cannot fit in one datagram: completing proves both
-sides fragmented and reassembled (RFC 6347 §4.2.3).
+The small-MTU tests run the handshake through a relay that checks every datagram against its
+sender's limit and counts handshake fragments that are not whole messages (RFC 6347 §4.2.3).
+Our client must fragment (a 128-byte PSK identity makes its ClientKeyExchange 155 bytes, over
+--mtu 120) and OpenSSL reassemble. OpenSSL's own PSK flights are all under its 228-byte floor,
+and a fragmented ClientHello from it is refused by design (our server answers hellos
+statelessly, so it needs them whole: RFC 6347 §4.2.1; tinydtls and mbed TLS do the same): in
+that direction our server sends a 128-byte PSK hint within its smallest --mtu, so it must
+fragment its ServerKeyExchange and OpenSSL reassemble it.
 """
 import pytest
 
@@ -19,7 +24,10 @@ from test_host_interop_support import (PSK_IDENTITY, PSK_KEY, RUNTIMES, SUITES, 
 _OPENSSL_MTU = 256
 _OPENSSL_MAX_DATAGRAM = _OPENSSL_MTU - 28
 _OUR_MTU = 120
-_LONG_IDENTITY = 'I' * 250
+_OUR_MIN_MTU = 100  # dtls_lite/context.py MIN_MAX_DATAGRAM
+# Our engine bounds PSK identities and hints at 128 bytes (dtls_lite/msg_kx.py MAX_IDENTITY_LEN);
+# a ClientKeyExchange carrying one is 155 bytes on the wire, more than _OUR_MTU.
+_LONG_IDENTITY = 'I' * 128
 
 
 def _s_server(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY):
@@ -84,22 +92,24 @@ def test_openssl_client_our_server(tmp_path, runtime, suite):
         procs.wait_for(server, 'connected', 'stderr')
 
 
-def _assert_fragmented(procs, relay, ours_direction):
-    """Every datagram fitted its sender's limit, yet a 250-byte identity message went through."""
+def _assert_fragmented(procs, relay, ours_direction, our_mtu):
+    """Every datagram fitted its sender's limit and our side sent partial handshake fragments."""
     theirs_direction = 'to_client' if ours_direction == 'to_server' else 'to_server'
     ours, theirs = relay.sizes[ours_direction], relay.sizes[theirs_direction]
     if not ours or not theirs:
         procs.fail('relay saw no traffic: %r' % relay.sizes)
-    if max(ours) > _OUR_MTU:
-        procs.fail('we sent a %d-byte datagram with --mtu %d' % (max(ours), _OUR_MTU))
+    if max(ours) > our_mtu:
+        procs.fail('we sent a %d-byte datagram with --mtu %d' % (max(ours), our_mtu))
     if max(theirs) > _OPENSSL_MAX_DATAGRAM:
         procs.fail('OpenSSL sent %d bytes with -mtu %d' % (max(theirs), _OPENSSL_MTU))
+    if relay.partial[ours_direction] == 0:
+        procs.fail('we sent no fragmented handshake message (datagram sizes %r)' % ours)
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)
 def test_small_mtu_our_client_openssl_server(tmp_path, runtime):
-    """OpenSSL's ServerKeyExchange (250-byte hint) and our ClientKeyExchange (250-byte identity)
-    exceed both datagram limits, so each side must fragment and reassemble."""
+    """Our ClientKeyExchange (128-byte identity) cannot fit in --mtu 120: we fragment, OpenSSL
+    reassembles; it sends a 128-byte hint and is held to -mtu 256."""
     suite = 'TLS_PSK_WITH_AES_128_CCM_8'
     server_port, relay_port = free_port(), free_port()
     with Processes(tmp_path) as procs:
@@ -108,20 +118,20 @@ def test_small_mtu_our_client_openssl_server(tmp_path, runtime):
         relay = procs.relay(relay_port, server_port)
         _ours_client_vs_s_server(procs, runtime, suite, server, relay_port,
                                  ('--mtu', str(_OUR_MTU), '--psk-identity', _LONG_IDENTITY))
-        _assert_fragmented(procs, relay, 'to_server')
+        _assert_fragmented(procs, relay, 'to_server', _OUR_MTU)
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)
 def test_small_mtu_openssl_client_our_server(tmp_path, runtime):
-    """s_client's ClientKeyExchange carries a 250-byte identity over a 228-byte datagram limit,
-    which our server must reassemble; our server's own datagrams stay within --mtu 120."""
+    """Our ServerKeyExchange (128-byte hint) cannot fit our server's smallest --mtu: we
+    fragment, s_client (-mtu 256) reassembles; its ClientKeyExchange has a 128-byte identity."""
     suite = 'TLS_PSK_WITH_AES_128_CCM_8'
     server_port, relay_port = free_port(), free_port()
     with Processes(tmp_path) as procs:
         procs.echo_server(runtime, '127.0.0.1:%d' % server_port, '--ciphers', suite,
-                          '--mtu', str(_OUR_MTU), '--psk-identity', _LONG_IDENTITY)
+                          '--mtu', str(_OUR_MIN_MTU), '--psk-identity', _LONG_IDENTITY,
+                          '--psk-hint', _LONG_IDENTITY)
         relay = procs.relay(relay_port, server_port)
         _s_client_vs_ours_server(procs, runtime, suite, relay_port, ('-mtu', str(_OPENSSL_MTU)),
                                  identity=_LONG_IDENTITY)
-        _assert_fragmented(procs, relay, 'to_client')
-
+        _assert_fragmented(procs, relay, 'to_client', _OUR_MIN_MTU)

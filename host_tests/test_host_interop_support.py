@@ -213,6 +213,8 @@ class Relay:
         self.sock.settimeout(0.05)
         self.client = None
         self.sizes = {'to_server': [], 'to_client': []}
+        # Epoch-0 handshake fragments that are not a whole message, per direction.
+        self.partial = {'to_server': 0, 'to_client': 0}
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -227,12 +229,26 @@ class Relay:
                 continue
             if addr[:2] == self.server[:2]:
                 if self.client is not None:
-                    self.sizes['to_client'].append(len(data))
+                    self._count('to_client', data)
                     self.sock.sendto(data, self.client)
             else:
                 self.client = addr
-                self.sizes['to_server'].append(len(data))
+                self._count('to_server', data)
                 self.sock.sendto(data, self.server)
+
+    def _count(self, direction, data):
+        self.sizes[direction].append(len(data))
+        pos = 0
+        while pos + 13 <= len(data):  # RFC 6347 §4.1 record header, §4.2.2 handshake header
+            length = int.from_bytes(data[pos + 11:pos + 13], 'big')
+            body = data[pos + 13:pos + 13 + length]
+            if data[pos] == 22 and data[pos + 3:pos + 5] == b'\0\0' and len(body) >= 12:
+                msg_len = int.from_bytes(body[1:4], 'big')
+                frag_off = int.from_bytes(body[6:9], 'big')
+                frag_len = int.from_bytes(body[9:12], 'big')
+                if frag_off != 0 or frag_len != msg_len:
+                    self.partial[direction] += 1
+            pos += 13 + length
 
     def stop(self):
         self._stop.set()

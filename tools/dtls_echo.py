@@ -4,6 +4,7 @@
     dtls_echo.py client HOST:PORT [options]     send stdin lines, print each reply
 
 options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
+         --psk-hint TEXT (server: identity hint sent in ServerKeyExchange; default none)
          --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)  --mtu N (max datagram)
          --timeout S (client: handshake, and replies after end of input; default 10)
          --verbose (negotiated suite and handshake time on stderr)
@@ -51,7 +52,7 @@ _ALERT_FATAL = 2
 _ALERT_CLOSE_NOTIFY = 0
 
 _OPTIONS = {  # name -> takes a value
-    '--psk-identity': True, '--psk-key': True, '--ciphers': True, '--mtu': True,
+    '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
     '--timeout': True, '--verbose': False, '--help': False,
 }
 
@@ -139,7 +140,8 @@ class EchoEndpoint:
             if identity is None or identity == self.opts['identity']:
                 return self.opts['key']
             return None
-        return None  # PSK_HINT: we send none
+        hint = self.opts.get('--psk-hint')  # PSK_HINT (server): RFC 4279 §2, optional
+        return hint.encode() if hint else None
 
     def _read(self, ctx, session, data):
         raise NotImplementedError
