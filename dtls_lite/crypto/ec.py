@@ -20,7 +20,9 @@ the number of multiplications and of interpreted operations):
   * verification's u1*G + u2*Q runs the comb columns of u1 inside the doubling chain of u2*Q,
     so the G half costs no doublings at all, and compares x projectively (no final inversion).
 Exceptional additions (P + P, P - P, infinity) are handled in every path: verify's scalars are
-chosen by the peer. Inversion is extended Euclid (pow(a, -1, m) silently returns 0 on
+chosen by the peer. Nothing here is constant time (Python big ints are not): the comb's digit
+pattern is regular (one point per column, never zero), wNAF is not, so ECDH keys should be
+ephemeral, as in (EC)DHE. Inversion is extended Euclid (pow(a, -1, m) silently returns 0 on
 MicroPython; Euclid is also 4x faster than Fermat's pow(a, m - 2, m) on both runtimes).
 
 Where the time goes (P-256, CPython 3.11 on the build machine; tools/bench_ecc.py has the
