@@ -38,6 +38,7 @@ DEFAULT_MAX_PEERS = const(16)             # sessions a small device holds (~1.5 
 DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB while it runs)
 DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; certificates (issue 4) are not
 DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
+MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
 
 _KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
           'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
@@ -142,6 +143,7 @@ class Context:
         self._write = self._read = self._event = self._psk = None
         self._last_tick = None
         self._elapsed = 0
+        self._hellos = {}          # session -> (Reassembler, first seen ms): fragmented hellos
 
     def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
                     verify_ecdsa_key=None):
@@ -259,11 +261,12 @@ class Context:
     def _accept(self, session, data, now):
         cfg = self._cfg
         try:
-            got = self._parse_first_hello(data)
+            got = self._parse_first_hello(session, data, now)
         except Fault:
             got = None
-        if got is None:
-            cfg.stats['dropped'] += 1
+        if not got:
+            if got is None:
+                cfg.stats['dropped'] += 1
             return
         ch, body, msg_seq, rec_seq = got
         if not cfg.cookies.check(session, ch.cookie_input, ch.cookie, now):
@@ -291,23 +294,60 @@ class Context:
                 busy += 1
         return busy < self._cfg.max_handshakes
 
-    def _parse_first_hello(self, data):
-        """(ClientHello, body, message_seq, record_seq) if data starts with an unfragmented
-        epoch-0 ClientHello record, else None. A server needs the hello in one piece to answer
-        statelessly (RFC 6347 §4.2.1)."""
-        h = record.parse_header(data, 0)
-        if h is None:
+    def _parse_first_hello(self, session, data, now):
+        """(ClientHello, body, message_seq, record_seq) once `data` completes an epoch-0
+        ClientHello; 0 while a fragmented hello is still incomplete; None for anything else.
+
+        A server answers hellos statelessly (RFC 6347 §4.2.1), which needs the whole hello. A
+        hello that arrives fragmented (OpenSSL offering every suite over a small MTU) is
+        gathered in a small pool shared by all peers: at most max_handshakes partial hellos
+        of at most MAX_HELLO_LEN bytes, the oldest replaced first. No per-peer state exists
+        until a hello returns with a valid cookie."""
+        pos = 0
+        got = None
+        while pos < len(data):
+            h = record.parse_header(data, pos)
+            if h is None:
+                return None
+            ctype, version, epoch, seq, length = h
+            p = pos + record.HEADER_LEN
+            end = p + length
+            if ctype != record.CT_HANDSHAKE or epoch != 0 or end > len(data):
+                return None
+            while p < end:
+                mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, p, end)
+                if mt != fr.CLIENT_HELLO:
+                    return None
+                if off == 0 and flen == mlen:
+                    body = bytes(data[p + fr.HS_HEADER_LEN:p + fr.HS_HEADER_LEN + flen])
+                    return mh.parse_client_hello(body), body, msg_seq, seq
+                got = self._gather_hello(session, data, p, mlen, msg_seq, off, flen, now)
+                if got is not None:
+                    return mh.parse_client_hello(got), got, msg_seq, seq
+                p += fr.HS_HEADER_LEN + flen
+            pos = end
+        return 0
+
+    def _gather_hello(self, session, data, p, mlen, msg_seq, off, flen, now):
+        """Add one hello fragment to the pool; the whole body once it is complete, else None."""
+        if mlen > MAX_HELLO_LEN:
             return None
-        ctype, version, epoch, seq, length = h
-        end = record.HEADER_LEN + length
-        if ctype != record.CT_HANDSHAKE or epoch != 0 or end > len(data):
+        pool = self._hellos
+        entry = pool.get(session)
+        if entry is None or entry[0].next_seq != msg_seq:
+            while len(pool) >= self._cfg.max_handshakes:
+                oldest = None
+                for k in pool:
+                    if oldest is None or pool[k][1] < pool[oldest][1]:
+                        oldest = k
+                del pool[oldest]
+            entry = pool[session] = (fr.Reassembler(msg_seq, MAX_HELLO_LEN), now)
+        entry[0].add(fr.CLIENT_HELLO, mlen, msg_seq, off, flen, data, p + fr.HS_HEADER_LEN)
+        msg = entry[0].pop()
+        if msg is None:
             return None
-        mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, record.HEADER_LEN, end)
-        if mt != fr.CLIENT_HELLO or off != 0 or flen != mlen:
-            return None
-        p = record.HEADER_LEN + fr.HS_HEADER_LEN
-        body = bytes(data[p:p + flen])
-        return mh.parse_client_hello(body), body, msg_seq, seq
+        del pool[session]
+        return msg[2]
 
     def _hello_verify(self, session, ch, msg_seq, rec_seq, now):
         cfg = self._cfg

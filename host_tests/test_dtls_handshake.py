@@ -312,6 +312,45 @@ def test_several_messages_per_record_and_records_per_datagram():
     assert [(t, e) for t, e, _ in records(flight5)] == [(22, 0), (20, 0), (22, 1)]
 
 
+def _split_hellos(pair):
+    """A tamper that re-sends every ClientHello as three fragments, out of order."""
+    from dtls_lite import fragment as fr
+    from dtls_lite import record
+
+    def split(src, dst, data):
+        if src != 'client' or data[13] != fr.CLIENT_HELLO:
+            return data
+        h = record.parse_header(data, 0)
+        msg = bytes(data[13:13 + h[4]])
+        t = (len(msg) - 12) // 3
+        for off, size in ((0, t), (2 * t, len(msg) - 12 - 2 * t), (t, t)):
+            buf = bytearray(300)
+            n = record.write_plain(buf, 0, 22, 0, h[3], fr.fragment(msg, off, size))
+            pair.net.send(pair.clock.now, src, dst, bytes(buf[:n]))
+        return None
+    return split
+
+
+def test_fragmented_client_hello_is_gathered():
+    pair = Pair(seed=24)
+    pair.tamper = _split_hellos(pair)
+    assert pair.handshake()
+    assert pair.server.stats['hello_verify_sent'] == 1
+    assert pair.server._hellos == {}                  # the pool is empty again
+    _exchange(pair)
+    # the pool of partial hellos is bounded by max_handshakes, oldest replaced
+    from dtls_lite import fragment as fr
+    from dtls_lite import record
+    server = pair.server
+    for i in range(10):
+        frag = fr.fragment(fr.message(fr.CLIENT_HELLO, 0, bytes(100)), 0, 50)
+        buf = bytearray(100)
+        n = record.write_plain(buf, 0, 22, 0, 0, frag)
+        server.handle_message(('10.9.9.9', i), bytes(buf[:n]))
+    assert len(server._hellos) == 4
+    assert server.sessions() == [pair.client_addr]
+
+
 def test_lossy_network_many_seeds():
     for seed in range(24):
         cfg = {'ciphers': [ALL[seed % len(ALL)]], 'max_datagram': 160 if seed & 1 else 1200,
