@@ -43,7 +43,7 @@ MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (
 _KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
           'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
           'cookie_secret', 'cookie_lifetime_ms', 'clock', 'rng', 'groups', 'require_ems',
-          'max_handshake_message', 'max_record', 'linger_ms', 'lean')
+          'max_handshake_message', 'max_record', 'linger_ms', 'lean', 'coalesce_handshake')
 
 
 def _int(config, name, default, lo, hi=1 << 30):
@@ -86,6 +86,9 @@ class Config:
         # Lean AEAD objects (CCM: one AES object instead of two) halve the heap per session
         # at a small cost per record; the per-session budget matters more on a board.
         self.lean = bool(config.get('lean', True))
+        # Several handshake messages per record when sending (always accepted when receiving);
+        # off by default: tinydtls 0.8.6 fails the handshake on such records.
+        self.coalesce_handshake = bool(config.get('coalesce_handshake', False))
         rng = config.get('rng')
         if rng is not None and not callable(rng):
             raise ConfigError('rng must be a callable n -> bytes')

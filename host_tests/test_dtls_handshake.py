@@ -285,7 +285,9 @@ def test_small_mtu_fragments_both_ways():
 
 
 def test_several_messages_per_record_and_records_per_datagram():
-    pair = Pair(seed=23, hint=b'hint')
+    # opt-in when sending (tinydtls cannot take it), always accepted when receiving
+    pair = Pair(seed=23, hint=b'hint', server_config={'coalesce_handshake': True},
+                client_config={'coalesce_handshake': True})
     sent = []
     pair.tamper = lambda src, dst, data: sent.append((src, data)) or data
     assert pair.handshake()
@@ -349,6 +351,22 @@ def test_fragmented_client_hello_is_gathered():
         server.handle_message(('10.9.9.9', i), bytes(buf[:n]))
     assert len(server._hellos) == 4
     assert server.sessions() == [pair.client_addr]
+
+
+def test_one_handshake_message_per_record_by_default():
+    pair = Pair(seed=25, hint=b'hint')
+    sent = []
+    pair.tamper = lambda src, dst, data: sent.append((src, data)) or data
+    assert pair.handshake()
+    from dtls_lite import record
+    flight4 = [d for src, d in sent if src == 'server'][1]
+    pos, n = 0, 0
+    while pos < len(flight4):
+        h = record.parse_header(flight4, pos)
+        assert h[0] == 22 and flight4[pos + 13 + 9:pos + 13 + 12] == flight4[pos + 14:pos + 17]
+        pos += 13 + h[4]
+        n += 1
+    assert n == 3                             # ServerHello, ServerKeyExchange, ServerHelloDone
 
 
 def test_lossy_network_many_seeds():
