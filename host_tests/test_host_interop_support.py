@@ -256,12 +256,12 @@ class Relay:
         self.sock.close()
 
 
-def check_client_exchange(procs, client, peer_saw, lines, replies):
-    """Common ending of 'our client against a peer': every line reached the peer, every reply
-    reached us, our client closed cleanly (exit 0)."""
+def check_client_exchange(procs, client, peer_saw, lines, replies, peer_stream='stdout'):
+    """Common ending of 'our client against a peer': every line reached the peer (as the peer
+    logs it on peer_stream), every reply reached us, our client closed cleanly (exit 0)."""
     out = procs.wait_for(client, replies[-1], what='last reply')
     for line in lines:
-        procs.wait_for(peer_saw, line, what='peer received our data')
+        procs.wait_for(peer_saw, line, peer_stream, what='peer received our data')
     for reply in replies:
         if reply not in out:
             procs.fail('reply %r missing from our client output' % reply)
