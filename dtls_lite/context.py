@@ -105,10 +105,14 @@ class Config:
         self.cookies = CookieJar(bytes(secret), _int(config, 'cookie_lifetime_ms',
                                                      DEFAULT_LIFETIME_MS, 1000))
         self.txbuf = bytearray(self.max_datagram + 64)
+        # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
+        # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
+        view = memoryview(self.txbuf)
+        self.txtail = (view[record.HEADER_LEN:], view[record.HEADER_LEN + 8:])
         self.rxbuf = bytearray(max_record)
         self.out = []
         self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
-                      'hello_verify_sent': 0, 'expired': 0}
+                      'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0}
         self.get_psk = _no_psk
 
     def offers_ecdhe(self):

@@ -211,6 +211,13 @@ class Engine:
                 self._record(h[0], h[1], h[2], h[3], data, pos, h[4], now_ms)
             except Fault as f:
                 self._fail(f.alert)
+            except Exception as e:  # noqa: B902 -- the safety net of "peer input never raises"
+                # A bug of ours (or an exception from the application's get_psk_info) must not
+                # escape into the application's receive loop: fail this peer, count it.
+                if _DEBUG:
+                    print('dtls internal error', repr(e))
+                self.cfg.stats['internal_error'] += 1
+                self._fail(errors.INTERNAL_ERROR)
             pos += HEADER_LEN + h[4]
         hs = self.hs
         if hs is not None and hs.peer_retransmitted and hs.flight:
@@ -332,6 +339,8 @@ class Engine:
 
     def _on_message(self, msg_type, seq, body, now_ms):
         hs = self.hs
+        if msg_type == fr.HELLO_REQUEST and self.is_client:
+            return      # RFC 5246 §7.4.1.1: ignored while a handshake is under way
         if msg_type != fr.HELLO_VERIFY_REQUEST and msg_type != fr.HELLO_REQUEST:
             hs.transcript.append(fr.message(msg_type, seq, body))
         handler = _HANDLERS.get(self.state)
@@ -672,10 +681,13 @@ class Engine:
     def seal_app(self, data):
         """One application_data record of `data` in the shared send buffer: a memoryview valid
         until the next send (the Context hands it straight to the write callback)."""
-        off = self._put_record(self.cfg.txbuf, 0, CT_APPLICATION_DATA, 1, data)
+        cfg = self.cfg
+        off = record.seal(self.wr, self.suite, self.rec, self.wr_seq, cfg.txbuf, 0,
+                          CT_APPLICATION_DATA, data, cfg.txtail[1 if self.suite[6] else 0])
         if off < 0:
             return None
-        return memoryview(self.cfg.txbuf)[:off]
+        self.wr_seq += 1
+        return memoryview(cfg.txbuf)[:off]
 
     def max_app_payload(self):
         return self.cfg.max_datagram - record.overhead(self.suite)

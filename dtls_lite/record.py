@@ -116,10 +116,11 @@ def _aad(seqbytes, sp, ctype, version, n):
     return a
 
 
-def seal(aead, suite, rec, wr_seq, buf, off, ctype, payload):
+def seal(aead, suite, rec, wr_seq, buf, off, ctype, payload, tail=None):
     """Write one protected epoch-1 record with sequence number wr_seq at buf[off:]; returns
     the offset after it, or -1 when the sequence space is exhausted (the caller then must not
-    advance wr_seq)."""
+    advance wr_seq). `tail`, if given, is a memoryview of buf from the plaintext on
+    (off + HEADER_LEN + explicit nonce length): with it nothing is allocated here."""
     if wr_seq > _SEQ_LIMIT:
         return -1
     n = len(payload)
@@ -132,7 +133,9 @@ def seal(aead, suite, rec, wr_seq, buf, off, ctype, payload):
     buf[p + ex:p + ex + n] = payload
     nonce = _nonce(suite, rec, WINDOW_BYTES + suite[5], buf, off + 3)
     aad = _aad(buf, off + 3, ctype, DTLS12, n)
-    m = aead.seal_into(nonce, aad, memoryview(buf)[p + ex:], n)
+    if tail is None:
+        tail = memoryview(buf)[p + ex:]
+    m = aead.seal_into(nonce, aad, tail, n)
     return p + ex + m
 
 

@@ -195,6 +195,10 @@ class Pair:
         self.client.connect(self.server_addr)
         return self.run(self.both_connected, max_ms=max_ms)
 
+    def internal_errors(self):
+        """Exceptions the engines caught in their safety net: any is a bug."""
+        return self.client.stats['internal_error'] + self.server.stats['internal_error']
+
     def saw(self, who, level, code):
         return (level, code) in self.events[who]
 

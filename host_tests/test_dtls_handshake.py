@@ -217,35 +217,68 @@ def test_stalled_handshake_expires():
     assert pair.server.stats['expired'] == 1
 
 
-def test_max_handshakes_enforced():
+def _star(n, **server_config):
+    """One server Context and n client Contexts over a lossless queue; returns (server,
+    clients, run) where run() delivers until quiet."""
     clock = Clock()
-    server = dtls_lite.Context(clock=clock, rng=SeededRng(b's'), max_handshakes=1,
-                               cookie_secret=bytes(32))
-    queue = []          # (to, from, datagram); clients are 0, 1, 2 and the server 'S'
+    server = dtls_lite.Context(clock=clock, rng=SeededRng(b's'), cookie_secret=bytes(32),
+                               **server_config)
+    queue = []          # (to, from, datagram); clients are 0..n-1 and the server 'S'
     server.set_handler(lambda c, s, d: queue.append((s, 'S', bytes(d))) or len(d), None, None,
                        lambda c, s, k, i: KEY if k == dtls_lite.PSK_KEY else None)
     clients = []
-    for n in range(3):
-        c = dtls_lite.Context(clock=clock, rng=SeededRng(n))
-        c.set_handler(lambda ctx, s, d, n=n: queue.append(('S', n, bytes(d))) or len(d),
-                      None, None, lambda ctx, s, k, i: b'id' if k == dtls_lite.PSK_IDENTITY else KEY)
+    for i in range(n):
+        c = dtls_lite.Context(clock=clock, rng=SeededRng(i))
+        c.set_handler(lambda ctx, s, d, i=i: queue.append(('S', i, bytes(d))) or len(d),
+                      None, None, lambda ctx, s, k, x: b'id' if k == dtls_lite.PSK_IDENTITY else KEY)
         clients.append(c)
+
+    def run(limit=400):
+        for _ in range(limit):
+            if not queue:
+                return
+            to, frm, data = queue.pop(0)
+            if to == 'S':
+                server.handle_message(frm, data)
+            else:
+                clients[to].handle_message('S', data)
+    return server, clients, run
+
+
+def test_max_handshakes_enforced():
+    server, clients, run = _star(3, max_handshakes=1)
     for c in clients:
         c.connect('S')
-    for _ in range(200):
-        if not queue:
-            break
-        to, frm, data = queue.pop(0)
-        if to == 'S':
-            server.handle_message(frm, data)
-        else:
-            clients[to].handle_message('S', data)
-        if len(server.sessions()) == 1 and server.peer(server.sessions()[0]).connected:
-            break
-    # one handshake at a time: the hellos of the other two are refused (and counted)
+    run(12)
+    # one handshake at a time: the cookie-bearing hellos of the other two are refused (counted)
     assert len(server.sessions()) == 1
-    assert server.stats['refused'] >= 1
+    assert server.stats['refused'] == 2
     assert server.stats['hello_verify_sent'] == 3
+    run()
+    assert [server.peer(s).connected for s in server.sessions()] == [True]
+    # once it is done, the next client gets in (its retransmitted hello, here a new connect)
+    clients[1].connect('S')
+    run()
+    assert len(server.sessions()) == 2
+
+
+def test_max_peers_enforced():
+    server, clients, run = _star(3, max_peers=2)
+    for c in clients:
+        c.connect('S')
+        run()
+    assert len(server.sessions()) == 2
+    assert server.stats['refused'] >= 1
+    assert clients[2].peer('S') is not None and not clients[2].peer('S').connected
+    # the client side has its own bound, and says so with an exception (application misuse)
+    c = dtls_lite.Context(max_peers=1)
+    c.set_handler(lambda *a: 0, None, None, lambda *a: KEY)
+    c.connect('a')
+    try:
+        c.connect('b')
+        raise AssertionError('second connect accepted')
+    except dtls_lite.TooManyPeers:
+        pass
 
 
 def test_renegotiation_refused_with_warning():
@@ -385,6 +418,7 @@ def test_lossy_network_many_seeds():
         got = pair.received['server']
         assert len(got) == len(set(got)) and all(g.startswith(b'msg ') for g in got), seed
         assert pair.both_connected()
+        assert pair.internal_errors() == 0
 
 
 def test_corrupting_network_connects_or_fails_cleanly():
@@ -409,7 +443,21 @@ def test_corrupting_network_connects_or_fails_cleanly():
         else:
             assert pair.client.peer(pair.server_addr) is None, seed
             assert pair.server.sessions() == [], seed
+        assert pair.internal_errors() == 0, seed
     assert connected >= 10, connected
+
+
+def test_exception_in_psk_callback_fails_only_that_peer():
+    pair = Pair(seed=26)
+
+    def broken(ctx, session, kind, identity):
+        if ctx is pair.server and kind == dtls_lite.PSK_KEY:
+            raise KeyError('application bug')
+        return pair._psk(ctx, session, kind, identity)
+    pair.server.set_handler(pair._write, pair._read, pair._event, broken)
+    assert not pair.handshake()
+    assert pair.server.stats['internal_error'] == 1
+    assert pair.saw('client', 2, dtls_lite.INTERNAL_ERROR)
 
 
 def test_config_errors():
