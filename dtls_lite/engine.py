@@ -231,6 +231,17 @@ class Engine:
         if epoch == 0:
             p = pos + HEADER_LEN
             buf, end = data, p + length
+            if self.state == CONNECTED:
+                # Unauthenticated bytes can never end an established session: only copies of
+                # the peer's last flight are looked at, and anything malformed is dropped.
+                try:
+                    if ctype == CT_HANDSHAKE:
+                        self._after_handshake(buf, p, end, 0)
+                    else:
+                        self.cfg.stats['dropped'] += 1
+                except Fault:
+                    self.cfg.stats['dropped'] += 1
+                return
         else:
             if self.rd is None or epoch != 1:
                 self.cfg.stats['dropped'] += 1    # future or past epoch: retransmission fixes it
@@ -265,9 +276,6 @@ class Engine:
         self._emit(OUT_APP, bytes(buf[p:end]))
 
     def _alert_record(self, buf, p, end, epoch):
-        if self.state == CONNECTED and epoch == 0:
-            self.cfg.stats['dropped'] += 1        # unauthenticated alerts cannot end a session
-            return
         level, desc = mf.parse_alert(buf, p, end - p)
         self._emit(OUT_EVENT, level, desc)
         if desc == errors.CLOSE_NOTIFY:

@@ -118,11 +118,19 @@ def test_bad_mac_and_replay_dropped_and_counted():
     pair.client.write(pair.server_addr, b'two')
     pair.run()
     assert pair.received['server'] == [b'one', b'two']
-    # garbage of every length never raises and never closes the session
+    # garbage of every length never raises and never closes the session, nor does anything
+    # unauthenticated (epoch 0) of any content type, well-formed or not
     for n in range(0, 40):
         pair.server.handle_message(pair.client_addr, good[:n])
         pair.server.handle_message(pair.client_addr, bytes(n))
+    for ctype in (20, 21, 22, 23, 99):
+        for payload in (b'', b'\x01', b'\x02\x28', b'\x01' * 12, b'\x14' + bytes(30)):
+            buf = bytearray(64)
+            n = record.write_plain(buf, 0, ctype, 0, 9, payload)
+            pair.server.handle_message(pair.client_addr, bytes(buf[:n]))
+            pair.client.handle_message(pair.server_addr, bytes(buf[:n]))
     assert pair.server.peer(pair.client_addr).connected
+    assert pair.client.peer(pair.server_addr).connected
 
 
 def test_seal_into_preallocated_buffer_allocates_nothing():
