@@ -170,6 +170,68 @@ def test_cookie_exchange_keeps_server_stateless():
     assert other.server.sessions() == []
 
 
+def _inject(pair, to_client, msg_type, seq, body):
+    from dtls_lite import fragment as fr
+    from dtls_lite import record
+    buf = bytearray(400)
+    n = record.write_plain(buf, 0, 22, 0, 50, fr.message(msg_type, seq, body))
+    if to_client:
+        pair.client.handle_message(pair.server_addr, bytes(buf[:n]))
+    else:
+        pair.server.handle_message(pair.client_addr, bytes(buf[:n]))
+
+
+def test_unexpected_and_malformed_messages_get_fatal_alerts():
+    from dtls_lite import fragment as fr
+    from dtls_lite import msg_hello as mh
+    sh = mh.write_server_hello(mh.ServerHello(random=bytes(32), cipher_suite=0xC0A8,
+                                              extensions=[(23, b''), (0xFF01, b'\x00')]))
+    cases = ((fr.SERVER_HELLO_DONE, b'', dtls_lite.UNEXPECTED_MESSAGE),
+             (fr.SERVER_HELLO, sh + b'\x00', dtls_lite.DECODE_ERROR),
+             (fr.SERVER_HELLO, sh[:-11] + b'\x00\x04\x77\x77\x00\x00',
+              dtls_lite.UNSUPPORTED_EXTENSION),
+             (fr.SERVER_HELLO, sh[:-11] + b'\x00\x05\xff\x01\x00\x01\x00',
+              dtls_lite.HANDSHAKE_FAILURE),        # no extended_master_secret: required
+             (fr.SERVER_HELLO, b'\xfe\xff' + sh[2:], dtls_lite.PROTOCOL_VERSION),
+             (fr.SERVER_HELLO, sh[:35] + b'\x00\x9c' + sh[37:], dtls_lite.ILLEGAL_PARAMETER))
+    for msg_type, body, alert in cases:
+        pair = Pair(seed=30)
+        pair.client.connect(pair.server_addr)
+        _inject(pair, True, msg_type, 0, body)
+        assert pair.saw('client', 2, alert), (msg_type, alert, pair.events)
+        assert pair.client.peer(pair.server_addr) is None
+        sent = [d for d in pair.net.queue if d[2] == 'server']
+        assert sent[-1][4][0] == 21 and sent[-1][4][-2:] == bytes((2, alert))   # alert sent
+
+
+def test_cookie_secret_rotates():
+    from dtls_lite.cookie import CookieJar
+    jar = CookieJar(b'k' * 32, 1000)
+    c = jar.make(('1.2.3.4', 5), b'hello', 10)
+    assert len(c) == 16
+    assert jar.check(('1.2.3.4', 5), b'hello', c, 999)
+    assert jar.check(('1.2.3.4', 5), b'hello', c, 1999)       # previous period still accepted
+    assert not jar.check(('1.2.3.4', 5), b'hello', c, 2000)   # two periods later: expired
+    assert not jar.check(('1.2.3.4', 6), b'hello', c, 10)     # bound to the address
+    assert not jar.check(('1.2.3.4', 5), b'hellO', c, 10)     # and to the hello
+    assert not jar.check(('1.2.3.4', 5), b'hello', c[:15], 10)
+
+
+def test_restarted_client_replaces_its_session():
+    pair = Pair(seed=29)
+    assert pair.handshake()
+    _exchange(pair)
+    old_client = pair.client
+    pair.client = dtls_lite.Context(app_data='client', clock=pair.clock, rng=SeededRng(b'new'))
+    pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
+    pair.received = {'client': [], 'server': []}
+    assert pair.handshake()
+    assert pair.connected_events('server') == 2
+    assert pair.server.sessions() == [pair.client_addr]
+    _exchange(pair)
+    assert old_client.peer(pair.server_addr).connected     # (the old one never heard of it)
+
+
 def test_retransmission_back_off_on_injected_clock():
     clock = Clock()
     times = []
