@@ -39,6 +39,8 @@ DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB
 DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; certificates (issue 4) are not
 DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
 MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
+MAX_HELLO_MESSAGE_SEQ = const(255)        # clients send hellos with message_seq 0 or 1 (a few retries)
+MAX_HELLO_RECORD_SEQ = (1 << 48) - (1 << 16)   # leaves the server's epoch 0 room to the uint48 end
 
 _KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
           'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
@@ -276,6 +278,11 @@ class Context:
                 cfg.stats['dropped'] += 1
             return
         ch, body, msg_seq, rec_seq = got
+        if msg_seq > MAX_HELLO_MESSAGE_SEQ or rec_seq > MAX_HELLO_RECORD_SEQ:
+            # Our flight continues both numbers from the hello's (RFC 6347 §4.2.1/§4.2.2);
+            # real clients start near 0, and neither may wrap (uint16 / uint48).
+            cfg.stats['dropped'] += 1
+            return
         if not cfg.cookies.check(session, ch.cookie_input, ch.cookie, now):
             self._hello_verify(session, ch, msg_seq, rec_seq, now)
             return

@@ -193,6 +193,9 @@ class Engine:
             self._goto(self._s_client_hello(ch, now_ms))
         except Fault as f:
             self._fail(f.alert)
+        except Exception:  # noqa: B902 -- same safety net as handle_datagram
+            self.cfg.stats['internal_error'] += 1
+            self._fail(errors.INTERNAL_ERROR)
 
     # --- input ------------------------------------------------------------------------------
 

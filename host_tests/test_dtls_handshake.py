@@ -204,6 +204,25 @@ def test_unexpected_and_malformed_messages_get_fatal_alerts():
         assert sent[-1][4][0] == 21 and sent[-1][4][-2:] == bytes((2, alert))   # alert sent
 
 
+def test_hello_numbers_near_their_limits_are_dropped():
+    """The server continues message_seq and the epoch-0 record sequence number from the
+    client's hello; a hello that leaves no room (uint16 / uint48) is dropped, not answered."""
+    from dtls_lite import record
+    pair = Pair(seed=31)
+    sent = []
+    pair.tamper = lambda src, dst, data: sent.append((src, data)) or data
+    assert pair.handshake()
+    hello = [d for src, d in sent if src == 'client'][1]       # the cookie-bearing one
+    for patch in ((5, b'\xff\xff\xff\xff\xff\xff'), (17, b'\xff\xff')):
+        bad = bytearray(hello)
+        bad[patch[0]:patch[0] + len(patch[1])] = patch[1]
+        pair.server.handle_message(('10.1.1.1', 1), bytes(bad))      # a stranger (HVR path)
+        pair.server.handle_message(pair.client_addr, bytes(bad))       # the client's address
+    assert pair.server.stats['internal_error'] == 0
+    assert pair.both_connected()
+    assert record.parse_header(hello, 0)[0] == 22
+
+
 def test_cookie_secret_rotates():
     from dtls_lite.cookie import CookieJar
     jar = CookieJar(b'k' * 32, 1000)
