@@ -13,4 +13,4 @@ from dtls_lite.errors import (DTLSError, NotConnected, ConfigError, HandlerError
                               UNSUPPORTED_EXTENSION, UNKNOWN_PSK_IDENTITY)
 from dtls_lite.engine import (EVENT_CONNECT, EVENT_CONNECTED, EVENT_CLOSED,  # noqa: F401
                               PSK_HINT, PSK_IDENTITY, PSK_KEY)
-from dtls_lite.context import Context, PeerInfo  # noqa: F401
+from dtls_lite.context import Context, PeerInfo, CONSTRAINED_NETWORK_TIMERS  # noqa: F401

@@ -143,7 +143,41 @@ class PeerInfo:
         return 'PeerInfo(%s %s %s %r)' % (self.role, self.state, self.cipher, self.psk_identity)
 
 
+# RFC 7925 §11 timers for constrained networks: Context(**CONSTRAINED_NETWORK_TIMERS).
+CONSTRAINED_NETWORK_TIMERS = {'retransmit_initial_ms': 9000, 'retransmit_max_ms': 60000,
+                              'handshake_timeout_ms': 300000}
+
+
 class Context:
+    """A tinydtls-style DTLS 1.2 context: any number of peers, as client and as server.
+
+    Config keywords (defaults):
+      ciphers               IANA suite names, preference order (suites.DEFAULT_CIPHERS: the
+                            four PSK AEAD suites, TLS_PSK_WITH_AES_128_CCM_8 first)
+      groups                ECDHE-PSK groups, preference order (('x25519', 'secp256r1'))
+      max_datagram / mtu    largest datagram we send (1200); flights are fragmented to fit
+      retransmit_initial_ms first retransmission timeout (1000, RFC 6347; RFC 7925 advises 9000
+                            for constrained networks: see CONSTRAINED_NETWORK_TIMERS)
+      retransmit_max_ms     back-off ceiling (60000)
+      max_retransmits       retransmissions of one flight before giving up (7)
+      handshake_timeout_ms  a handshake not done by then is dropped (120000)
+      max_peers             sessions held, established or not (16)
+      max_handshakes        handshakes under way at once; excess hellos dropped, counted (4)
+      cookie_secret         HelloVerifyRequest cookie key, >= 16 bytes (32 random bytes)
+      cookie_lifetime_ms    cookie secret rotation period (60000)
+      clock                 callable -> ms, non-wrapping (unwrapped ticks_ms)
+      rng                   callable n -> n random bytes (os.urandom)
+      require_ems           refuse peers without Extended Master Secret, RFC 7627 (True)
+      max_handshake_message largest handshake message accepted (4096)
+      max_record            largest protected record accepted (2048)
+      linger_ms             how long a server keeps its last flight for re-sending
+                            (retransmit_max_ms), freed at the peer's first record anyway
+      lean                  smallest AEAD objects, for heap per session (True)
+      coalesce_handshake    several handshake messages per record when sending (False:
+                            tinydtls 0.8.6 refuses them)
+    Misuse (unknown keyword or suite, bad value) raises ConfigError.
+    """
+
     def __init__(self, app_data=None, **config):
         self.app_data = app_data
         self._cfg = Config(config)
