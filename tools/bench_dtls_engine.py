@@ -9,6 +9,7 @@
   freed its handshake state); the client Contexts are dropped, the server keeps the sessions.
   Delta of gc.mem_alloc() after gc.collect(), divided by _SESSIONS. Same from the client side:
   one client Context with _SESSIONS sessions to throwaway servers. Goal: <= 1.5 KB.
+  Also the heap of a server handshake in progress (what max_handshakes multiplies).
 
     python3 tools/bench.py bench_dtls_engine
     micropython -X heapsize=16M tools/bench.py bench_dtls_engine
@@ -147,6 +148,33 @@ def bench_heap_per_session():
         raise RuntimeError('sessions lost')
     rows.append(('dtls heap per established session (server)', (after - before) / _SESSIONS, 'B'))
     del server, links
+    gc.collect()
+    # a server handshake in progress (after the cookie, awaiting ClientKeyExchange): what
+    # max_handshakes multiplies
+    server, links = _server(max_peers=64)
+    server._cfg.max_handshakes = 64
+    _established(server, links, 2000)
+    gc.collect()
+    before = gc.mem_alloc()
+    pending = []
+    for i in range(20):
+        link = _Link(server, 3000 + i, _CIPHERS)
+        links[link.addr] = link
+        link.client.connect('S')
+        for _ in range(3):          # CH1 -> HVR -> CH2 -> server flight (held, not delivered)
+            who, data = link.queue.pop(0)
+            if who == 'server':
+                server.handle_message(link.addr, data)
+            else:
+                link.client.handle_message('S', data)
+        pending.append(link.addr)
+    for addr in pending:
+        links[addr].client = None
+        links[addr].queue = []
+    gc.collect()
+    after = gc.mem_alloc()
+    rows.append(('dtls heap per server handshake in progress', (after - before) / 20, 'B'))
+    del server, links, pending
     gc.collect()
     # client side: one client Context, many servers
     client = dtls_lite.Context(rng=SeededRng(b'client'), ciphers=_CIPHERS, max_peers=_SESSIONS + 8)
