@@ -1,6 +1,7 @@
 """`make fuzz`: mutated datagrams at every handshake step, and a lossy-link handshake soak.
 
     python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME]
+    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...]   (re-run one failing batch)
 
 Everything runs in memory: two `dtls_lite.Context`s (client, server) joined by `Link`, a fake
 network with a fake clock, seeded random bytes, so every finding replays from its seed.
@@ -21,7 +22,9 @@ network with a fake clock, seeded random bytes, so every finding replays from it
    delayed 1-80 ms so that flights reorder; retransmission timers on the fake clock. Counted:
    handshakes completed, and the simulated time they took.
 
-Exit status 1 if any invariant broke (each failure printed with its seed and the datagram).
+Exit status 1 if any invariant broke. Each distinct failure (exception type + the dtls_lite line
+it came from) is printed once, minimized to the few mutants that trigger it, with its --replay
+command; later batches with the same cause are only counted.
 """
 import heapq
 import os
@@ -308,41 +311,96 @@ def random_mutant(rnd, data, history):
 # --- one fuzz batch: a handshake with mutants injected at state k -------------------------
 
 class Failure(Exception):
-    pass
+    """An invariant broke. `signature` (exception type and the library line it came from)
+    groups failures with one cause; the message has the details."""
+
+    def __init__(self, message, signature):
+        Exception.__init__(self, message)
+        self.signature = signature
+
+
+# The engine has a safety net: an unexpected exception while it processes peer input fails that
+# peer with internal_error and is only counted (ctx.stats['internal_error']). For the fuzzer
+# such an exception is still a bug of ours, so we watch Engine._fail being called from inside an
+# except block that is not a protocol Fault, and keep the exception it swallowed.
+_swallowed = []
+
+
+def _watch_safety_net():
+    from dtls_lite import engine, errors
+    original = engine.Engine._fail
+
+    def watching_fail(self, alert):
+        exc_info = sys.exc_info()
+        if alert == errors.INTERNAL_ERROR and exc_info[0] is not None \
+                and not issubclass(exc_info[0], errors.Fault):
+            _swallowed.append(exc_info)
+        return original(self, alert)
+    engine.Engine._fail = watching_fail
+
+
+_watch_safety_net()
+
+
+def _check_swallowed(what, state, seed, extra=''):
+    if _swallowed:
+        exc_info = _swallowed[0]
+        del _swallowed[:]
+        raise _failure(what + ' (swallowed as internal_error)', state, seed, extra, exc_info)
+
+
+def _failure(what, state, seed, extra='', exc_info=None):
+    """Failure for the exception being handled, signed by its innermost dtls_lite frame."""
+    exc_type, exc, tb = exc_info or sys.exc_info()
+    where = '?'
+    for frame in traceback.extract_tb(tb):
+        if '/dtls_lite/' in frame.filename:
+            where = '%s:%d' % (frame.filename.split('/dtls_lite/')[-1], frame.lineno)
+    return Failure('%s: %s escaped %s at state %d (seed %s)%s\n%s' % (
+        where, exc_type.__name__, what, state, seed, extra,
+        ''.join(traceback.format_exception(exc_type, exc, tb))), (exc_type.__name__, where))
 
 
 def fuzz_batch(seed, state, mutants, **config):
-    """Run a handshake on address 0, deliver `mutants` (a function datagram, history -> list of
-    datagrams) before datagram number `state`, finish, then prove the contexts are intact.
+    del _swallowed[:]
+    return _fuzz_batch(seed, state, mutants, **config)
 
-    Returns (number of mutants delivered, whether handshake 0 still completed). Raises Failure
-    with the offending datagram when an exception escapes the library."""
+
+def _fuzz_batch(seed, state, mutants, **config):
+    """Run a handshake on address 0, deliver mutants before datagram number `state`, finish it,
+    then prove the contexts are intact with a clean handshake on address 1.
+
+    `mutants(data, history)` returns a list of (datagram, from_stranger): each is delivered to the
+    receiver of datagram `state` (`data`; `history` = the datagrams delivered before it), from
+    the real sender's address or, if from_stranger, from an address it has never seen.
+    Returns (number of mutants delivered, whether handshake 0 still completed); raises Failure."""
     link, client, server = make_pair(seed, **config)
     history = []
     delivered = [0]
 
     def inject(receiver, session, data):
         if len(history) == state:
-            for i, bad in enumerate(mutants(data, history)):
+            for bad, stranger in mutants(data, history):
                 delivered[0] += 1
-                # Every 8th mutant comes from an address the receiver has never seen.
-                source = session if i % 8 else (session[0], _STRANGER)
+                source = (session[0], _STRANGER) if stranger else session
+                where = '\n  datagram %s%s' % (bad.hex(), ' (from a stranger)' if stranger else '')
                 try:
                     receiver.ctx.handle_message(source, bad)
                     receiver.ctx.check_retransmit(link.now)
-                except Exception as e:  # the invariant under test: nothing escapes
-                    raise Failure('%s escaped handle_message at state %d (seed %s)\n  datagram %s\n%s' % (
-                        type(e).__name__, state, seed, bad.hex(), traceback.format_exc()))
+                except Exception:  # the invariant under test: nothing escapes
+                    raise _failure('handle_message', state, seed, where)
+                _check_swallowed('handle_message', state, seed, where)
         history.append(data)
 
     def run(done):
         try:
-            return run_until(link, done, inject)
+            result = run_until(link, done, inject)
         except Failure:
             raise
-        except Exception as e:
-            raise Failure('%s escaped while the run continued after state %d (seed %s)\n%s' % (
-                type(e).__name__, state, seed, traceback.format_exc()))
+        except Exception:
+            raise _failure('while the run went on', state, seed)
+        _check_swallowed('while the run went on', state, seed)
+        return result
 
     client.ctx.connect(('srv', 0))
     completed = run(lambda: both_connected(link, 0))
@@ -360,13 +418,70 @@ def fuzz_batch(seed, state, mutants, **config):
         run(lambda: False)
     try:
         intact = clean_exchange(link, 1)
-    except Exception as e:
-        raise Failure('%s escaped during the clean handshake after state %d (seed %s)\n%s' % (
-            type(e).__name__, state, seed, traceback.format_exc()))
+    except Exception:
+        raise _failure('during the clean handshake', state, seed)
+    _check_swallowed('during the clean handshake', state, seed)
     if not intact:
         raise Failure('clean handshake on a new address failed after mutants at state %d (seed %s)'
-                      % (state, seed))
+                      % (state, seed), ('broken context', 'state %d' % state))
     return delivered[0], completed
+
+
+def batch_mutants(batch_seed, n):
+    """The n random mutants of one batch, a function of its seed alone (so a batch replays).
+    Every 8th comes from a stranger's address."""
+    def mutants(data, history):
+        rnd = random.Random(batch_seed)
+        return [(random_mutant(rnd, data, history), i % 8 == 7) for i in range(n)]
+    return mutants
+
+
+def minimize(batch_seed, state, n, signature, config):
+    """Indices of a small subset of the batch's mutants that still fails with `signature`."""
+    full = batch_mutants(batch_seed, n)
+
+    def fails(keep):
+        def subset(data, history):
+            items = full(data, history)
+            return [items[i] for i in keep]
+        try:
+            fuzz_batch(batch_seed, state, subset, **config)
+        except Failure as f:
+            return f.signature == signature
+        return False
+
+    keep = list(range(n))
+    chunk = max(1, n // 2)
+    while True:
+        i = 0
+        while i < len(keep):
+            trial = keep[:i] + keep[i + chunk:]
+            if trial and fails(trial):
+                keep = trial
+            else:
+                i += chunk
+        if chunk == 1:
+            return keep
+        chunk = max(1, chunk // 2)
+
+
+def replay(batch_seed, state, n, keep=None, config=None):
+    """Re-run one batch (optionally only the mutants numbered in keep) and print what happens."""
+    config = config or {}
+    full = batch_mutants(batch_seed, n)
+
+    def subset(data, history):
+        items = full(data, history)
+        chosen = [items[i] for i in keep] if keep is not None else items
+        for bad, stranger in chosen:
+            print('mutant %s%s' % (bad.hex(), ' (from a stranger)' if stranger else ''))
+        return chosen
+    try:
+        print('result (delivered, handshake completed):', fuzz_batch(batch_seed, state, subset, **config))
+        return 0
+    except Failure as f:
+        print('FAIL', f)
+        return 1
 
 
 def clean_trace_length(seed, **config):
@@ -403,25 +518,26 @@ def _arg(argv, name, default):
 
 
 def fuzz_states(per_state, seed, config, out=print):
+    """Every state of a clean run gets per_state mutants, in batches of _BATCH from fresh pairs.
+    A failure is minimized and printed once per signature with the command that replays it."""
     states = clean_trace_length(seed, **config)
-    failures = []
+    failures = {}  # signature -> count
     totals = []
     for state in range(states):
         t0 = time.monotonic()
         delivered = batches = completed = 0
-        rnd = random.Random('%s-%d' % (seed, state))
         while delivered < per_state:
             n = min(_BATCH, per_state - delivered)
             batch_seed = '%s-%d-%d' % (seed, state, batches)
-
-            def mutants(data, history, n=n):
-                return [random_mutant(rnd, data, history) for _ in range(n)]
             try:
-                got, ok = fuzz_batch(batch_seed, state, mutants, **config)
+                got, ok = fuzz_batch(batch_seed, state, batch_mutants(batch_seed, n), **config)
             except Failure as f:
-                failures.append(str(f))
-                out('FAIL ' + str(f))
                 got, ok = n, False
+                if f.signature not in failures:
+                    keep = minimize(batch_seed, state, n, f.signature, config)
+                    out('FAIL %s\n  replay: python3 tools/fuzz.py --replay %s %d %d %s\n  %s' % (
+                        ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), f))
+                failures[f.signature] = failures.get(f.signature, 0) + 1
             delivered += got
             completed += ok
             batches += 1
@@ -430,6 +546,8 @@ def fuzz_states(per_state, seed, config, out=print):
         totals.append(delivered)
         out('state %2d: %7d mutants in %4d batches, %4d/%d interrupted handshakes still completed, %.1f s'
             % (state, delivered, batches, completed, batches, time.monotonic() - t0))
+    for signature, count in failures.items():
+        out('failure %s: %d batches' % (' / '.join(signature), count))
     return totals, failures
 
 
@@ -461,6 +579,10 @@ def soak(handshakes, seed, config, out=print):
 
 
 def main(argv):
+    if '--replay' in argv:
+        i = argv.index('--replay')
+        keep = [int(x) for x in argv[i + 4].split(',')] if len(argv) > i + 4 else None
+        return replay(argv[i + 1], int(argv[i + 2]), int(argv[i + 3]), keep)
     per_state = _arg(argv, '--per-state', 100000)
     handshakes = _arg(argv, '--handshakes', 1000)
     seed = _arg(argv, '--seed', 'fuzz')
@@ -470,12 +592,11 @@ def main(argv):
     t0 = time.monotonic()
     totals, failures = fuzz_states(per_state, seed, config)
     completed, soak_failures = soak(handshakes, seed, config)
-    failures += soak_failures
-    print('fuzz: %d mutated datagrams over %d states (min %d per state), %d escaped exceptions or '
-          'broken contexts; lossy %d/%d completed; %.0f s total'
-          % (sum(totals), len(totals), min(totals) if totals else 0,
-             sum(1 for f in failures if 'lossy' not in f), completed, handshakes, time.monotonic() - t0))
-    return 1 if failures else 0
+    print('fuzz: %d mutated datagrams over %d states (min %d per state), %d failing batches '
+          '(%d distinct causes); lossy %d/%d completed; %.0f s total'
+          % (sum(totals), len(totals), min(totals) if totals else 0, sum(failures.values()),
+             len(failures), completed, handshakes, time.monotonic() - t0))
+    return 1 if failures or soak_failures else 0
 
 
 if __name__ == '__main__':
