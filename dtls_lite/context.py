@@ -114,7 +114,7 @@ class Config:
         self.rxbuf = bytearray(max_record)
         self.out = []
         self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
-                      'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0}
+                      'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0}
         self.get_psk = _no_psk
 
     def offers_ecdhe(self):

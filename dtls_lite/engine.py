@@ -156,6 +156,10 @@ class Engine:
         self._emit(OUT_EVENT, errors.LEVEL_FATAL, alert)
         self._goto(CLOSED)
 
+    def _internal_error(self, e):
+        self.cfg.stats['out_of_memory' if isinstance(e, MemoryError) else 'internal_error'] += 1
+        self._fail(errors.INTERNAL_ERROR)
+
     # --- starting ---------------------------------------------------------------------------
 
     def start_client(self, session, now_ms):
@@ -193,9 +197,8 @@ class Engine:
             self._goto(self._s_client_hello(ch, now_ms))
         except Fault as f:
             self._fail(f.alert)
-        except Exception:  # noqa: B902 -- same safety net as handle_datagram
-            self.cfg.stats['internal_error'] += 1
-            self._fail(errors.INTERNAL_ERROR)
+        except Exception as e:  # noqa: B902 -- same safety net as handle_datagram
+            self._internal_error(e)
 
     # --- input ------------------------------------------------------------------------------
 
@@ -215,12 +218,12 @@ class Engine:
             except Fault as f:
                 self._fail(f.alert)
             except Exception as e:  # noqa: B902 -- the safety net of "peer input never raises"
-                # A bug of ours (or an exception from the application's get_psk_info) must not
-                # escape into the application's receive loop: fail this peer, count it.
+                # A bug of ours, an exception from the application's get_psk_info, or the heap
+                # running out must not escape into the application's receive loop: fail this
+                # peer, count it (MemoryError apart: a device's most likely failure).
                 if _DEBUG:
                     print('dtls internal error', repr(e))
-                self.cfg.stats['internal_error'] += 1
-                self._fail(errors.INTERNAL_ERROR)
+                self._internal_error(e)
             pos += HEADER_LEN + h[4]
         hs = self.hs
         if hs is not None and hs.peer_retransmitted and hs.flight:
