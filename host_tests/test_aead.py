@@ -154,9 +154,9 @@ def test_gcm_roundtrip_in_place_and_bad_tag():
 def test_chacha20_block_rfc8439_2_3_2():
     from dtls_lite.crypto import _aead_chacha_py
     impls = [_aead_chacha_py.chacha20_blocks]
-    if MICROPYTHON:
-        from dtls_lite.crypto import _aead_chacha_viper
-        impls.append(_aead_chacha_viper.chacha20_blocks)
+    if MICROPYTHON:  # the active (viper) kernel
+        from dtls_lite.crypto import chacha20poly1305
+        impls.append(chacha20poly1305.chacha20_blocks)
     expected = unhex('10f1e7e4d13b5915500fdd1fa32071c4c7d1f4c733c068030422aa9ac3d46c4e'
                      'd2826446079faa0914c2d705d98b02a2b5129cd1de164eb9cbd083e8a2503c4e')
     for blocks in impls:
@@ -253,6 +253,18 @@ def test_any_buffer_type_for_key_nonce_aad():
 
 
 # ---- buffer kernels: the viper ones (MicroPython) against the plain ones ----
+def test_viper_kernels_active():
+    # Every kernel set runs as native code on MicroPython (the unix port has the native emitter,
+    # like the ESP32 and RP2 ports): a silent fall back to the plain kernels would be a 25x
+    # slowdown that no result would show. On CPython all of them are the plain ones.
+    for name in ('AES_128_CCM_8', 'AES_128_GCM', 'CHACHA20_POLY1305'):
+        aead.new(name, bytes(32 if 'CHACHA' in name else 16))
+    from dtls_lite.crypto import _aead_ops
+    want = 'viper' if MICROPYTHON else 'python'
+    assert _aead_ops.KERNELS == {'ops': want, 'ghash': want, 'chacha': want}, \
+        (_aead_ops.KERNELS, _aead_ops.native_error)
+
+
 def _kernel_results(k, a, b, doff, soff):
     x = bytearray(a)
     k.xor_into(x, doff, b, soff, 250)
@@ -267,12 +279,36 @@ def _kernel_results(k, a, b, doff, soff):
     return out
 
 
+def test_kernels_fall_back_when_native_compile_fails():
+    # A MicroPython built without the native emitter rejects viper source with SyntaxError
+    # ("invalid micropython decorator"); kernels() must then hand out the plain-Python set,
+    # say so in KERNELS / native_error, and still drop the source module.
+    import sys
+    from dtls_lite.crypto import _aead_ops, _aead_py
+
+    class Source:
+        SOURCE = ('@micropython.no_such_emitter\ndef xor_into(d, o, s, so, n):\n    pass\n',)
+    full = 'dtls_lite.crypto._aead_probe_viper'
+    sys.modules[full] = Source()
+    saved = _aead_ops.native_error
+    try:
+        ns = _aead_ops.kernels('probe', '_aead_probe_viper', '_aead_py')
+        assert ns['xor_into'] is _aead_py.xor_into and _aead_ops.KERNELS['probe'] == 'python'
+        if MICROPYTHON:
+            assert isinstance(_aead_ops.native_error, SyntaxError), _aead_ops.native_error
+            assert full not in sys.modules
+    finally:
+        sys.modules.pop(full, None)
+        _aead_ops.KERNELS.pop('probe', None)
+        _aead_ops.native_error = saved
+
+
 def test_kernels_agree():
     from dtls_lite.crypto import _aead_py
     impls = [_aead_py]
-    if MICROPYTHON:
-        from dtls_lite.crypto import _aead_viper
-        impls.append(_aead_viper)
+    if MICROPYTHON:  # the active (viper) kernels
+        from dtls_lite.crypto import _aead_ops
+        impls.append(_aead_ops)
     rng = SeededRng(b'kernels')
     a, b = rng(300), rng(300)
     # Odd offsets take the byte loops, multiples of 4 the 32-bit word loops of the viper path.
@@ -295,9 +331,9 @@ def test_ghash_kernels_agree():
     from dtls_lite.crypto import _aead_py
     from dtls_lite.crypto.gcm import _h_multiples
     impls = [_aead_py]
-    if MICROPYTHON:
-        from dtls_lite.crypto import _aead_viper
-        impls.append(_aead_viper)
+    if MICROPYTHON:  # the active (viper) kernels
+        from dtls_lite.crypto import gcm
+        impls.append(gcm)
     rng = SeededRng(b'ghash')
     h, data = int.from_bytes(rng(16), 'big'), rng(16 * 5)
     states = []

@@ -1,12 +1,15 @@
-"""ChaCha20 block function (RFC 8439 §2.3) in MicroPython viper: ~25x the plain-Python speed.
+"""Viper source of ChaCha20 (RFC 8439 §2.3, ~25x the plain-Python speed) and Poly1305 (§2.5).
 
-Imported only on MicroPython (chacha20poly1305 picks it through compat.MICROPYTHON); the same
-function in plain Python is _aead_chacha_py.chacha20_blocks. Words are read and written through
+Not imported as code: _aead_ops.kernels('chacha', ...) exec()s the pieces of SOURCE once, when
+the first ChaCha20-Poly1305 object is made, then drops this module (see _aead_ops for why). The
+same functions in plain Python are in _aead_chacha_py. Words are read and written through
 ptr32, so buffers must be 4-byte aligned (heap bytearrays are) and the target little-endian
 (x86, Xtensa, ARM all are), which is ChaCha20's own byte order. The 32-bit mask is passed in:
 a literal 0xffffffff does not compile as a small int on 32-bit boards; there it is a no-op, on
 64-bit builds it truncates the carries.
 """
+
+SOURCE = (r'''
 import micropython
 
 
@@ -175,8 +178,7 @@ def poly1305_blocks(st, data, off, n):
 def poly1305_finish(st, out):
     """The 16-byte tag into out: (h mod 2^130-5) + s mod 2^128."""
     _poly_finish(_h, _k, out, 0xFFFFFFFF)
-
-
+''', r'''
 @micropython.viper
 def _poly_setup(r: ptr32, h: ptr32, kb: ptr8, otk: ptr8):
     i = 0
@@ -226,8 +228,7 @@ def _poly_setup(r: ptr32, h: ptr32, kb: ptr8, otk: ptr8):
     while i < 10:
         h[i] = 0
         i += 1
-
-
+''', r'''
 @micropython.viper
 def _poly_finish(h: ptr32, kb: ptr8, out: ptr8, mask: uint):
     # Carry h to 13-bit limbs (twice: the 2^130 = 5 fold can carry once more), then
@@ -273,8 +274,7 @@ def _poly_finish(h: ptr32, kb: ptr8, out: ptr8, mask: uint):
             nb -= 8
             k += 1
         i += 1
-
-
+''', r'''
 @micropython.viper
 def _poly_blocks(h: ptr32, r: ptr32, data: ptr8, off: int, n: int):
     h0 = uint(h[0])
@@ -417,3 +417,4 @@ def _poly_blocks(h: ptr32, r: ptr32, data: ptr8, off: int, n: int):
     h[7] = h7
     h[8] = h8
     h[9] = h9
+''',)

@@ -7,21 +7,23 @@ aad || pad16 || ciphertext || pad16 || le64(len aad) || le64(len ct), whole bloc
 from the caller's buffers, a partial last block through a 16-byte pad buffer. Opening checks
 the tag before decrypting, so a bad record never produces plaintext.
 
-The ChaCha20 block function and Poly1305 are viper on MicroPython (_aead_chacha_viper: 32-bit
-words, 13-bit Poly1305 limbs, no big ints per block) and plain Python with big ints elsewhere
-(_aead_chacha_py). Memory per object: the 32-byte key and the instance, nothing else (64 B on
-unix MicroPython); the seal path allocates nothing at all (heap_lock test in test_aead).
+The ChaCha20 block function and Poly1305 are viper on MicroPython (_aead_chacha_viper, compiled
+at run time by _aead_ops.kernels: 32-bit words, 13-bit Poly1305 limbs, no big ints per block)
+and plain Python with big ints elsewhere (_aead_chacha_py). Memory per object: the 32-byte key
+and the instance, nothing else (64 B on unix MicroPython); the seal path allocates nothing at
+all (heap_lock test in test_aead).
 """
-from dtls_lite.compat import MICROPYTHON
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch, MAX_RECORD
+from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch, kernels, MAX_RECORD
 
-if MICROPYTHON:
-    from dtls_lite.crypto._aead_chacha_viper import (chacha20_blocks, poly1305_start,
-                                                     poly1305_blocks, poly1305_finish)
-else:
-    from dtls_lite.crypto._aead_chacha_py import (chacha20_blocks, poly1305_start,
-                                                  poly1305_blocks, poly1305_finish)
+# ChaCha20/Poly1305 kernels: viper compiled now, on the first import of this module (= the first
+# ChaCha20-Poly1305 object, as aead.new imports it then), or the plain-Python ones.
+_k = kernels('chacha', '_aead_chacha_viper', '_aead_chacha_py')
+chacha20_blocks = _k['chacha20_blocks']
+poly1305_start = _k['poly1305_start']
+poly1305_blocks = _k['poly1305_blocks']
+poly1305_finish = _k['poly1305_finish']
+del _k
 
 _MASK32 = 0xFFFFFFFF  # a big int on 32-bit boards, a uint inside viper
 

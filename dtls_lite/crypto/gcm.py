@@ -12,15 +12,22 @@ untouched and no plaintext ever exists.
 
 GHASH multiplies by H with Shoup's 4-bit table method: per key, the 16 multiples N(x)*H for
 the nibbles N; each block costs 32 steps of shift / reduce / table XOR. The kernel is viper on
-32-bit words on MicroPython (table: a 256-byte bytearray, no allocation per block) and 128-bit
-ints on CPython (_aead_ops picks). An 8-bit table would halve the steps at 16x the memory,
-which a board cannot spend per session. Memory per object on MicroPython (64-bit unix): one
+32-bit words on MicroPython (_aead_ghash_viper; table: a 256-byte bytearray, no allocation per
+block) and 128-bit ints on CPython (_aead_py). An 8-bit table would halve the steps at 16x the
+memory, which a board cannot spend per session. Memory per object on MicroPython (64-bit unix): one
 cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_aead.py).
 """
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
-                                        ghash_table, ghash_blocks, MAX_RECORD)
+                                        kernels, MAX_RECORD)
+
+# GHASH kernels: viper compiled now, on the first import of this module (= the first AES-GCM
+# object, as aead.new imports it then), or the plain-Python ones (see _aead_ops.kernels).
+_k = kernels('ghash', '_aead_ghash_viper', '_aead_py')
+ghash_table = _k['ghash_table']
+ghash_blocks = _k['ghash_blocks']
+del _k
 
 
 # Per-record state, shared (calls are synchronous): GHASH accumulator, one padded block, tag.
