@@ -297,6 +297,11 @@ def test_kernels_fall_back_when_native_compile_fails():
         if MICROPYTHON:
             assert isinstance(_aead_ops.native_error, SyntaxError), _aead_ops.native_error
             assert full not in sys.modules
+        # An install without the source module gets the plain kernels too.
+        ns = _aead_ops.kernels('probe', '_aead_missing_viper', '_aead_py')
+        assert ns['ctr_fill'] is _aead_py.ctr_fill and _aead_ops.KERNELS['probe'] == 'python'
+        if MICROPYTHON:
+            assert isinstance(_aead_ops.native_error, ImportError), _aead_ops.native_error
     finally:
         sys.modules.pop(full, None)
         _aead_ops.KERNELS.pop('probe', None)

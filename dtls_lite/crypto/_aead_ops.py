@@ -13,12 +13,13 @@ micropython-lib's mip package index runs on every .py, as do our checks; an .mpy
 -march would also load on that one architecture only. Held as strings, every module here is
 portable bytecode. The trade-offs: the native code always lands in RAM (GC heap on RP2040,
 executable heap on ESP32) even when dtls_lite is frozen into flash, where -march-compiled
-native code would have stayed; compiling interns the kernels' local names (~100 short strings)
-and needs a transient parse tree. Measured on unix MicroPython (64-bit, dtls_lite as .mpy, each
-set alone): compile time 0.45 ms (ops), 0.45 ms (ghash), 2.3 ms (chacha); heap kept besides the
-interned names < 0.3 KB per set; extra heap needed while compiling (smallest -X heapsize that
-works, over the baseline) +4 KB, +17 KB, +39 KB. SOURCE is a tuple of pieces, one viper
-function each, compiled one at a time: that cut ChaCha's transient from +67 KB.
+native code would have stayed; compiling interns the kernels' local names (77 new ones for
+ChaCha, 23 for GHASH) and needs a transient parse tree. Measured on unix MicroPython (64-bit,
+dtls_lite as .mpy, each set alone): compile time 0.45 ms (ops), 0.45 ms (ghash), 2.3 ms
+(chacha); heap kept besides the interned names < 0.3 KB per set; extra heap needed while
+compiling (smallest -X heapsize that works, over the baseline) +4 KB, +17 KB, +39 KB. SOURCE
+is a tuple of pieces, one viper function each, compiled one at a time: that cut ChaCha's
+transient from +67 KB. Not measured on a 32-bit board.
 
 Each set is compiled only when first needed: 'ops' when the first AEAD object is made (ccm,
 gcm and chacha20poly1305 import this module, and aead.new imports them on first use), 'ghash'
@@ -54,8 +55,9 @@ def kernels(kind, viper_module, py_module):
     compiled now on MicroPython, or else the plain-Python module <py_module>'s.
 
     A MicroPython built without the native emitter raises SyntaxError ("invalid micropython
-    decorator"), one short of RAM for the native code MemoryError: both fall back to the plain
-    kernels (slower, same results), recorded in KERNELS and native_error.
+    decorator"), one short of RAM for the native code MemoryError, an install that leaves the
+    source module out (to save its flash) ImportError: all fall back to the plain kernels
+    (slower, same results), recorded in KERNELS and native_error.
     """
     global native_error
     if MICROPYTHON:
@@ -66,7 +68,7 @@ def kernels(kind, viper_module, py_module):
                 exec(piece, ns)  # one function at a time: a smaller transient parse tree
             KERNELS[kind] = 'viper'
             return ns
-        except (SyntaxError, MemoryError) as e:
+        except (SyntaxError, MemoryError, ImportError) as e:
             native_error = e
         finally:
             _drop(viper_module)
