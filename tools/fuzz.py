@@ -1,10 +1,12 @@
 """`make fuzz`: mutated datagrams at every handshake step, and a lossy-link handshake soak.
 
     python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME]
-    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...]   (re-run one failing batch)
+    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...] [--suite NAME]   (one batch again)
 
 Everything runs in memory: two `dtls_lite.Context`s (client, server) joined by `Link`, a fake
 network with a fake clock, seeded random bytes, so every finding replays from its seed.
+
+Each suite of DEFAULT_SUITES (plain PSK and ECDHE-PSK) gets both parts unless --suite is given.
 
 1. Mutation fuzzing (default 100,000 mutants per state). A clean handshake is run datagram by
    datagram; "state k" is the moment before datagram k of that run is delivered (ClientHello,
@@ -137,11 +139,15 @@ def make_pair(seed, link=None, **config):
 
 
 def next_deadline(link):
-    times = [link.queue[0][0]] if link.queue else []
+    """When something happens next: a retransmission deadline or a queued delivery.
+    Timers fire first: a retransmission due now queues a datagram that may be the next event."""
+    times = []
     for end in (link.client, link.server):
         d = end.ctx.check_retransmit(link.now)
         if d is not None:
             times.append(d)
+    if link.queue:
+        times.append(link.queue[0][0])
     return min(times) if times else None
 
 
@@ -535,8 +541,9 @@ def fuzz_states(per_state, seed, config, out=print):
                 got, ok = n, False
                 if f.signature not in failures:
                     keep = minimize(batch_seed, state, n, f.signature, config)
-                    out('FAIL %s\n  replay: python3 tools/fuzz.py --replay %s %d %d %s\n  %s' % (
-                        ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), f))
+                    suite = ' --suite ' + config['ciphers'][0] if config.get('ciphers') else ''
+                    out('FAIL %s\n  replay: python3 tools/fuzz.py --replay %s %d %d %s%s\n  %s' % (
+                        ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), suite, f))
                 failures[f.signature] = failures.get(f.signature, 0) + 1
             delivered += got
             completed += ok
@@ -578,25 +585,37 @@ def soak(handshakes, seed, config, out=print):
     return completed, failures
 
 
+# Plain PSK (no ServerKeyExchange without a hint) and ECDHE-PSK (ServerKeyExchange and
+# ClientKeyExchange carry curve points): between them every message parser is reached.
+DEFAULT_SUITES = ('TLS_PSK_WITH_AES_128_CCM_8', 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256')
+
+
 def main(argv):
     if '--replay' in argv:
         i = argv.index('--replay')
         keep = [int(x) for x in argv[i + 4].split(',')] if len(argv) > i + 4 else None
-        return replay(argv[i + 1], int(argv[i + 2]), int(argv[i + 3]), keep)
+        config = {'ciphers': [_arg(argv, '--suite', '')]} if '--suite' in argv else {}
+        return replay(argv[i + 1], int(argv[i + 2]), int(argv[i + 3]), keep, config)
     per_state = _arg(argv, '--per-state', 100000)
     handshakes = _arg(argv, '--handshakes', 1000)
     seed = _arg(argv, '--seed', 'fuzz')
-    config = {}
-    if '--suite' in argv:
-        config['ciphers'] = [_arg(argv, '--suite', '')]
+    suites = [_arg(argv, '--suite', '')] if '--suite' in argv else DEFAULT_SUITES
     t0 = time.monotonic()
-    totals, failures = fuzz_states(per_state, seed, config)
-    completed, soak_failures = soak(handshakes, seed, config)
-    print('fuzz: %d mutated datagrams over %d states (min %d per state), %d failing batches '
-          '(%d distinct causes); lossy %d/%d completed; %.0f s total'
-          % (sum(totals), len(totals), min(totals) if totals else 0, sum(failures.values()),
-             len(failures), completed, handshakes, time.monotonic() - t0))
-    return 1 if failures or soak_failures else 0
+    bad = 0
+    for suite in suites:
+        print('== %s' % suite)
+        config = {'ciphers': [suite]}
+        suite_seed = '%s-%s' % (seed, suite)
+        totals, failures = fuzz_states(per_state, suite_seed, config)
+        completed, soak_failures = soak(handshakes, suite_seed, config)
+        bad += len(failures) + len(soak_failures)
+        print('fuzz %s: %d mutated datagrams over %d states (min %d per state), %d failing batches '
+              '(%d distinct causes); lossy %d/%d completed'
+              % (suite, sum(totals), len(totals), min(totals) if totals else 0,
+                 sum(failures.values()), len(failures), completed, handshakes))
+    print('fuzz: %d suites, %.0f s total, %s' % (len(suites), time.monotonic() - t0,
+                                                 'FAILURES' if bad else 'no failures'))
+    return 1 if bad else 0
 
 
 if __name__ == '__main__':
