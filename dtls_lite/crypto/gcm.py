@@ -14,8 +14,8 @@ GHASH multiplies by H with Shoup's 4-bit table method: per key, the 16 multiples
 the nibbles N; each block costs 32 steps of shift / reduce / table XOR. The kernel is viper on
 32-bit words on MicroPython (_aead_ghash_viper; table: a 256-byte bytearray, no allocation per
 block) and 128-bit ints on CPython (_aead_py). An 8-bit table would halve the steps at 16x the
-memory, which a board cannot spend per session. Memory per object on MicroPython (64-bit unix): one
-cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_aead.py).
+memory, which a board cannot spend per session. Memory per object on MicroPython (64-bit unix):
+one cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_aead.py).
 """
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
