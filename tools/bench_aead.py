@@ -7,7 +7,7 @@ on CPython everything is pure Python (PureAES), and the same rows show that inst
 """
 import gc
 import sys
-from bench import per_call_us
+from bench import per_call_us, timer_us, elapsed_us
 
 sys.path.insert(0, '.')
 from dtls_lite.crypto import aead, aes  # noqa: E402
@@ -126,3 +126,39 @@ def _held_bytes(name, count=16, lean=False):
         keep[i] = aead.new(name, key, lean)
     gc.collect()
     return (_mem_alloc() - a0) / count
+
+
+def bench_aead_kernels():
+    """MicroPython: cost of compiling each viper kernel set from its source (_aead_ops.kernels),
+    done once per boot when the set is first needed. Measured on a recompile, after every AEAD
+    module is loaded: the kernels' names are interned already, so 'kept' leaves them out.
+    'allocated' is every byte allocated meanwhile (micropython.mem_total, where the build keeps
+    memory statistics), an upper bound on the transient heap the compile needs."""
+    if not _MICROPYTHON:
+        return []
+    import micropython
+    from dtls_lite.crypto import _aead_ops
+    for name in ('AES_128_CCM_8', 'AES_128_GCM', 'CHACHA20_POLY1305'):
+        aead.new(name, bytes(range(_KEYS[name])))
+    total = getattr(micropython, 'mem_total', None)
+    rows = []
+    for kind, module, fallback in (('ops', '_aead_viper', '_aead_py'),
+                                   ('ghash', '_aead_ghash_viper', '_aead_py'),
+                                   ('chacha', '_aead_chacha_viper', '_aead_chacha_py')):
+        gc.collect()
+        a0 = gc.mem_alloc()
+        m0 = total() if total else 0
+        t0 = timer_us()
+        ns = _aead_ops.kernels(kind + '-bench', module, fallback)
+        t = elapsed_us(t0)
+        m1 = total() if total else 0
+        ok = _aead_ops.KERNELS.pop(kind + '-bench') == 'viper'
+        gc.collect()
+        kept = gc.mem_alloc() - a0
+        del ns
+        label = 'aead kernels %s compile' % kind + ('' if ok else ' (FAILED: plain Python)')
+        rows.append((label + ' time', t, 'us'))
+        if total:
+            rows.append((label + ' heap allocated', m1 - m0, 'B'))
+        rows.append((label + ' heap kept', kept, 'B'))
+    return rows

@@ -16,10 +16,12 @@ executable heap on ESP32) even when dtls_lite is frozen into flash, where -march
 native code would have stayed; compiling interns the kernels' local names (77 new ones for
 ChaCha, 23 for GHASH) and needs a transient parse tree. Measured on unix MicroPython (64-bit,
 dtls_lite as .mpy, each set alone): compile time 0.45 ms (ops), 0.45 ms (ghash), 2.3 ms
-(chacha); heap kept besides the interned names < 0.3 KB per set; extra heap needed while
-compiling (smallest -X heapsize that works, over the baseline) +4 KB, +17 KB, +39 KB. SOURCE
-is a tuple of pieces, one viper function each, compiled one at a time: that cut ChaCha's
-transient from +67 KB. Not measured on a 32-bit board.
+(chacha); heap kept besides the interned names 0.7, 0.7, 1.3 KB (functions, namespace, state
+buffers; the -march .mpy modules they replace kept 1.1 KB for ops, 1.3 KB for chacha); extra
+heap needed while compiling (smallest -X heapsize that works, over the baseline) +4, +17,
++39 KB. SOURCE is a tuple of pieces, one viper function each, compiled one at a time: that cut
+ChaCha's transient from +67 KB. Not measured on a 32-bit board. tools/bench_aead.py
+(bench_aead_kernels) reports time and heap kept per set.
 
 Each set is compiled only when first needed: 'ops' when the first AEAD object is made (ccm,
 gcm and chacha20poly1305 import this module, and aead.new imports them on first use), 'ghash'
