@@ -45,7 +45,9 @@ MAX_HELLO_RECORD_SEQ = (1 << 48) - (1 << 16)   # leaves the server's epoch 0 roo
 _KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
           'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
           'cookie_secret', 'cookie_lifetime_ms', 'clock', 'rng', 'groups', 'require_ems',
-          'max_handshake_message', 'max_record', 'linger_ms', 'lean', 'coalesce_handshake')
+          'max_handshake_message', 'max_record', 'linger_ms', 'lean', 'coalesce_handshake',
+          'ca', 'check_time', 'cert_clock', 'verify_cert', 'server_name', 'peer_keys',
+          'request_client_cert', 'require_client_cert')
 
 
 def _int(config, name, default, lo, hi=1 << 30):
@@ -66,6 +68,8 @@ class Config:
         if isinstance(names, str) or not names:
             raise ConfigError('ciphers must be a non-empty sequence of IANA suite names')
         self.suites = [st.by_name(n) for n in names]
+        self.explicit_ciphers = 'ciphers' in config
+        self._ecdsa_config(config)
         self.groups = [st.group_code(n) for n in config.get('groups', st.DEFAULT_GROUPS)]
         if self.offers_ecdhe() and not self.groups:
             raise ConfigError('ECDHE suites need at least one group')
@@ -117,9 +121,67 @@ class Config:
                       'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0}
         self.get_psk = _no_psk
 
-    def offers_ecdhe(self):
-        for s in self.suites:
-            if s[2] == st.KX_ECDHE_PSK:
+    def _ecdsa_config(self, config):
+        """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier);
+        x509 is imported only when trust anchors or a verify callback are configured."""
+        from dtls_lite.auth import PeerAuth
+        self.server_name = config.get('server_name')
+        self.require_client_cert = bool(config.get('require_client_cert', False))
+        self.request_client_cert = (bool(config.get('request_client_cert', False))
+                                    or self.require_client_cert)
+        ca = config.get('ca')
+        verify_cert = config.get('verify_cert')
+        as_client = as_server = None
+        if ca is not None or verify_cert is not None:
+            from dtls_lite.x509.chain import Verifier
+            from dtls_lite.x509.errors import CertificateError
+            if verify_cert is not None and not callable(verify_cert):
+                raise ConfigError('verify_cert must be a callable (leaf, error) -> bool')
+            clock = config.get('cert_clock')
+            check_time = bool(config.get('check_time', True))
+            try:
+                # the purpose each role checks in the peer's extKeyUsage (RFC 5280 §4.2.1.12)
+                as_client = Verifier(ca if ca is not None else (), check_time, clock, 'server',
+                                     verify_cert)
+                as_server = Verifier(as_client.anchors, check_time, clock, 'client', verify_cert)
+            except CertificateError as e:
+                raise ConfigError('bad trust anchors (ca): %s' % (e,))
+        peer_keys = config.get('peer_keys')
+        self.peer_auth_client = PeerAuth(as_client, peer_keys)
+        self.peer_auth_server = PeerAuth(as_server, peer_keys)
+        self.verify_ecdsa_key = None      # (session, key) -> bool, from set_handler
+        self.get_ecdsa_key = None         # session -> credentials, from set_handler
+        self.cred_cache = None
+
+    def credentials(self, session):
+        """Our auth.Credentials for a session (get_ecdsa_key), or None."""
+        if self.get_ecdsa_key is None:
+            return None
+        return self.cred_cache.get(self.get_ecdsa_key(session))
+
+    def verify_key(self, session):
+        """verify_ecdsa_key bound to a session, as auth.PeerAuth wants it, or None."""
+        f = self.verify_ecdsa_key
+        if f is None:
+            return None
+        return lambda key: f(session, key)
+
+    def client_suites(self):
+        """The suites a client offers: those it has the handlers for (a PSK, or a way to
+        judge the server's certificate or raw public key)."""
+        psk = self.get_psk is not _no_psk
+        ecdsa = bool(self.peer_auth_client.cert_types(self.verify_ecdsa_key))
+        return [s for s in self.suites if (ecdsa if s[2] == st.KX_ECDHE_ECDSA else psk)]
+
+    def offers_ecdhe(self, suites=None):
+        for s in (self.suites if suites is None else suites):
+            if s[2] != st.KX_PSK:
+                return True
+        return False
+
+    def offers_ecdsa(self, suites=None):
+        for s in (self.suites if suites is None else suites):
+            if s[2] == st.KX_ECDHE_ECDSA:
                 return True
         return False
 
@@ -137,10 +199,16 @@ class PeerInfo:
         self.role = 'client' if e.is_client else 'server'
         self.version = 'DTLSv1.2'
         self.cipher = e.suite[1] if e.suite is not None else None
-        self.psk_identity = e.identity
+        ident = e.identity
+        psk = isinstance(ident, (bytes, bytearray))
+        self.psk_identity = ident if psk else None
+        # ECDHE_ECDSA: auth.PeerCert (.cert_type 'x509'|'raw_public_key', .der, .subject,
+        # .issuer, .serial, .not_before, .not_after, .public_key), None if not authenticated
+        self.certificate = None if psk else ident
 
     def __repr__(self):
-        return 'PeerInfo(%s %s %s %r)' % (self.role, self.state, self.cipher, self.psk_identity)
+        return 'PeerInfo(%s %s %s %r)' % (self.role, self.state, self.cipher,
+                                          self.psk_identity or self.certificate)
 
 
 # RFC 7925 §11 timers for constrained networks: Context(**CONSTRAINED_NETWORK_TIMERS).
@@ -193,13 +261,46 @@ class Context:
         if not callable(write):
             raise ConfigError('write handler must be callable')
         self._write, self._read, self._event, self._psk = write, read, event, get_psk_info
-        self._ecdsa = (get_ecdsa_key, verify_ecdsa_key)     # issue 4
+        self._ecdsa_handlers(get_ecdsa_key, verify_ecdsa_key)
         if get_psk_info is None:
             self._cfg.get_psk = _no_psk
         else:
             def get_psk(session, kind, identity):
                 return get_psk_info(self, session, kind, identity)
             self._cfg.get_psk = get_psk
+
+        if not self._cfg.explicit_ciphers:
+            self._default_suites(get_psk_info is not None)
+
+    def _ecdsa_handlers(self, get_ecdsa_key, verify_ecdsa_key):
+        """tinydtls's ECDSA callbacks: get_ecdsa_key(ctx, session) returns our key (any form
+        auth.credentials takes, or None); verify_ecdsa_key(ctx, session, public_key) returns
+        True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
+        from dtls_lite.auth import CredentialCache
+        cfg = self._cfg
+        cfg.get_ecdsa_key = cfg.verify_ecdsa_key = None
+        if get_ecdsa_key is not None:
+            def get_key(session):
+                return get_ecdsa_key(self, session)
+            cfg.get_ecdsa_key = get_key
+            cfg.cred_cache = CredentialCache()
+        if verify_ecdsa_key is not None:
+            def verify_key(session, key):
+                return verify_ecdsa_key(self, session, key)
+            cfg.verify_ecdsa_key = verify_key
+
+    def _default_suites(self, psk):
+        """Without `ciphers`, the suites follow the handlers (as tinydtls's do): the PSK ones
+        with get_psk_info, the ECDHE_ECDSA ones with ECDSA handlers or trust anchors."""
+        cfg = self._cfg
+        ecdsa = (cfg.get_ecdsa_key is not None or cfg.verify_ecdsa_key is not None
+                 or cfg.peer_auth_client.cert_types())
+        names = []
+        if psk or not ecdsa:
+            names.extend(st.DEFAULT_CIPHERS)
+        if ecdsa:
+            names.extend(st.DEFAULT_ECDSA_CIPHERS)
+        cfg.suites = [st.by_name(n) for n in names]
 
     # --- time ------------------------------------------------------------------------------
 
@@ -221,8 +322,10 @@ class Context:
         """Start a handshake as client with `session`; replaces any previous state for it."""
         if self._write is None:
             raise HandlerError('set_handler(write, ...) before connect()')
-        if self._psk is None:
-            raise HandlerError('PSK suites need a get_psk_info handler')
+        if not self._cfg.client_suites():
+            raise HandlerError('no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones '
+                               'a way to judge the server (ca, verify_cert, peer_keys or '
+                               'verify_ecdsa_key)')
         old = self._peers.get(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers reached')

@@ -21,7 +21,7 @@ parse or authenticate are dropped and counted, never fatal (RFC 6347 §4.1.2.7).
 
 After the handshake only what a record needs stays (see record.py): two AEAD objects, two
 sequence numbers, one small bytearray (replay bitmap and IVs), the state, the suite row and the
-PSK identity. The handshake object (`hs`) is freed as soon as it cannot be needed:
+peer's identity (PSK identity, or the auth.PeerCert of its certificate or raw public key). The handshake object (`hs`) is freed as soon as it cannot be needed:
 at once on the side that receives the last flight; on the side that sent it (the server) at
 the first application record from the peer or after `linger_ms`, since until then a lost last
 flight must be re-sent when the peer retransmits (RFC 6347 §4.2.4).
@@ -61,29 +61,30 @@ MAX_PSK_LEN = const(64)
 # datagram. (MicroPython: a `_CONST` must be defined above its first use.)
 _MIN_FRAGMENT = const(32)
 
-# States, in protocol order (RFC 5246 §7.3 figure 1, RFC 6347 §4.2.1). Issue 4 slots
-# AWAIT_CERTIFICATE / AWAIT_CERTIFICATE_REQUEST (client) and AWAIT_CLIENT_CERTIFICATE /
-# AWAIT_CERTIFICATE_VERIFY (server) in where the comments say.
+# States, in protocol order (RFC 5246 §7.3 figure 1, RFC 6347 §4.2.1). The certificate states
+# are visited by the ECDHE_ECDSA suites only (and the CertificateRequest / CertificateVerify
+# ones only with client authentication).
 _START = const(0)
 _C_AWAIT_SERVER_HELLO = const(1)         # also takes HelloVerifyRequest
-# (issue 4) _C_AWAIT_CERTIFICATE
-_C_AWAIT_SERVER_KEY_EXCHANGE = const(2)  # optional for PSK: ServerHelloDone may come instead
-# (issue 4) _C_AWAIT_CERTIFICATE_REQUEST
-_C_AWAIT_SERVER_HELLO_DONE = const(3)
-_C_AWAIT_SERVER_CCS = const(4)
-_C_AWAIT_SERVER_FINISHED = const(5)
-_S_AWAIT_CLIENT_HELLO = const(6)         # the verified ClientHello starts the server engine
-# (issue 4) _S_AWAIT_CLIENT_CERTIFICATE
-_S_AWAIT_CLIENT_KEY_EXCHANGE = const(7)
-# (issue 4) _S_AWAIT_CERTIFICATE_VERIFY
-_S_AWAIT_CLIENT_CCS = const(8)
-_S_AWAIT_CLIENT_FINISHED = const(9)
-CONNECTED = const(10)
-CLOSED = const(11)
+_C_AWAIT_CERTIFICATE = const(2)          # ECDHE_ECDSA: the server's chain or raw public key
+_C_AWAIT_SERVER_KEY_EXCHANGE = const(3)  # optional for PSK: ServerHelloDone may come instead
+_C_AWAIT_CERTIFICATE_REQUEST = const(4)  # ECDHE_ECDSA: optional, else ServerHelloDone
+_C_AWAIT_SERVER_HELLO_DONE = const(5)
+_C_AWAIT_SERVER_CCS = const(6)
+_C_AWAIT_SERVER_FINISHED = const(7)
+_S_AWAIT_CLIENT_HELLO = const(8)         # the verified ClientHello starts the server engine
+_S_AWAIT_CLIENT_CERTIFICATE = const(9)   # after our CertificateRequest
+_S_AWAIT_CLIENT_KEY_EXCHANGE = const(10)
+_S_AWAIT_CERTIFICATE_VERIFY = const(11)  # after a non-empty client Certificate
+_S_AWAIT_CLIENT_CCS = const(12)
+_S_AWAIT_CLIENT_FINISHED = const(13)
+CONNECTED = const(14)
+CLOSED = const(15)
 
-STATE_NAMES = ('START', 'AWAIT_SERVER_HELLO', 'AWAIT_SERVER_KEY_EXCHANGE',
-               'AWAIT_SERVER_HELLO_DONE', 'AWAIT_SERVER_CCS', 'AWAIT_SERVER_FINISHED',
-               'AWAIT_CLIENT_HELLO', 'AWAIT_CLIENT_KEY_EXCHANGE', 'AWAIT_CLIENT_CCS',
+STATE_NAMES = ('START', 'AWAIT_SERVER_HELLO', 'AWAIT_CERTIFICATE', 'AWAIT_SERVER_KEY_EXCHANGE',
+               'AWAIT_CERTIFICATE_REQUEST', 'AWAIT_SERVER_HELLO_DONE', 'AWAIT_SERVER_CCS',
+               'AWAIT_SERVER_FINISHED', 'AWAIT_CLIENT_HELLO', 'AWAIT_CLIENT_CERTIFICATE',
+               'AWAIT_CLIENT_KEY_EXCHANGE', 'AWAIT_CERTIFICATE_VERIFY', 'AWAIT_CLIENT_CCS',
                'AWAIT_CLIENT_FINISHED', 'CONNECTED', 'CLOSED')
 
 
@@ -109,9 +110,16 @@ class _Handshake:
         self.client_hello = None      # client: the ClientHello, re-sent with a cookie
         self.ems = False
         self.hint = b''
-        self.group = None             # ECDHE_PSK: named group, our private key, peer's point
+        self.group = None             # ECDHE: named group, our private key, peer's point
         self.private = None
         self.peer_point = None
+        # ECDHE_ECDSA (auth.py): our Credentials, the negotiated Certificate types (RFC 7250)
+        # of ours and the peer's, our signature algorithm, and the client authentication
+        # request (client: the CertificateRequest; server: True once sent).
+        self.creds = None
+        self.own_type = self.peer_type = 0
+        self.sig_alg = None
+        self.cert_request = None
         self.master = None
         self.pending_read = None      # the epoch-1 read AEAD, installed at the peer's CCS
         self.pending_write = None     # the epoch-1 write AEAD, installed when we send CCS
@@ -125,7 +133,8 @@ class Engine:
         self.state = _START
         self.hs = None
         self.suite = None
-        self.identity = None
+        self.identity = None          # who the peer proved to be: PSK identity (bytes) or
+        #                               auth.PeerCert (ECDHE_ECDSA; None: unauthenticated client)
         self.hello_tag = 0            # server: 30 bits of client_random, to spot stale hellos
         self.rd = None                # epoch-1 AEADs (None: epoch 0); record.py has the layout
         self.wr = None
@@ -166,17 +175,38 @@ class Engine:
         cfg = self.cfg
         hs = self.hs = _Handshake(cfg, session, now_ms, 0)
         hs.client_random = cfg.rng(mh.RANDOM_LEN)
+        suites = cfg.client_suites()
         exts = []
-        if cfg.offers_ecdhe():
+        if cfg.offers_ecdhe(suites):
             exts.append((mh.EXT_SUPPORTED_GROUPS, mh.write_supported_groups(cfg.groups)))
             exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
+        if cfg.offers_ecdsa(suites):
+            self._c_ecdsa_extensions(exts)
         exts.append((mh.EXT_EXTENDED_MASTER_SECRET, b''))
         exts.append((mh.EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         hs.client_hello = mh.ClientHello(random=hs.client_random,
-                                         cipher_suites=[s[0] for s in cfg.suites],
+                                         cipher_suites=[s[0] for s in suites],
                                          extensions=exts)
         self._send_client_hello(now_ms)
         self._goto(_C_AWAIT_SERVER_HELLO)
+
+    def _c_ecdsa_extensions(self, exts):
+        """signature_algorithms (RFC 5246 §7.4.1.4.1) and the RFC 7250 certificate types: ours
+        (X.509 when we have certificates, else our raw public key; none without credentials)
+        and those we can judge, each sent only when it is not plain X.509."""
+        from dtls_lite import auth
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        cfg = self.cfg
+        exts.append((mh.EXT_SIGNATURE_ALGORITHMS,
+                     mc.write_signature_algorithms(auth.SIGNATURE_ALGORITHMS)))
+        hs.creds = cfg.credentials(hs.session)
+        if hs.creds is not None and not hs.creds.chain:
+            exts.append((mh.EXT_CLIENT_CERTIFICATE_TYPE,
+                         mc.write_cert_type_list((mc.CERT_TYPE_RAW_PUBLIC_KEY,))))
+        types = cfg.peer_auth_client.cert_types(cfg.verify_key(hs.session))
+        if types != [mc.CERT_TYPE_X509]:
+            exts.append((mh.EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))
 
     def _send_client_hello(self, now_ms):
         hs = self.hs
@@ -380,11 +410,43 @@ class Engine:
         if sh.server_version != record.DTLS12:
             raise Fault(errors.PROTOCOL_VERSION, 'server_version')
         suite = st.by_code(sh.cipher_suite)
-        if suite is None or suite not in self.cfg.suites or sh.compression_method != 0:
+        if (suite is None or sh.cipher_suite not in hs.client_hello.cipher_suites
+                or sh.compression_method != 0):
             raise Fault(errors.ILLEGAL_PARAMETER, 'cipher_suite/compression not offered')
         self._c_check_extensions(sh.extensions)
         hs.server_random = sh.random
         self.suite = suite
+        if suite[2] == st.KX_ECDHE_ECDSA:
+            self._c_cert_types(sh.extensions)
+            return _C_AWAIT_CERTIFICATE
+        return _C_AWAIT_SERVER_KEY_EXCHANGE
+
+    def _c_cert_types(self, exts):
+        """RFC 7250 §4.2: the types the server selected must be ones we offered; an absent
+        server_certificate_type means X.509, an absent client_certificate_type that the server
+        will not ask for our certificate (or takes X.509: without a chain we then send none)."""
+        from dtls_lite import auth
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        ours = mh.find_ext(hs.client_hello.extensions, mh.EXT_SERVER_CERTIFICATE_TYPE)
+        got = mh.find_ext(exts, mh.EXT_SERVER_CERTIFICATE_TYPE)
+        hs.peer_type = auth.check_cert_type(None if got is None else mc.parse_cert_type(got),
+                                            None if ours is None else mc.parse_cert_type_list(ours))
+        got = mh.find_ext(exts, mh.EXT_CLIENT_CERTIFICATE_TYPE)
+        if got is not None:    # only if we offered it (unsolicited extensions already refused)
+            ours = mh.find_ext(hs.client_hello.extensions, mh.EXT_CLIENT_CERTIFICATE_TYPE)
+            hs.own_type = auth.check_cert_type(mc.parse_cert_type(got), mc.parse_cert_type_list(ours))
+
+    def _c_certificate(self, mt, body, now_ms):
+        if mt != fr.CERTIFICATE:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected Certificate')
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        cfg = self.cfg
+        entries = mc.parse_certificate(body, hs.peer_type)
+        # RFC 5246 §7.4.2 / RFC 7250: the server's chain or raw key; Fault(alert) if refused.
+        self.identity = cfg.peer_auth_client.authenticate(
+            hs.peer_type, entries, cfg.verify_key(hs.session), cfg.server_name)
         return _C_AWAIT_SERVER_KEY_EXCHANGE
 
     def _c_check_extensions(self, exts):
@@ -411,6 +473,8 @@ class Engine:
         if mt != fr.SERVER_KEY_EXCHANGE:
             raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerKeyExchange')
         hs = self.hs
+        if kx == st.KX_ECDHE_ECDSA:
+            return self._c_signed_key_exchange(body)
         hs.hint, group, point = mk.parse_server_key_exchange(body, kx == st.KX_ECDHE_PSK)
         if kx == st.KX_ECDHE_PSK:
             if group not in self.cfg.groups or not st.group_point_ok(group, point):
@@ -418,10 +482,46 @@ class Engine:
             hs.group, hs.peer_point = group, point
         return _C_AWAIT_SERVER_HELLO_DONE
 
+    def _c_signed_key_exchange(self, body):
+        """ECDHE_ECDSA: the server's ephemeral key, signed by the key of its Certificate."""
+        from dtls_lite import auth
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        group, point, params, alg, sig = mc.parse_server_key_exchange(body)
+        if group not in self.cfg.groups or not st.group_point_ok(group, point):
+            raise Fault(errors.ILLEGAL_PARAMETER, 'group not offered or bad point')
+        # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error if not
+        auth.verify_server_params(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, alg, sig,
+                                  hs.client_random, hs.server_random, params)
+        hs.group, hs.peer_point = group, point
+        return _C_AWAIT_CERTIFICATE_REQUEST
+
+    def _c_certificate_request(self, mt, body, now_ms):
+        if mt == fr.SERVER_HELLO_DONE:
+            return self._c_server_hello_done(mt, body, now_ms)
+        if mt != fr.CERTIFICATE_REQUEST:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected CertificateRequest')
+        from dtls_lite import msg_cert as mc
+        self.hs.cert_request = mc.parse_certificate_request(body)
+        return _C_AWAIT_SERVER_HELLO_DONE
+
     def _c_server_hello_done(self, mt, body, now_ms):
         if mt != fr.SERVER_HELLO_DONE:
             raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ServerHelloDone')
         mh.parse_empty(body)
+        hs = self.hs
+        if self.suite[2] == st.KX_ECDHE_ECDSA:
+            flight = self._c_ecdsa_key_exchange()
+        else:
+            flight = self._c_psk_key_exchange()
+        fin = self._message(fr.FINISHED, self._finished(b'client finished'))
+        hs.transcript.append(fin)
+        flight.append((CT_CHANGE_CIPHER_SPEC, 0, mf.CCS_PAYLOAD))
+        flight.append((CT_HANDSHAKE, 1, fin))
+        self._new_flight(flight, now_ms)
+        return _C_AWAIT_SERVER_CCS
+
+    def _c_psk_key_exchange(self):
         hs = self.hs
         identity = self.cfg.get_psk(self.hs.session, PSK_IDENTITY, hs.hint)
         if identity is None or len(identity) > mk.MAX_IDENTITY_LEN:
@@ -434,11 +534,35 @@ class Engine:
         cke = self._message(fr.CLIENT_KEY_EXCHANGE, mk.write_client_key_exchange(identity, point))
         hs.transcript.append(cke)
         self._derive_keys(psk)
-        fin = self._message(fr.FINISHED, self._finished(b'client finished'))
-        hs.transcript.append(fin)
-        self._new_flight([(CT_HANDSHAKE, 0, cke), (CT_CHANGE_CIPHER_SPEC, 0, mf.CCS_PAYLOAD),
-                          (CT_HANDSHAKE, 1, fin)], now_ms)
-        return _C_AWAIT_SERVER_CCS
+        return [(CT_HANDSHAKE, 0, cke)]
+
+    def _c_ecdsa_key_exchange(self):
+        """[Certificate,] ClientKeyExchange[, CertificateVerify]: the certificate messages only
+        when the server asked (RFC 5246 §7.4.6), CertificateVerify only with a key to prove."""
+        from dtls_lite import auth
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        out = []
+        alg = None
+        if hs.cert_request is not None:
+            entries, alg = auth.answer_request(hs.creds, hs.cert_request, hs.own_type)
+            msg = self._message(fr.CERTIFICATE, mc.write_certificate(entries, hs.own_type))
+            hs.transcript.append(msg)
+            out.append((CT_HANDSHAKE, 0, msg))
+        hs.private, point = st.group_module(hs.group).generate_key(self.cfg.rng)
+        cke = self._message(fr.CLIENT_KEY_EXCHANGE, mc.write_client_key_exchange(point))
+        hs.transcript.append(cke)
+        out.append((CT_HANDSHAKE, 0, cke))
+        self._derive_keys(None)   # EMS session hash: through ClientKeyExchange (RFC 7627 §3)
+        if alg is not None:
+            # RFC 5246 §7.4.8: signs every handshake message so far, with the alg's hash
+            cv = self._message(fr.CERTIFICATE_VERIFY,
+                               auth.sign_transcript(hs.creds, alg, hs.transcript, None,
+                                                    self.cfg.rng))
+            hs.transcript.append(cv)
+            out.append((CT_HANDSHAKE, 0, cv))
+        hs.creds = None
+        return out
 
     def _c_server_finished(self, mt, body, now_ms):
         if mt != fr.FINISHED:
@@ -475,16 +599,37 @@ class Engine:
             exts.append((mh.EXT_EXTENDED_MASTER_SECRET, b''))
         if hs.group is not None and mh.find_ext(ch.extensions, mh.EXT_EC_POINT_FORMATS) is not None:
             exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
+        ecdsa = self.suite[2] == st.KX_ECDHE_ECDSA
+        if ecdsa:
+            self._s_cert_type_extensions(ch, exts)
         sh = mh.ServerHello(random=hs.server_random, cipher_suite=self.suite[0], extensions=exts)
-        flight = [(CT_HANDSHAKE, 0, self._message(fr.SERVER_HELLO, mh.write_server_hello(sh)))]
+        flight = [self._message(fr.SERVER_HELLO, mh.write_server_hello(sh))]
+        if ecdsa:
+            from dtls_lite import msg_cert as mc
+            flight.append(self._message(fr.CERTIFICATE, mc.write_certificate(
+                hs.creds.entries(hs.own_type), hs.own_type)))
         ske = self._s_server_key_exchange()
         if ske is not None:
-            flight.append((CT_HANDSHAKE, 0, self._message(fr.SERVER_KEY_EXCHANGE, ske)))
-        flight.append((CT_HANDSHAKE, 0, self._message(fr.SERVER_HELLO_DONE, b'')))
+            flight.append(self._message(fr.SERVER_KEY_EXCHANGE, ske))
+        if hs.cert_request:
+            from dtls_lite import auth
+            flight.append(self._message(fr.CERTIFICATE_REQUEST, auth.write_certificate_request()))
+        flight.append(self._message(fr.SERVER_HELLO_DONE, b''))
+        hs.creds = None
         for m in flight:
-            hs.transcript.append(m[2])
-        self._new_flight(flight, now_ms)
-        return _S_AWAIT_CLIENT_KEY_EXCHANGE
+            hs.transcript.append(m)
+        self._new_flight([(CT_HANDSHAKE, 0, m) for m in flight], now_ms)
+        return _S_AWAIT_CLIENT_CERTIFICATE if hs.cert_request else _S_AWAIT_CLIENT_KEY_EXCHANGE
+
+    def _s_cert_type_extensions(self, ch, exts):
+        # RFC 7250 §4.2: echo the selected types, each only if the client sent that extension
+        # (client_certificate_type only when we ask for a certificate).
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        if mh.find_ext(ch.extensions, mh.EXT_SERVER_CERTIFICATE_TYPE) is not None:
+            exts.append((mh.EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type(hs.own_type)))
+        if hs.cert_request and mh.find_ext(ch.extensions, mh.EXT_CLIENT_CERTIFICATE_TYPE) is not None:
+            exts.append((mh.EXT_CLIENT_CERTIFICATE_TYPE, mc.write_cert_type(hs.peer_type)))
 
     def _s_choose_suite(self, ch):
         """Our preference order (RFC 5246 §7.4.1.3: the server selects); ECDHE suites only
@@ -496,18 +641,67 @@ class Engine:
             if g in offered:
                 group = g
                 break
+        ecdsa = None        # 0 when the ECDHE_ECDSA suites can be served, else the alert why not
         for suite in self.cfg.suites:
             if suite[0] in ch.cipher_suites:
-                if suite[2] == st.KX_ECDHE_PSK:
+                if suite[2] != st.KX_PSK:
                     if group is None:
                         continue
+                    if suite[2] == st.KX_ECDHE_ECDSA:
+                        if ecdsa is None:
+                            ecdsa = self._s_ecdsa_setup(ch)
+                        if ecdsa:
+                            continue
                     self.hs.group = group
                 return suite
-        raise Fault(errors.HANDSHAKE_FAILURE, 'no cipher suite in common')
+        # RFC 7250 §4.2: no certificate type in common is unsupported_certificate.
+        raise Fault(ecdsa or errors.HANDSHAKE_FAILURE, 'no cipher suite in common')
+
+    def _s_ecdsa_setup(self, ch):
+        """Whether we can serve ECDHE_ECDSA to this client: 0, with our credentials, signature
+        algorithm and the RFC 7250 certificate types chosen; else the alert that says why not."""
+        from dtls_lite import auth
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        cfg = self.cfg
+        creds = cfg.credentials(hs.session)
+        if creds is None:
+            return errors.HANDSHAKE_FAILURE
+        data = mh.find_ext(ch.extensions, mh.EXT_SIGNATURE_ALGORITHMS)
+        hs.sig_alg = creds.choose_sig_alg(None if data is None else mc.parse_signature_algorithms(data))
+        if hs.sig_alg is None:
+            return errors.HANDSHAKE_FAILURE
+        data = mh.find_ext(ch.extensions, mh.EXT_SERVER_CERTIFICATE_TYPE)
+        try:
+            hs.own_type = auth.select_cert_type(
+                None if data is None else mc.parse_cert_type_list(data), creds.cert_types())
+        except Fault as f:
+            return f.alert
+        hs.creds = creds
+        if cfg.request_client_cert or cfg.verify_ecdsa_key is not None:
+            # tinydtls: a server with verify_ecdsa_key asks for the client's key
+            data = mh.find_ext(ch.extensions, mh.EXT_CLIENT_CERTIFICATE_TYPE)
+            types = cfg.peer_auth_server.cert_types(cfg.verify_key(hs.session))
+            try:
+                hs.peer_type = auth.select_cert_type(
+                    None if data is None else mc.parse_cert_type_list(data), types)
+                hs.cert_request = True
+            except Fault as f:
+                if cfg.require_client_cert:
+                    return f.alert
+        return 0
 
     def _s_server_key_exchange(self):
         """The ServerKeyExchange body, or None when plain PSK has no hint to send."""
         hs = self.hs
+        if self.suite[2] == st.KX_ECDHE_ECDSA:
+            from dtls_lite import auth
+            from dtls_lite import msg_cert as mc
+            hs.private, point = st.group_module(hs.group).generate_key(self.cfg.rng)
+            # RFC 8422 §5.4: params signed over both randoms with our certificate's key
+            return auth.sign_server_params(hs.creds, hs.sig_alg, hs.client_random,
+                                           hs.server_random, mc.write_ecdh_params(hs.group, point),
+                                           self.cfg.rng)
         hint = self.cfg.get_psk(self.hs.session, PSK_HINT, None) or b''
         if len(hint) > mk.MAX_IDENTITY_LEN:
             hint = b''
@@ -516,10 +710,33 @@ class Engine:
         hs.private, point = st.group_module(hs.group).generate_key(self.cfg.rng)
         return mk.write_server_key_exchange(hint, hs.group, point)
 
+    def _s_client_certificate(self, mt, body, now_ms):
+        if mt != fr.CERTIFICATE:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected Certificate')
+        from dtls_lite import msg_cert as mc
+        hs = self.hs
+        cfg = self.cfg
+        entries = mc.parse_certificate(body, hs.peer_type)
+        if not entries and not cfg.require_client_cert:
+            # RFC 5246 §7.4.6: the server MAY go on without client authentication
+            return _S_AWAIT_CLIENT_KEY_EXCHANGE
+        self.identity = cfg.peer_auth_server.authenticate(hs.peer_type, entries,
+                                                          cfg.verify_key(hs.session))
+        return _S_AWAIT_CLIENT_KEY_EXCHANGE
+
     def _s_client_key_exchange(self, mt, body, now_ms):
         if mt != fr.CLIENT_KEY_EXCHANGE:
             raise Fault(errors.UNEXPECTED_MESSAGE, 'expected ClientKeyExchange')
         hs = self.hs
+        if self.suite[2] == st.KX_ECDHE_ECDSA:
+            from dtls_lite import msg_cert as mc
+            point = mc.parse_client_key_exchange(body)
+            if not st.group_point_ok(hs.group, point):
+                raise Fault(errors.ILLEGAL_PARAMETER, 'bad public point')
+            hs.peer_point = point
+            self._derive_keys(None)
+            # RFC 5246 §7.4.8: a client that sent a certificate proves its key next
+            return _S_AWAIT_CERTIFICATE_VERIFY if self.identity is not None else _S_AWAIT_CLIENT_CCS
         ecdhe = self.suite[2] == st.KX_ECDHE_PSK
         identity, point = mk.parse_client_key_exchange(body, ecdhe)
         if ecdhe:
@@ -529,6 +746,16 @@ class Engine:
         # RFC 4279 §2: an identity the server does not know is unknown_psk_identity.
         psk = self._psk(identity, errors.UNKNOWN_PSK_IDENTITY)
         self._derive_keys(psk)
+        return _S_AWAIT_CLIENT_CCS
+
+    def _s_certificate_verify(self, mt, body, now_ms):
+        if mt != fr.CERTIFICATE_VERIFY:
+            raise Fault(errors.UNEXPECTED_MESSAGE, 'expected CertificateVerify')
+        from dtls_lite import auth
+        hs = self.hs
+        # over every message before this one (the transcript already holds it); decrypt_error
+        auth.verify_transcript(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, body,
+                               hs.transcript, len(hs.transcript) - 1)
         return _S_AWAIT_CLIENT_CCS
 
     def _s_client_finished(self, mt, body, now_ms):
@@ -558,20 +785,23 @@ class Engine:
     def _derive_keys(self, psk):
         """Premaster -> master (EMS: over the transcript through ClientKeyExchange) -> keys."""
         hs = self.hs
-        if self.suite[2] == st.KX_ECDHE_PSK:
+        s = self.suite
+        if s[2] == st.KX_PSK:
+            premaster = keys.psk_premaster(psk)
+        else:
             try:
                 z = st.group_module(hs.group).ecdh(hs.private, hs.peer_point)
             except ValueError:
                 raise Fault(errors.ILLEGAL_PARAMETER, 'invalid ECDH public value')
             hs.private = None
-            premaster = keys.ecdhe_psk_premaster(z, psk)
-        else:
-            premaster = keys.psk_premaster(psk)
-        session_hash = keys.transcript_hash(hs.transcript) if hs.ems else None
-        hs.master = keys.master_secret(premaster, hs.client_random, hs.server_random, session_hash)
-        s = self.suite
+            # RFC 8422 §5.10: ECDHE_ECDSA's premaster secret is the shared x-coordinate
+            premaster = z if s[2] == st.KX_ECDHE_ECDSA else keys.ecdhe_psk_premaster(z, psk)
+        h = st.prf_hash(s)
+        session_hash = keys.transcript_hash(hs.transcript, None, h) if hs.ems else None
+        hs.master = keys.master_secret(premaster, hs.client_random, hs.server_random,
+                                       session_hash, h)
         ckey, skey, civ, siv = keys.key_block(hs.master, hs.client_random, hs.server_random,
-                                              s[4], s[5])
+                                              s[4], s[5], h)
         from dtls_lite.crypto import aead
         lean = self.cfg.lean
         if self.is_client:
@@ -585,13 +815,16 @@ class Engine:
 
     def _finished(self, label):
         """Our verify_data over every message so far (RFC 5246 §7.4.9)."""
-        return keys.verify_data(self.hs.master, label, keys.transcript_hash(self.hs.transcript))
+        h = st.prf_hash(self.suite)
+        return keys.verify_data(self.hs.master, label,
+                                keys.transcript_hash(self.hs.transcript, None, h), h)
 
     def _check_finished(self, body, label):
         hs = self.hs
         got = mf.parse_finished(body)
         n = len(hs.transcript) - 1        # the transcript up to, not including, this Finished
-        want = keys.verify_data(hs.master, label, keys.transcript_hash(hs.transcript, n))
+        h = st.prf_hash(self.suite)
+        want = keys.verify_data(hs.master, label, keys.transcript_hash(hs.transcript, n, h), h)
         if not ct_equal(got, want):
             raise Fault(errors.DECRYPT_ERROR, 'bad Finished (RFC 5246 §7.4.9)')
 
@@ -751,9 +984,13 @@ def hello_tag(data, pos):
 
 _HANDLERS = {
     _C_AWAIT_SERVER_HELLO: Engine._c_server_hello,
+    _C_AWAIT_CERTIFICATE: Engine._c_certificate,
     _C_AWAIT_SERVER_KEY_EXCHANGE: Engine._c_server_key_exchange,
+    _C_AWAIT_CERTIFICATE_REQUEST: Engine._c_certificate_request,
     _C_AWAIT_SERVER_HELLO_DONE: Engine._c_server_hello_done,
     _C_AWAIT_SERVER_FINISHED: Engine._c_server_finished,
+    _S_AWAIT_CLIENT_CERTIFICATE: Engine._s_client_certificate,
     _S_AWAIT_CLIENT_KEY_EXCHANGE: Engine._s_client_key_exchange,
+    _S_AWAIT_CERTIFICATE_VERIFY: Engine._s_certificate_verify,
     _S_AWAIT_CLIENT_FINISHED: Engine._s_client_finished,
 }

@@ -1,4 +1,7 @@
-"""The TLS 1.2 key schedule for the SHA-256 suites (RFC 5246 §8.1, §6.3, §7.4.9; RFC 7627 §4).
+"""The TLS 1.2 key schedule (RFC 5246 §8.1, §6.3, §7.4.9; RFC 7627 §4).
+
+Every function takes the suite's PRF hash `h` (suites.prf_hash): SHA-256 for all our suites but
+TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, whose PRF and handshake hashes are SHA-384 (RFC 5289 §3).
 
     premaster  --PRF("extended master secret", session_hash)-->  master_secret (48)
                (or PRF("master secret", client_random + server_random) without EMS)
@@ -7,7 +10,8 @@
                (AEAD suites have no MAC keys, RFC 5246 §6.3)
     master     --PRF("client finished"/"server finished", Hash(handshake_messages))--> 12 bytes
 
-The premaster secrets of the PSK key exchanges are built here too.
+The premaster secrets of the PSK key exchanges are built here too (ECDHE_ECDSA's is the ECDH
+shared secret itself, RFC 8422 §5.10).
 """
 from dtls_lite.compat import const
 from dtls_lite.crypto.hmac import prf
@@ -17,25 +21,25 @@ MASTER_SECRET_LEN = const(48)
 VERIFY_DATA_LEN = const(12)   # RFC 5246 §7.4.9: verify_data_length 12 for all our suites
 
 
-def master_secret(premaster, client_random, server_random, session_hash=None):
+def master_secret(premaster, client_random, server_random, session_hash=None, h=SHA256):
     """RFC 7627 §4 when session_hash is given (EMS negotiated), else RFC 5246 §8.1."""
     if session_hash is not None:
-        return prf(SHA256, premaster, b'extended master secret', session_hash, MASTER_SECRET_LEN)
-    return prf(SHA256, premaster, b'master secret', client_random + server_random,
+        return prf(h, premaster, b'extended master secret', session_hash, MASTER_SECRET_LEN)
+    return prf(h, premaster, b'master secret', client_random + server_random,
                MASTER_SECRET_LEN)
 
 
-def key_block(master, client_random, server_random, key_len, iv_len):
+def key_block(master, client_random, server_random, key_len, iv_len, h=SHA256):
     """(client_write_key, server_write_key, client_write_IV, server_write_IV), RFC 5246 §6.3."""
     n = 2 * (key_len + iv_len)
-    kb = prf(SHA256, master, b'key expansion', server_random + client_random, n)
+    kb = prf(h, master, b'key expansion', server_random + client_random, n)
     k2 = 2 * key_len
     return (kb[:key_len], kb[key_len:k2], kb[k2:k2 + iv_len], kb[k2 + iv_len:])
 
 
-def verify_data(master, label, transcript_hash):
+def verify_data(master, label, transcript_hash, h=SHA256):
     """Finished.verify_data, RFC 5246 §7.4.9; label b'client finished' or b'server finished'."""
-    return prf(SHA256, master, label, transcript_hash, VERIFY_DATA_LEN)
+    return prf(h, master, label, transcript_hash, VERIFY_DATA_LEN)
 
 
 def psk_premaster(psk):
@@ -50,14 +54,14 @@ def ecdhe_psk_premaster(z, psk):
             + bytes((len(psk) >> 8, len(psk) & 0xff)) + psk)
 
 
-def transcript_hash(messages, count=None):
-    """SHA-256 over the first `count` handshake messages (all when None).
+def transcript_hash(messages, count=None, h=SHA256):
+    """Hash `h` over the first `count` handshake messages (all when None).
 
     MicroPython's hashlib cannot copy a running hash, so the engine keeps the (few, small)
     messages and hashes them at each checkpoint, then frees them.
     """
-    h = SHA256.new()
+    ctx = h.new()
     n = len(messages) if count is None else count
     for i in range(n):
-        h.update(messages[i])
-    return h.digest()
+        ctx.update(messages[i])
+    return ctx.digest()

@@ -13,7 +13,7 @@ ecdsa_secp384r1_sha384. In TLS 1.2 the hash is not bound to the curve (RFC 8422 
 §7.4.1.4.1): either may sign with either key.
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, ILLEGAL_PARAMETER, decode_error
+from dtls_lite.errors import Fault, BAD_CERTIFICATE, ILLEGAL_PARAMETER, decode_error
 from dtls_lite.msg_kx import CURVE_TYPE_NAMED_CURVE
 from dtls_lite.wire import Reader, put_u16, put_u24, put_vec8, put_vec16
 
@@ -31,7 +31,9 @@ SIG_ECDSA_SHA384 = const(0x0503)
 
 # Bounds on what a peer can make us hold. A DTLS device chain is leaf + at most
 # x509.chain.MAX_PATH_CAS CAs (4), and peers often add the root: 8 entries is generous. One
-# certificate above x509.cert.MAX_CERTIFICATE_BYTES (the same 8192) is refused unparsed.
+# certificate above x509.cert.MAX_CERTIFICATE_BYTES (the same 8192) is refused unparsed. Going
+# over either is bad_certificate (as x509 says of a certificate too large); a vector that does
+# not add up is decode_error.
 MAX_CHAIN_CERTS = const(8)
 MAX_CERTIFICATE_LEN = const(8192)
 # DistinguishedNames kept from a CertificateRequest (OpenSSL sends its CAfile subjects; we only
@@ -41,8 +43,10 @@ MAX_AUTHORITIES = const(16)
 
 def _read_u24_vector(r, lo, hi):
     n = r.u24()
-    if n < lo or n > hi:
+    if n < lo:
         raise decode_error('vector length')
+    if n > hi:
+        raise Fault(BAD_CERTIFICATE, 'certificate too large')
     return r.sub(n)
 
 
@@ -74,12 +78,12 @@ def parse_certificate(body, cert_type=CERT_TYPE_X509):
     r.done()
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and lst.left() and lst.data[lst.pos] == 0x30:
         if lst.left() > MAX_CERTIFICATE_LEN:
-            raise decode_error('raw public key too long')
+            raise Fault(BAD_CERTIFICATE, 'raw public key too long')
         return [lst.take(lst.left())]
     entries = []
     while lst.left():
         if len(entries) >= MAX_CHAIN_CERTS:
-            raise decode_error('too many certificates')
+            raise Fault(BAD_CERTIFICATE, 'too many certificates')
         entry = _read_u24_vector(lst, 1, MAX_CERTIFICATE_LEN)
         entries.append(entry.take(entry.left()))
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and len(entries) > 1:
@@ -165,6 +169,28 @@ def write_server_key_exchange(params, alg, signature):
 def signed_params(client_random, server_random, params):
     """The bytes the ServerKeyExchange signature covers (RFC 8422 §5.4)."""
     return bytes(client_random) + bytes(server_random) + bytes(params)
+
+
+#   struct {                                     RFC 8422 §5.7
+#       select (KeyExchangeAlgorithm) {
+#           case ec_diffie_hellman: ClientECDiffieHellmanPublic;
+#       } exchange_keys;
+#   } ClientKeyExchange;
+#   struct {
+#       ECPoint ecdh_Yc;                         opaque point<1..2^8-1>
+#   } ClientECDiffieHellmanPublic;
+def parse_client_key_exchange(body):
+    """The client's ephemeral public value."""
+    r = Reader(body)
+    point = r.vec8(1, 255)
+    r.done()
+    return point
+
+
+def write_client_key_exchange(point):
+    out = bytearray()
+    put_vec8(out, point)
+    return bytes(out)
 
 
 class CertificateRequest:

@@ -1,8 +1,8 @@
 """The cipher suite table: IANA code, name, key exchange kind and record protection.
 
 One row per suite; the engine branches on the key exchange kind (`KX_*`), the record layer on
-the AEAD parameters. Issue 4 (ECDHE-ECDSA with certificates / raw public keys) adds rows with
-`KX_ECDHE_ECDSA` and the states that kind needs; nothing else here changes.
+the AEAD parameters. The ECDHE_ECDSA rows (certificates / raw public keys) use the states in
+engine.py that authenticate with auth.py.
 
 AEAD record protection in TLS 1.2 (RFC 5246 §6.2.3.3):
 - AES-CCM (RFC 6655 §3) and AES-GCM (RFC 5288 §3): nonce = 4-byte implicit salt
@@ -18,16 +18,29 @@ KX_PSK = const(1)          # RFC 4279 §2
 KX_ECDHE_PSK = const(2)    # RFC 5489 §2, RFC 8442
 KX_ECDHE_ECDSA = const(3)  # RFC 8422 (issue 4)
 
-# (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len)
+# (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len, prf_hash)
+# prf_hash: the hash of the PRF, of the Finished/EMS transcript hashes (RFC 5246 §5, §7.4.9;
+# RFC 5289 §3 for the _SHA384 suite): 'sha256' for all but TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384.
 SUITES = (
-    (0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8', KX_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
-    (0xC0A4, 'TLS_PSK_WITH_AES_128_CCM', KX_PSK, 'AES_128_CCM', 16, 4, 8, 16),
-    (0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', KX_PSK, 'AES_128_GCM', 16, 4, 8, 16),
-    (0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_PSK, 'CHACHA20_POLY1305', 32, 12, 0, 16),
+    (0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8', KX_PSK, 'AES_128_CCM_8', 16, 4, 8, 8, 'sha256'),
+    (0xC0A4, 'TLS_PSK_WITH_AES_128_CCM', KX_PSK, 'AES_128_CCM', 16, 4, 8, 16, 'sha256'),
+    (0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', KX_PSK, 'AES_128_GCM', 16, 4, 8, 16, 'sha256'),
+    (0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_PSK, 'CHACHA20_POLY1305', 32, 12, 0, 16, 'sha256'),
     (0xCCAC, 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_ECDHE_PSK, 'CHACHA20_POLY1305',
-     32, 12, 0, 16),
-    (0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256', KX_ECDHE_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
-    (0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', KX_ECDHE_PSK, 'AES_128_GCM', 16, 4, 8, 16),
+     32, 12, 0, 16, 'sha256'),
+    (0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256', KX_ECDHE_PSK, 'AES_128_CCM_8', 16, 4, 8, 8, 'sha256'),
+    (0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', KX_ECDHE_PSK, 'AES_128_GCM', 16, 4, 8, 16, 'sha256'),
+    # ECDHE_ECDSA (RFC 8422 §6; CCM: RFC 7251, the CCM_8 one is RFC 7925's certificate MTI)
+    (0xC0AE, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', KX_ECDHE_ECDSA, 'AES_128_CCM_8', 16, 4, 8, 8,
+     'sha256'),
+    (0xC0AC, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM', KX_ECDHE_ECDSA, 'AES_128_CCM', 16, 4, 8, 16,
+     'sha256'),
+    (0xC02B, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', KX_ECDHE_ECDSA, 'AES_128_GCM', 16, 4, 8, 16,
+     'sha256'),
+    (0xC02C, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', KX_ECDHE_ECDSA, 'AES_256_GCM', 32, 4, 8, 16,
+     'sha384'),
+    (0xCCA9, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', KX_ECDHE_ECDSA, 'CHACHA20_POLY1305',
+     32, 12, 0, 16, 'sha256'),
 )
 
 # Preference order when the application does not choose: PSK CCM_8 first (RFC 7925 §4.2's
@@ -40,12 +53,25 @@ DEFAULT_CIPHERS = (
     'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
 )
 
+# The certificate / raw-public-key suites offered when ECDSA handlers or trust anchors are set
+# and `ciphers` is not given: CCM_8 first (RFC 7925 §4.4.1, what tinydtls offers), then CCM,
+# GCM and ChaCha20 for peers without CCM.
+DEFAULT_ECDSA_CIPHERS = (
+    'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8',
+    'TLS_ECDHE_ECDSA_WITH_AES_128_CCM',
+    'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+    'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+    'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+)
+
 # Named groups (RFC 8422 §5.1.1, RFC 7748): code -> name; the crypto module is imported lazily
 # so a PSK-only device never loads elliptic-curve code.
 GROUP_SECP256R1 = const(23)
+GROUP_SECP384R1 = const(24)
 GROUP_X25519 = const(29)
-GROUP_NAMES = ((GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'))
-DEFAULT_GROUPS = ('x25519', 'secp256r1')
+GROUP_NAMES = ((GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'),
+               (GROUP_SECP384R1, 'secp384r1'))
+DEFAULT_GROUPS = ('x25519', 'secp256r1', 'secp384r1')
 
 # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): a client's signal instead of the extension.
 EMPTY_RENEGOTIATION_INFO_SCSV = const(0x00FF)
@@ -84,6 +110,9 @@ def group_module(code):
     if code == GROUP_X25519:
         from dtls_lite.crypto import x25519
         return x25519
+    if code == GROUP_SECP384R1:
+        from dtls_lite.crypto import p384
+        return p384
     from dtls_lite.crypto import p256
     return p256
 
@@ -92,5 +121,13 @@ def group_point_ok(code, point):
     """Length check of a peer's public value before it reaches the curve code."""
     if code == GROUP_X25519:
         return len(point) == 32
-    # secp256r1: SEC1 uncompressed only (RFC 8422 §5.4.1: uncompressed is the only format).
+    # SEC1 uncompressed only (RFC 8422 §5.4.1: uncompressed is the only format).
+    if code == GROUP_SECP384R1:
+        return len(point) == 97 and point[0] == 4
     return len(point) == 65 and point[0] == 4
+
+
+def prf_hash(suite):
+    """The hash descriptor of a suite's PRF and handshake hashes (row column prf_hash)."""
+    from dtls_lite.crypto import sha2
+    return sha2.SHA384 if suite[8] == 'sha384' else sha2.SHA256

@@ -1,7 +1,8 @@
 """Wire encodings of certificate authentication (dtls_lite/msg_cert.py): byte-exact parse/write
-round trips annotated field by field (RFC 5246 §7.4.2/§7.4.4/§7.4.8, RFC 8422 §5.4, RFC 7250
-§3/§4), and truncated, trailing and oversized encodings rejected with decode_error."""
-from dtls_lite.errors import Fault, DECODE_ERROR, ILLEGAL_PARAMETER
+round trips annotated field by field (RFC 5246 §7.4.2/§7.4.4/§7.4.8, RFC 8422 §5.4/§5.7, RFC
+7250 §3/§4); truncated and trailing encodings rejected with decode_error, certificates over our
+size and count bounds with bad_certificate."""
+from dtls_lite.errors import Fault, BAD_CERTIFICATE, DECODE_ERROR, ILLEGAL_PARAMETER
 from dtls_lite import msg_cert as mc
 from dtls_lite import msg_hello as mh
 from dtls_lite.x509.pem import pem_decode
@@ -87,21 +88,21 @@ def test_certificate_truncation_and_trailing():
 
 
 def test_certificate_oversized():
-    # the limits are x509's: one certificate and one path
+    # the limits are x509's: one certificate and one path; going over them is bad_certificate
     assert mc.MAX_CERTIFICATE_LEN == MAX_CERTIFICATE_BYTES
     assert mc.MAX_CHAIN_CERTS >= MAX_PATH_CAS + 2
     big = b'\x30' + bytes(MAX_CERTIFICATE_BYTES)              # one byte over the bound
     body = mc.write_certificate([big])
-    assert _fault(mc.parse_certificate, body) == DECODE_ERROR
+    assert _fault(mc.parse_certificate, body) == BAD_CERTIFICATE
     ok = mc.write_certificate([big[:-1]])                      # exactly at the bound
     assert mc.parse_certificate(ok) == [big[:-1]]
-    assert _fault(mc.parse_certificate, mc.write_certificate([big]),
-                  mc.CERT_TYPE_RAW_PUBLIC_KEY) == DECODE_ERROR
+    assert _fault(mc.parse_certificate, mc.write_certificate([big], mc.CERT_TYPE_RAW_PUBLIC_KEY),
+                  mc.CERT_TYPE_RAW_PUBLIC_KEY) == BAD_CERTIFICATE
     many = mc.write_certificate([b'\x30\x00'] * (mc.MAX_CHAIN_CERTS + 1))
-    assert _fault(mc.parse_certificate, many) == DECODE_ERROR
+    assert _fault(mc.parse_certificate, many) == BAD_CERTIFICATE
     assert len(mc.parse_certificate(mc.write_certificate([b'\x30\x00'] * mc.MAX_CHAIN_CERTS))) == 8
-    # an outer length no list of MAX_CHAIN_CERTS certificates could have
-    assert _fault(mc.parse_certificate, unhex('ffffff')) == DECODE_ERROR
+    # an outer length no list of MAX_CHAIN_CERTS certificates could have, before reading on
+    assert _fault(mc.parse_certificate, unhex('ffffff')) == BAD_CERTIFICATE
 
 
 POINT = unhex('04' + '11' * 32 + '22' * 32)
@@ -189,6 +190,14 @@ CERTIFICATE_VERIFY = unhex(
     + '0008'                # signature<0..2^16-1>: 8 bytes
     + '3006020101020102'    #   ECDSA-Sig-Value over Hash(handshake_messages)
 )
+
+
+def test_client_key_exchange_round_trip():
+    body = unhex('41' + '04' + '11' * 32 + '22' * 32)   # ECPoint ecdh_Yc<1..2^8-1>: 65 bytes
+    assert mc.parse_client_key_exchange(body) == POINT
+    assert mc.write_client_key_exchange(POINT) == body
+    _rejects_every_truncation_and_trailing(mc.parse_client_key_exchange, body)
+    assert _fault(mc.parse_client_key_exchange, unhex('00')) == DECODE_ERROR
 
 
 def test_certificate_verify_round_trip():

@@ -13,20 +13,41 @@ from dtls_lite import fragment as fr
 from dtls_sim import Pair, IDENTITY, KEY
 
 
-def _hmac(key, data):
-    h = c_hmac.HMAC(key, hashes.SHA256())
-    h.update(data)
-    return h.finalize()
+def _hmac(key, data, h=hashes.SHA256):
+    m = c_hmac.HMAC(key, h())
+    m.update(data)
+    return m.finalize()
 
 
-def _prf(secret, label, seed, n):
-    """P_SHA256(secret, label + seed), RFC 5246 §5, written out from the RFC."""
+def _prf(secret, label, seed, n, h=hashes.SHA256):
+    """P_SHA256 (or P_SHA384)(secret, label + seed), RFC 5246 §5, written out from the RFC."""
     seed = label + seed
     out, a = b'', seed
     while len(out) < n:
-        a = _hmac(secret, a)
-        out += _hmac(secret, a + seed)
+        a = _hmac(secret, a, h)
+        out += _hmac(secret, a + seed, h)
     return out[:n]
+
+
+def test_sha384_key_schedule():
+    # RFC 5289 §3: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 runs the PRF and hashes with SHA-384
+    suite = suites.by_name('TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384')
+    h = suites.prf_hash(suite)
+    assert h.name == 'sha384'
+    assert suites.prf_hash(suites.by_name('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8')).name == 'sha256'
+    pms, cr, sr = bytes(range(32)), bytes(range(32)), bytes(range(32, 64))
+    msgs = [b'one', b'two', b'three']
+    th = keys.transcript_hash(msgs, None, h)
+    assert th == hashlib.sha384(b'onetwothree').digest()
+    assert keys.transcript_hash(msgs, 2, h) == hashlib.sha384(b'onetwo').digest()
+    ms = keys.master_secret(pms, cr, sr, th, h)
+    assert ms == _prf(pms, b'extended master secret', th, 48, hashes.SHA384)
+    assert keys.master_secret(pms, cr, sr, None, h) == _prf(pms, b'master secret', cr + sr, 48,
+                                                            hashes.SHA384)
+    kb = _prf(ms, b'key expansion', sr + cr, 72, hashes.SHA384)
+    assert keys.key_block(ms, cr, sr, 32, 4, h) == (kb[:32], kb[32:64], kb[64:68], kb[68:72])
+    assert keys.verify_data(ms, b'server finished', th, h) == _prf(ms, b'server finished', th, 12,
+                                                                   hashes.SHA384)
 
 
 def test_master_secret_key_block_verify_data():
@@ -51,7 +72,7 @@ def _oracle(suite, key):
         return AESCCM(key, tag_length=8)
     if name == 'AES_128_CCM':
         return AESCCM(key, tag_length=16)
-    if name == 'AES_128_GCM':
+    if name in ('AES_128_GCM', 'AES_256_GCM'):
         return AESGCM(key)
     return ChaCha20Poly1305(key)
 
