@@ -347,7 +347,13 @@ class Engine:
             self._after_handshake(buf, p, end, epoch)
             return
         while p < end:
-            mt, length, seq, off, flen = parse_fragment(buf, p, end)
+            try:
+                mt, length, seq, off, flen = parse_fragment(buf, p, end)
+            except Fault:
+                # Broken framing is an invalid record: discarded, not fatal (RFC 6347
+                # §4.1.2.7), so one forged or damaged datagram cannot end a handshake.
+                self.cfg.stats['dropped'] += 1
+                break
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
             if (mt == fr.FINISHED) == (epoch != 0):
                 got = hs.reasm.add(mt, length, seq, off, flen, buf, p + HS_HEADER_LEN)

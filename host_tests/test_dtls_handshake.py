@@ -223,6 +223,26 @@ def test_hello_numbers_near_their_limits_are_dropped():
     assert record.parse_header(hello, 0)[0] == 22
 
 
+def test_broken_framing_mid_handshake_is_discarded():
+    """RFC 6347 §4.1.2.7: a record whose handshake framing is invalid is dropped, so a forged
+    or damaged datagram (here before every real one, both ways) cannot end a handshake."""
+    from dtls_lite import record
+    pair = Pair(seed=32)
+    junk = (b'\x01' * 12, b'\x02\x00\x00\x05\x00\x01\x00\x00\x00\x00\x00\x09abc', b'\x0e\x00')
+
+    def forge(src, dst, data):
+        for j in junk:
+            buf = bytearray(64)
+            n = record.write_plain(buf, 0, 22, 0, 3, j)
+            pair.net.send(pair.clock.now, src, dst, bytes(buf[:n]))
+        return data
+    pair.tamper = forge
+    assert pair.handshake()
+    assert pair.client.stats['dropped'] > 0 and pair.server.stats['dropped'] > 0
+    pair.tamper = None
+    _exchange(pair)
+
+
 def test_cookie_secret_rotates():
     from dtls_lite.cookie import CookieJar
     jar = CookieJar(b'k' * 32, 1000)
