@@ -108,8 +108,12 @@ class Reassembler:
 
     `add()` returns 1 for a fragment of a message we still need, 0 for one we already have
     (a retransmission by the peer: the engine may answer with its last flight, RFC 6347
-    §4.2.4), and -1 for one ignored (too far ahead, inconsistent with earlier fragments).
-    Memory: at most MAX_PENDING_MESSAGES messages of at most max_message bytes each.
+    §4.2.4), and -1 for one ignored (too far ahead, or over the memory budget). A fragment
+    inconsistent with earlier ones (type or length) replaces them.
+    Memory: the next message in order may take up to max_message bytes; messages further
+    ahead share another max_message bytes (beyond that they are dropped and come again with
+    the peer's next retransmission, once the earlier ones are delivered). So a handshake never
+    buffers more than 2 * max_message, whatever the peer sends.
     """
 
     def __init__(self, next_seq, max_message):
@@ -135,10 +139,19 @@ class Reassembler:
             self.pending.remove(part)
             part = None
         if part is None:
+            if seq != self.next_seq and self._ahead_bytes() + length > self.max_message:
+                return -1
             part = _Partial(msg_type, length, seq)
             self.pending.append(part)
         part.add(off, data, body_pos, flen)
         return 1
+
+    def _ahead_bytes(self):
+        n = 0
+        for p in self.pending:
+            if p.seq != self.next_seq:
+                n += len(p.body)
+        return n
 
     def pop(self):
         """(msg_type, message_seq, body) of the next complete in-order message, or None."""

@@ -82,6 +82,22 @@ def test_bounds():
     assert ra.pop() is None
 
 
+def test_memory_budget_for_messages_ahead():
+    ra = fr.Reassembler(0, 1000)
+    big = [fr.fragment(fr.message(fr.CERTIFICATE, i, bytes(600)), 0, 10) for i in range(4)]
+    assert _feed(ra, big[1]) == 1             # 600 bytes ahead of the next message: fits
+    assert _feed(ra, big[2]) == -1            # another 600 ahead would exceed max_message
+    assert _feed(ra, big[0]) == 1             # the next message in order always has room
+    assert sum(len(p.body) for p in ra.pending) == 1200
+    whole = [fr.message(fr.CERTIFICATE, i, bytes(600)) for i in range(4)]
+    for i in range(4):                        # the peer's retransmissions complete it all
+        for m in whole:
+            _feed(ra, m)
+        got = ra.pop()
+        assert got is not None and got[1] == i
+    assert ra.pop() is None and not ra.busy()
+
+
 def test_empty_message_completes_at_once():
     ra = fr.Reassembler(4, 100)
     assert _feed(ra, fr.message(fr.SERVER_HELLO_DONE, 4, b'')) == 1
