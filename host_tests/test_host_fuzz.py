@@ -47,9 +47,16 @@ def test_mutated_datagrams_never_escape(state, plan):
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 1 << 30))
-def test_lossy_link_handshake_completes(seed):
-    done, _ = fuzz.lossy_handshake(seed)
-    assert done
+def test_lossy_link_handshake_never_sticks(seed):
+    # 'gave_up' (every retransmission of a flight lost, ~1 in 500 at 20 % loss) is allowed
+    # here; a handshake left without a timer, or an exception, is not.
+    outcome, _ = fuzz.lossy_handshake(seed)
+    assert outcome in ('completed', 'gave_up')
+
+
+def test_lossy_link_handshakes_mostly_complete():
+    outcomes = [fuzz.lossy_handshake('mostly-%d' % i)[0] for i in range(200)]
+    assert outcomes.count('completed') >= 196, outcomes
 
 
 def test_clean_run_has_handshake_and_data_states():
