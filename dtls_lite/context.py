@@ -467,8 +467,8 @@ class Context:
                 return None
             while p < end:
                 mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, p, end)
-                if mt != fr.CLIENT_HELLO:
-                    return None
+                if mt != fr.CLIENT_HELLO or mlen > MAX_HELLO_LEN:
+                    return None     # (the bound also caps the work a stranger can cause)
                 if off == 0 and flen == mlen:
                     body = bytes(data[p + fr.HS_HEADER_LEN:p + fr.HS_HEADER_LEN + flen])
                     return mh.parse_client_hello(body), body, msg_seq, seq

@@ -243,6 +243,20 @@ def test_broken_framing_mid_handshake_is_discarded():
     _exchange(pair)
 
 
+def test_oversized_hello_from_a_stranger_is_dropped():
+    from dtls_lite import msg_hello as mh
+    from dtls_lite import fragment as fr
+    from dtls_lite import record
+    pair = Pair(seed=33)
+    ch = mh.ClientHello(random=bytes(32), cipher_suites=list(range(1, 1200)),
+                        extensions=[(23, b'')])
+    msg = fr.message(fr.CLIENT_HELLO, 0, mh.write_client_hello(ch))
+    buf = bytearray(len(msg) + 13)
+    n = record.write_plain(buf, 0, 22, 0, 0, msg)
+    pair.server.handle_message(('6.6.6.6', 6), bytes(buf[:n]))
+    assert pair.server.stats['dropped'] == 1 and pair.server.stats['hello_verify_sent'] == 0
+
+
 def test_cookie_secret_rotates():
     from dtls_lite.cookie import CookieJar
     jar = CookieJar(b'k' * 32, 1000)
