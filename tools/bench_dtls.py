@@ -31,7 +31,11 @@ class _Side:
     def __init__(self, bind_port, suite=None):
         family, self.addr = unixport.resolve('127.0.0.1', bind_port)
         self.sock = unixport.udp_socket(family)
-        self.sock.bind(self.addr)
+        try:
+            self.sock.bind(self.addr)
+        except OSError:
+            self.sock.close()
+            raise
         self.poller = unixport.Poller()
         self.poller.register(self.sock)
         self.inbox = []
@@ -75,15 +79,22 @@ class _Side:
         self.sock.close()
 
 
-def _ports():
-    # Fixed high ports keep this runnable where getsockname is missing (MicroPython);
-    # the bench runs one row at a time.
-    return 39471, 39472
+def _pair(suite=None):
+    """Client and server _Side on loopback. MicroPython has no getsockname, so instead of port 0
+    we try fixed high ports until two bind."""
+    sides = []
+    for port in range(39471, 39571):
+        try:
+            sides.append(_Side(port, suite))
+        except OSError:
+            continue
+        if len(sides) == 2:
+            return sides
+    raise OSError('bench_dtls: no free UDP port pair in 39471-39570')
 
 
 def _plain_rate():
-    cport, sport = _ports()
-    client, server = _Side(cport), _Side(sport)
+    client, server = _pair()
     payload = bytes(_PAYLOAD)
     try:
         n, t0 = 0, unixport.now_ms()
@@ -100,8 +111,7 @@ def _plain_rate():
 
 
 def _dtls_rate(suite):
-    cport, sport = _ports()
-    client, server = _Side(cport, suite), _Side(sport, suite)
+    client, server = _pair(suite)
     payload = bytes(_PAYLOAD)
     try:
         client.ctx.connect(server.addr)
