@@ -32,6 +32,11 @@ missing=()
 for cmd in openssl gnutls-serv gnutls-cli autoreconf automake libtoolize pkg-config; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_OF[$cmd]}")
 done
+# DTLSSocket compiles a C extension: it needs the venv interpreter's Python.h (Debian's python3
+# has it in python3-dev; a pyenv/self-built Python ships its own).
+python_h() { "$VENV_PY" -c 'import os, sysconfig; print(os.path.join(sysconfig.get_paths()["include"], "Python.h"))'; }
+have_dtlssocket_or_headers() { [ -f "$(python_h)" ] || "$VENV_PY" -c 'import DTLSSocket.dtls' 2>/dev/null; }
+have_dtlssocket_or_headers || missing+=(python3-dev)
 
 if [ ${#missing[@]} -gt 0 ]; then
     # Sort and de-duplicate (gnutls-bin provides two commands).
@@ -49,6 +54,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     for cmd in openssl gnutls-serv gnutls-cli autoreconf automake libtoolize pkg-config; do
         command -v "$cmd" >/dev/null 2>&1 || die "'$cmd' still missing after apt-get install"
     done
+    have_dtlssocket_or_headers || die "$(python_h) missing: install the headers of $VENV_PY's Python"
 fi
 
 have_dtlssocket() {
