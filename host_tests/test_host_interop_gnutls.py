@@ -1,7 +1,8 @@
 """Interop with GnuTLS 3.7 (`gnutls-serv` / `gnutls-cli --udp`), DTLS 1.2 PSK.
 
-- PSK AES-128-CCM-8 in both directions; gnutls-serv runs with --echo, so the bytes we get back
-  must be exactly the bytes we sent; against our echo server gnutls-cli must print 'Echo: ' + line.
+- Every PSK suite (CCM_8, CCM, GCM, ChaCha20-Poly1305) in both directions; gnutls-serv runs
+  with --echo, so the bytes we get back must be exactly the bytes we sent; against our echo
+  server gnutls-cli must print 'Echo: ' + line.
 - ECDHE-PSK ChaCha20-Poly1305 with gnutls-serv as the server only: gnutls-cli 3.7.9 crashes after
   an ECDHE-PSK handshake as a client (a bug in its session-info printing, see ../shared/PEERS.md).
 Our side is tools/dtls_echo.py under MicroPython and CPython.
@@ -12,13 +13,18 @@ from test_host_interop_support import (PSK_IDENTITY, PSK_KEY, RUNTIMES, Processe
                                        check_client_exchange, free_port, require_binary)
 
 _BASE = 'NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:-CIPHER-ALL:-MAC-ALL'
-_PSK_CCM8 = _BASE + ':+PSK:+AES-128-CCM-8:+AEAD'
-_ECDHE_PSK_CHACHA = _BASE + ':+ECDHE-PSK:+CHACHA20-POLY1305:+AEAD'
 # suite -> (GnuTLS priority, how gnutls-cli describes the session)
 _GNUTLS = {
-    'TLS_PSK_WITH_AES_128_CCM_8': (_PSK_CCM8, '(PSK)-(AES-128-CCM-8)'),
-    'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256': (_ECDHE_PSK_CHACHA, '(ECDHE-PSK)-(CHACHA20-POLY1305)'),
+    'TLS_PSK_WITH_AES_128_CCM_8': (_BASE + ':+PSK:+AES-128-CCM-8:+AEAD', '(PSK)-(AES-128-CCM-8)'),
+    'TLS_PSK_WITH_AES_128_CCM': (_BASE + ':+PSK:+AES-128-CCM:+AEAD', '(PSK)-(AES-128-CCM)'),
+    'TLS_PSK_WITH_AES_128_GCM_SHA256': (_BASE + ':+PSK:+AES-128-GCM:+AEAD', '(PSK)-(AES-128-GCM)'),
+    'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256': (_BASE + ':+PSK:+CHACHA20-POLY1305:+AEAD',
+                                              '(PSK)-(CHACHA20-POLY1305)'),
+    'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256': (_BASE + ':+ECDHE-PSK:+CHACHA20-POLY1305:+AEAD',
+                                                    '(ECDHE-PSK)-(CHACHA20-POLY1305)'),
 }
+# gnutls-cli 3.7.9 crashes as an ECDHE-PSK client (see the module docstring).
+_CLIENT_SUITES = sorted(x for x in _GNUTLS if not x.startswith('TLS_ECDHE_PSK'))
 
 
 def _gnutls_serv(procs, tmp_path, port, priority):
@@ -50,11 +56,11 @@ def test_our_client_gnutls_server(tmp_path, runtime, suite):
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)
-def test_gnutls_client_our_server(tmp_path, runtime):
-    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+@pytest.mark.parametrize('suite', _CLIENT_SUITES)
+def test_gnutls_client_our_server(tmp_path, runtime, suite):
     cli = require_binary('gnutls-cli')
     port = free_port()
-    ping = 'ping-gnutls-%s' % runtime
+    ping = 'ping-gnutls-%s-%s' % (runtime, suite)
     with Processes(tmp_path) as procs:
         server = procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite)
         client = procs.start('gnutls-cli', [cli, '--udp', '-p', str(port), '127.0.0.1',

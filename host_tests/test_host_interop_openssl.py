@@ -14,6 +14,8 @@ and a fragmented ClientHello from it is refused by design (our server answers he
 statelessly, so it needs them whole: RFC 6347 §4.2.1; tinydtls and mbed TLS do the same): in
 that direction our server sends a 128-byte PSK hint within its smallest --mtu, so it must
 fragment its ServerKeyExchange and OpenSSL reassemble it.
+ECDHE-PSK runs once per group we offer (X25519, P-256), forced by OpenSSL's -groups; the loss
+tests drop chosen datagrams in the relay so that both sides' retransmission timers must act.
 """
 import pytest
 
@@ -135,3 +137,49 @@ def test_small_mtu_openssl_client_our_server(tmp_path, runtime):
         _s_client_vs_ours_server(procs, runtime, suite, relay_port, ('-mtu', str(_OPENSSL_MTU)),
                                  identity=_LONG_IDENTITY)
         _assert_fragmented(procs, relay, 'to_client', _OUR_MIN_MTU)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+@pytest.mark.parametrize('group,openssl_name,temp_key', [('X25519', 'x25519', 'X25519'),
+                                                         ('P-256', 'secp256r1', 'ECDH, prime256v1')])
+def test_ecdhe_psk_each_group(tmp_path, runtime, group, openssl_name, temp_key):
+    suite = 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256'
+    with Processes(tmp_path) as procs:
+        port = free_port()
+        server = _s_server(procs, port, SUITES[suite][0], '-groups', group)
+        _ours_client_vs_s_server(procs, runtime, suite, server, port)
+        if 'Shared groups: ' + openssl_name not in server.stdout():
+            procs.fail('s_server did not agree on %s with our client' % openssl_name)
+        port = free_port()
+        procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite)
+        client = _s_client_vs_ours_server(procs, runtime, suite, port, ('-groups', group))
+        if 'Server Temp Key: ' + temp_key not in client.stdout():
+            procs.fail('our server did not use %s with s_client' % group)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_lost_datagrams_our_client_openssl_server(tmp_path, runtime):
+    """Lose our first ClientHello and OpenSSL's first datagram after the HelloVerifyRequest:
+    our timer must resend, and OpenSSL's flight must come again."""
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    server_port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        server = _s_server(procs, server_port, SUITES[suite][0])
+        relay = procs.relay(relay_port, server_port, drop={'to_server': {0}, 'to_client': {1}})
+        _ours_client_vs_s_server(procs, runtime, suite, server, relay_port)
+        if relay.dropped != {'to_server': [0], 'to_client': [1]}:
+            procs.fail('the relay did not lose what it should: %r' % relay.dropped)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_lost_datagrams_openssl_client_our_server(tmp_path, runtime):
+    """Lose our server's first flight after the cookie exchange and s_client's first datagram
+    of its final flight: each side's retransmission must recover."""
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    server_port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server(runtime, '127.0.0.1:%d' % server_port, '--ciphers', suite)
+        relay = procs.relay(relay_port, server_port, drop={'to_server': {2}, 'to_client': {1}})
+        _s_client_vs_ours_server(procs, runtime, suite, relay_port)
+        if relay.dropped != {'to_server': [2], 'to_client': [1]}:
+            procs.fail('the relay did not lose what it should: %r' % relay.dropped)

@@ -192,8 +192,8 @@ class Processes:
                                         '--timeout', str(WAIT_S)] + list(options)
         return self.start('ours-client-' + runtime, argv)
 
-    def relay(self, listen_port, server_port, family=socket.AF_INET):
-        relay = Relay(listen_port, server_port, family)
+    def relay(self, listen_port, server_port, family=socket.AF_INET, drop=None):
+        relay = Relay(listen_port, server_port, family, drop)
         self.relays.append(relay)
         return relay
 
@@ -205,9 +205,13 @@ class Relay:
     handshake message cannot fit in, and the handshake completes, that message was fragmented.
     """
 
-    def __init__(self, listen_port, server_port, family=socket.AF_INET):
+    def __init__(self, listen_port, server_port, family=socket.AF_INET, drop=None):
         host = '127.0.0.1' if family == socket.AF_INET else '::1'
         self.server = (host, server_port)
+        # direction -> indices (0-based, per direction) of datagrams to lose; to test
+        # retransmission (RFC 6347 §4.2.4) against a real peer.
+        self.drop = drop or {}
+        self.dropped = {'to_server': [], 'to_client': []}
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.bind((host, listen_port))
         self.sock.settimeout(0.05)
@@ -228,13 +232,20 @@ class Relay:
             except OSError:
                 continue
             if addr[:2] == self.server[:2]:
-                if self.client is not None:
-                    self._count('to_client', data)
+                if self.client is not None and self._forward('to_client', data):
                     self.sock.sendto(data, self.client)
             else:
                 self.client = addr
-                self._count('to_server', data)
-                self.sock.sendto(data, self.server)
+                if self._forward('to_server', data):
+                    self.sock.sendto(data, self.server)
+
+    def _forward(self, direction, data):
+        index = len(self.sizes[direction])
+        self._count(direction, data)
+        if index in self.drop.get(direction, ()):
+            self.dropped[direction].append(index)
+            return False
+        return True
 
     def _count(self, direction, data):
         self.sizes[direction].append(len(data))
