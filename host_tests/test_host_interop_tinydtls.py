@@ -17,6 +17,7 @@ import pytest
 from test_host_interop_support import (RUNTIMES, Processes, check_client_exchange, free_port)
 
 _SUITE = 'TLS_PSK_WITH_AES_128_CCM_8'
+_CCM = 'TLS_PSK_WITH_AES_128_CCM'  # the other suite tinydtls has
 _IDENTITY = b'Client_identity'
 _KEY = bytes(range(16))
 _EVENT_CONNECTED = 0x1DE
@@ -34,31 +35,34 @@ def _require_dtlssocket():
         pytest.fail('tinydtls peer missing (%s): run `make peers` (tools/peers.sh)' % e)
 
 
-@pytest.mark.parametrize('runtime,host', [('micropython', '127.0.0.1'), ('micropython', '[::1]'),
-                                          ('cpython', '127.0.0.1')])
-def test_our_client_tinydtls_server(tmp_path, runtime, host):
+@pytest.mark.parametrize('runtime,host,suite', [
+    ('micropython', '127.0.0.1', None), ('micropython', '[::1]', None), ('cpython', '127.0.0.1', None),
+    ('micropython', '127.0.0.1', _CCM)])
+def test_our_client_tinydtls_server(tmp_path, runtime, host, suite):
+    """suite None: our default offer, on which tinydtls must pick CCM_8."""
     _require_dtlssocket()
     port = free_port()
     lines = ['hello-tinydtls-%s' % runtime, 'second']
     with Processes(tmp_path) as procs:
         server = procs.start('tinydtls-server', _peer_argv('server', '::', port))
         procs.wait_for(server, 'ready', 'stderr', what='tinydtls server start')
-        client = procs.echo_client(runtime, '%s:%d' % (host, port))
+        options = ('--ciphers', suite) if suite else ()
+        client = procs.echo_client(runtime, '%s:%d' % (host, port), *options)
         client.send(''.join(line + '\n' for line in lines))
         err = check_client_exchange(procs, client, server, lines, ['Echo: ' + x for x in lines])
-        if _SUITE not in err:
-            procs.fail('our client did not report %s' % _SUITE)
+        if ', %s, handshake' % (suite or _SUITE) not in err:
+            procs.fail('our client did not report %s' % (suite or _SUITE))
 
 
-@pytest.mark.parametrize('runtime,listen,connect', [
-    ('micropython', '[::1]', '::1'), ('micropython', '127.0.0.1', '::ffff:127.0.0.1'),
-    ('cpython', '[::1]', '::1')])
-def test_tinydtls_client_our_server(tmp_path, runtime, listen, connect):
+@pytest.mark.parametrize('runtime,listen,connect,suite', [
+    ('micropython', '[::1]', '::1', _SUITE), ('micropython', '127.0.0.1', '::ffff:127.0.0.1', _SUITE),
+    ('cpython', '[::1]', '::1', _SUITE), ('micropython', '[::1]', '::1', _CCM)])
+def test_tinydtls_client_our_server(tmp_path, runtime, listen, connect, suite):
     _require_dtlssocket()
     port = free_port()
     lines = ['ping-from-tinydtls-%s' % runtime, 'second']
     with Processes(tmp_path) as procs:
-        server = procs.echo_server(runtime, '%s:%d' % (listen, port), '--ciphers', _SUITE)
+        server = procs.echo_server(runtime, '%s:%d' % (listen, port), '--ciphers', suite)
         client = procs.start('tinydtls-client', _peer_argv('client', connect, port, *lines))
         rc = procs.wait_exit(client, _PEER_TIMEOUT_S + 5)
         out = client.stdout()
@@ -68,6 +72,7 @@ def test_tinydtls_client_our_server(tmp_path, runtime, listen, connect):
         if rc != 0:
             procs.fail('tinydtls client exited %s' % rc)
         procs.wait_for(server, 'connected', 'stderr')
+        procs.wait_for(server, 'connected, %s in' % suite, 'stderr', what='negotiated suite')
 
 
 # --- the tinydtls peer (run as a script) ---------------------------------------------------
