@@ -220,9 +220,12 @@ class Context:
     """A tinydtls-style DTLS 1.2 context: any number of peers, as client and as server.
 
     Config keywords (defaults):
-      ciphers               IANA suite names, preference order (suites.DEFAULT_CIPHERS: the
-                            four PSK AEAD suites, TLS_PSK_WITH_AES_128_CCM_8 first)
-      groups                ECDHE-PSK groups, preference order (('x25519', 'secp256r1'))
+      ciphers               IANA suite names, preference order (default: from the handlers
+                            set_handler gets: with get_psk_info suites.DEFAULT_CIPHERS, the four
+                            PSK AEAD suites, TLS_PSK_WITH_AES_128_CCM_8 first; with ECDSA
+                            handlers or ca/peer_keys/verify_cert DEFAULT_ECDSA_CIPHERS, the five
+                            ECDHE_ECDSA suites, CCM_8 first; PSK first when both)
+      groups                ECDHE groups, preference order (('x25519', 'secp256r1', 'secp384r1'))
       max_datagram / mtu    largest datagram we send (1200); flights are fragmented to fit
       retransmit_initial_ms first retransmission timeout (1000, RFC 6347; RFC 7925 advises 9000
                             for constrained networks: see CONSTRAINED_NETWORK_TIMERS)
@@ -243,6 +246,26 @@ class Context:
       lean                  smallest AEAD objects, for heap per session (True)
       coalesce_handshake    several handshake messages per record when sending (False:
                             tinydtls 0.8.6 refuses them)
+    Certificates and raw public keys (ECDHE_ECDSA; dtls_lite/auth.py, dtls_lite/x509):
+      ca                    trust anchors for the peer's X.509 chain: PEM bundle (str/bytes) or
+                            a list of DER/PEM certificates (None: X.509 peers are refused)
+      check_time            check validity periods against cert_clock (True; a board without a
+                            clock must say False: with True and a clock before 2025 every chain
+                            fails with certificate_unknown)
+      cert_clock            callable -> seconds since 1970 (x509.chain.wall_clock)
+      verify_cert           callable (leaf Certificate, CertificateError or None) -> True to
+                            accept: pins or overrides the chain check
+      server_name           client: the name or IP the server's subjectAltName must match (None)
+      peer_keys             raw public keys (RFC 7250) we accept, pinned: SPKI PEM/DER, SEC1
+                            points or x509.keys.EcPublicKey (None)
+      request_client_cert   server: send a CertificateRequest (False; True anyway when
+                            verify_ecdsa_key is set, as in tinydtls, or require_client_cert)
+      require_client_cert   server: fail with handshake_failure without a client certificate
+    The handlers: get_ecdsa_key(ctx, session) returns our key (auth.Credentials, or a dict /
+    PEM text auth.credentials() takes, or None); verify_ecdsa_key(ctx, session, public_key)
+    returns True to accept the peer's raw public key. ctx.peer(session).certificate is the
+    authenticated peer (auth.PeerCert: der, subject, issuer, serial, not_before, not_after,
+    public_key, cert_type).
     Misuse (unknown keyword or suite, bad value) raises ConfigError.
     """
 
