@@ -122,15 +122,23 @@ class Config:
         self.get_psk = _no_psk
 
     def _ecdsa_config(self, config):
-        """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier);
-        x509 is imported only when trust anchors or a verify callback are configured."""
-        from dtls_lite.auth import PeerAuth
+        """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier).
+        Nothing of auth/x509 is imported unless certificates or raw keys are configured, so a
+        PSK-only device does not pay for them in RAM."""
         self.server_name = config.get('server_name')
         self.require_client_cert = bool(config.get('require_client_cert', False))
         self.request_client_cert = (bool(config.get('request_client_cert', False))
                                     or self.require_client_cert)
+        self.verify_ecdsa_key = None      # (session, key) -> bool, from set_handler
+        self.get_ecdsa_key = None         # session -> credentials, from set_handler
+        self.cred_cache = None
+        self._peer_auth = None            # (as client, as server) auth.PeerAuth, made on demand
         ca = config.get('ca')
         verify_cert = config.get('verify_cert')
+        peer_keys = config.get('peer_keys')
+        if ca is None and verify_cert is None and peer_keys is None:
+            return
+        from dtls_lite.auth import PeerAuth
         as_client = as_server = None
         if ca is not None or verify_cert is not None:
             from dtls_lite.x509.chain import Verifier
@@ -146,12 +154,20 @@ class Config:
                 as_server = Verifier(as_client.anchors, check_time, clock, 'client', verify_cert)
             except CertificateError as e:
                 raise ConfigError('bad trust anchors (ca): %s' % (e,))
-        peer_keys = config.get('peer_keys')
-        self.peer_auth_client = PeerAuth(as_client, peer_keys)
-        self.peer_auth_server = PeerAuth(as_server, peer_keys)
-        self.verify_ecdsa_key = None      # (session, key) -> bool, from set_handler
-        self.get_ecdsa_key = None         # session -> credentials, from set_handler
-        self.cred_cache = None
+        self._peer_auth = (PeerAuth(as_client, peer_keys), PeerAuth(as_server, peer_keys))
+
+    def peer_auth(self, as_client):
+        """The auth.PeerAuth that judges the peer's Certificate in our role."""
+        if self._peer_auth is None:
+            from dtls_lite.auth import PeerAuth
+            self._peer_auth = (PeerAuth(), PeerAuth())
+        return self._peer_auth[0 if as_client else 1]
+
+    def can_judge_server(self):
+        """True if a client of ours has some way to authenticate a server's certificate/key."""
+        if self.verify_ecdsa_key is not None:
+            return True
+        return self._peer_auth is not None and bool(self._peer_auth[0].cert_types())
 
     def credentials(self, session):
         """Our auth.Credentials for a session (get_ecdsa_key), or None."""
@@ -170,7 +186,7 @@ class Config:
         """The suites a client offers: those it has the handlers for (a PSK, or a way to
         judge the server's certificate or raw public key)."""
         psk = self.get_psk is not _no_psk
-        ecdsa = bool(self.peer_auth_client.cert_types(self.verify_ecdsa_key))
+        ecdsa = self.can_judge_server()
         return [s for s in self.suites if (ecdsa if s[2] == st.KX_ECDHE_ECDSA else psk)]
 
     def offers_ecdhe(self, suites=None):
@@ -299,10 +315,11 @@ class Context:
         """tinydtls's ECDSA callbacks: get_ecdsa_key(ctx, session) returns our key (any form
         auth.credentials takes, or None); verify_ecdsa_key(ctx, session, public_key) returns
         True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
-        from dtls_lite.auth import CredentialCache
         cfg = self._cfg
         cfg.get_ecdsa_key = cfg.verify_ecdsa_key = None
         if get_ecdsa_key is not None:
+            from dtls_lite.auth import CredentialCache
+
             def get_key(session):
                 return get_ecdsa_key(self, session)
             cfg.get_ecdsa_key = get_key
@@ -316,8 +333,7 @@ class Context:
         """Without `ciphers`, the suites follow the handlers (as tinydtls's do): the PSK ones
         with get_psk_info, the ECDHE_ECDSA ones with ECDSA handlers or trust anchors."""
         cfg = self._cfg
-        ecdsa = (cfg.get_ecdsa_key is not None or cfg.verify_ecdsa_key is not None
-                 or cfg.peer_auth_client.cert_types())
+        ecdsa = cfg.get_ecdsa_key is not None or cfg.can_judge_server()
         names = []
         if psk or not ecdsa:
             names.extend(st.DEFAULT_CIPHERS)

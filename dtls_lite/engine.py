@@ -204,7 +204,7 @@ class Engine:
         if hs.creds is not None and not hs.creds.chain:
             exts.append((mh.EXT_CLIENT_CERTIFICATE_TYPE,
                          mc.write_cert_type_list((mc.CERT_TYPE_RAW_PUBLIC_KEY,))))
-        types = cfg.peer_auth_client.cert_types(cfg.verify_key(hs.session))
+        types = cfg.peer_auth(True).cert_types(cfg.verify_key(hs.session))
         if types != [mc.CERT_TYPE_X509]:
             exts.append((mh.EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))
 
@@ -451,7 +451,7 @@ class Engine:
         cfg = self.cfg
         entries = mc.parse_certificate(body, hs.peer_type)
         # RFC 5246 §7.4.2 / RFC 7250: the server's chain or raw key; Fault(alert) if refused.
-        self.identity = cfg.peer_auth_client.authenticate(
+        self.identity = cfg.peer_auth(True).authenticate(
             hs.peer_type, entries, cfg.verify_key(hs.session), cfg.server_name)
         return _C_AWAIT_SERVER_KEY_EXCHANGE
 
@@ -687,7 +687,7 @@ class Engine:
         if cfg.request_client_cert or cfg.verify_ecdsa_key is not None:
             # tinydtls: a server with verify_ecdsa_key asks for the client's key
             data = mh.find_ext(ch.extensions, mh.EXT_CLIENT_CERTIFICATE_TYPE)
-            types = cfg.peer_auth_server.cert_types(cfg.verify_key(hs.session))
+            types = cfg.peer_auth(False).cert_types(cfg.verify_key(hs.session))
             try:
                 hs.peer_type = auth.select_cert_type(
                     None if data is None else mc.parse_cert_type_list(data), types)
@@ -726,7 +726,7 @@ class Engine:
         if not entries and not cfg.require_client_cert:
             # RFC 5246 §7.4.6: the server MAY go on without client authentication
             return _S_AWAIT_CLIENT_KEY_EXCHANGE
-        self.identity = cfg.peer_auth_server.authenticate(hs.peer_type, entries,
+        self.identity = cfg.peer_auth(False).authenticate(hs.peer_type, entries,
                                                           cfg.verify_key(hs.session))
         return _S_AWAIT_CLIENT_KEY_EXCHANGE
 
