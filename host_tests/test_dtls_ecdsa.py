@@ -206,6 +206,60 @@ def test_certificate_type_negotiation():
     _failed(pair, 'server', dtls_lite.UNSUPPORTED_CERTIFICATE)
 
 
+def test_verify_cert_callback_pins_without_a_ca():
+    from dtls_lite.x509.chain import sha256_fingerprint
+    pin = sha256_fingerprint(_der(fx.SERVER_CRT))
+    seen = []
+
+    def verify_cert(leaf, error):
+        seen.append(error.alert if error is not None else None)
+        return sha256_fingerprint(leaf) == pin
+    pair = _pair(295, client_cfg={'ca': None, 'verify_cert': verify_cert})
+    assert pair.handshake()
+    assert seen == [48]                      # unknown_ca without anchors, overridden by the pin
+    pair = _pair(296, server_creds=auth.Credentials(fx.LEAF384_KEY_SEC1, fx.LEAF384_CRT),
+                 client_cfg={'ca': None, 'verify_cert': verify_cert, 'server_name': None})
+    _failed(pair, 'client', dtls_lite.UNKNOWN_CA)      # not pinned: the chain's own verdict
+
+
+def test_time_checks_can_be_turned_off():
+    # a board without a clock: check_time=False accepts a chain whatever the time says
+    pair = _pair(297, client_cfg={'check_time': False, 'cert_clock': lambda: 0})
+    assert pair.handshake()
+    # with checks on, a clock before 2025 is no clock: certificate_unknown, fail closed
+    pair = _pair(298, client_cfg={'cert_clock': lambda: 0})
+    _failed(pair, 'client', dtls_lite.CERTIFICATE_UNKNOWN)
+
+
+def test_configuration_errors():
+    from dtls_lite import Context, ConfigError, HandlerError
+    for bad in ({'ca': 'not a certificate'}, {'verify_cert': 3}, {'peer_keys': [b'junk']}):
+        try:
+            Context(**bad)
+        except ConfigError:
+            pass
+        else:
+            raise AssertionError(bad)
+    # a client with only ECDSA suites and no way to judge the server cannot connect
+    ctx = Context(ciphers=ECDSA)
+    ctx.set_handler(lambda ctx, session, data: None)
+    try:
+        ctx.connect(('10.0.0.1', 5684))
+    except HandlerError:
+        pass
+    else:
+        raise AssertionError('connected with nothing to check the server against')
+    # without `ciphers`, the suites follow the handlers
+    ctx = Context(ca=fx.CA_CRT)
+    ctx.set_handler(lambda ctx, session, data: None)
+    assert [s[1] for s in ctx._cfg.suites] == list(suites.DEFAULT_ECDSA_CIPHERS)
+    ctx.set_handler(lambda ctx, session, data: None, get_psk_info=lambda *a: None)
+    assert [s[1] for s in ctx._cfg.suites] == list(suites.DEFAULT_CIPHERS + suites.DEFAULT_ECDSA_CIPHERS)
+    ctx = Context()
+    ctx.set_handler(lambda ctx, session, data: None, get_psk_info=lambda *a: None)
+    assert [s[1] for s in ctx._cfg.suites] == list(suites.DEFAULT_CIPHERS)
+
+
 def test_signature_algorithm_follows_the_key():
     # the P-384 server signs with SHA-384 even on a SHA-256 suite (TLS 1.2: hash from the list)
     creds = auth.Credentials(fx.LEAF384_KEY_SEC1, fx.LEAF384_CRT)
