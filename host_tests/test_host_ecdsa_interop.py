@@ -3,7 +3,8 @@ MicroPython and CPython.
 
 Our side is host_tests/ecdsa_echo.py (tools/dtls_echo.py plus --key/--cert/--ca/--rpk/
 --peer-key/--require-client-cert). Keys and certificates are made with OpenSSL in a temporary
-directory, as ../shared/PEERS.md shows (a P-256 CA, server and client; a P-384 CA and server).
+directory, as ../shared/PEERS.md shows (a P-256 CA, server and client; a P-384 CA and server),
+and once more with our own tools/keygen.py.
 - OpenSSL, X.509: every ECDHE_ECDSA suite, server-only and mutual, in both directions; a P-384
   chain on the SHA-384 suite; our server's certificate flight fragmented at a small MTU (a relay
   checks every datagram's size and counts partial handshake fragments, RFC 6347 §4.2.3).
@@ -72,6 +73,16 @@ def pki(tmp_path_factory):
         for part in ('server.crt', 'ca.crt'):
             with open(os.path.join(d, part)) as g:
                 f.write(g.read())
+    return lambda name: os.path.join(d, name)
+
+
+@pytest.fixture(scope='module')
+def keygen_pki(tmp_path_factory):
+    """The same names made by our own tools/keygen.py (H6): OpenSSL must accept them too."""
+    import sys
+    d = str(tmp_path_factory.mktemp('keygen'))
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), 'tools', 'keygen.py'),
+                    'ca', '--out-dir', d], check=True, stdout=subprocess.DEVNULL)
     return lambda name: os.path.join(d, name)
 
 
@@ -188,6 +199,14 @@ def test_p384_chain_both_directions(tmp_path, pki, runtime):
         (tmp_path / sub).mkdir()
     _our_client_vs_s_server(tmp_path / 'ours-client', pki, runtime, suite, True, 'p384-')
     _s_client_vs_our_server(tmp_path / 'ours-server', pki, runtime, suite, True, 'p384-')
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_keygen_made_certificates_with_openssl(tmp_path, keygen_pki, runtime):
+    for sub in ('ours-client', 'ours-server'):
+        (tmp_path / sub).mkdir()
+    _our_client_vs_s_server(tmp_path / 'ours-client', keygen_pki, runtime, CCM8, True)
+    _s_client_vs_our_server(tmp_path / 'ours-server', keygen_pki, runtime, CCM8, True)
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)
