@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from test_host_interop_support import (ECHO, ROOT, WAIT_S, Processes, check_client_exchange,
-                                       free_port, runtime_argv)
+                                       free_port, require_binary, runtime_argv)
 
 
 def _run_client(runtime, address, lines, *options, timeout=WAIT_S):
@@ -106,3 +106,75 @@ def test_usage_errors_exit_2(args):
                             text=True, timeout=20, cwd=ROOT)
     assert result.returncode == 2, result
     assert 'usage' in result.stderr
+
+
+# --- ECDHE-ECDSA: certificates and raw public keys (keys made by OpenSSL per test) -------------
+
+def _make_pki(tmp_path):
+    """CA + server + client P-256 keys and certificates (the ../shared/PEERS.md recipe)."""
+    openssl = require_binary('openssl')
+    d = str(tmp_path)
+
+    def run(*args):
+        subprocess.run([openssl] + list(args), cwd=d, check=True, capture_output=True, timeout=30)
+    run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key')
+    run('req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '3650', '-subj', '/CN=Test CA',
+        '-out', 'ca.crt', '-addext', 'basicConstraints=critical,CA:TRUE',
+        '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+    for name in ('server', 'client'):
+        run('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', name + '.key')
+        run('req', '-new', '-key', name + '.key', '-subj', '/CN=' + name, '-out', name + '.csr')
+        (tmp_path / (name + '.ext')).write_text(
+            'basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n'
+            'keyUsage=digitalSignature\n')
+        run('x509', '-req', '-in', name + '.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key',
+            '-CAcreateserial', '-days', '3650', '-sha256', '-extfile', name + '.ext', '-out', name + '.crt')
+        run('pkey', '-in', name + '.key', '-pubout', '-out', name + '.pub.pem')
+    return lambda name: str(tmp_path / name)
+
+
+@pytest.mark.parametrize('server_rt,client_rt', [('micropython', 'cpython'), ('cpython', 'micropython')])
+@pytest.mark.parametrize('mode', ['x509-mutual', 'raw-public-keys'])
+def test_ecdsa_echo(tmp_path, server_rt, client_rt, mode):
+    f = _make_pki(tmp_path)
+    if mode == 'x509-mutual':
+        server_opts = ('--key', f('server.key'), '--cert', f('server.crt'), '--ca', f('ca.crt'),
+                       '--require-client-cert')
+        client_opts = ('--key', f('client.key'), '--cert', f('client.crt'), '--ca', f('ca.crt'))
+        seen_by_client = 'CN=server'
+    else:
+        server_opts = ('--key', f('server.key'), '--rpk', '--peer-key', f('client.pub.pem'),
+                       '--require-client-cert')
+        client_opts = ('--key', f('client.key'), '--rpk', '--peer-key', f('server.pub.pem'))
+        seen_by_client = 'peer raw public key'
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(server_rt, '127.0.0.1:%d' % port, *server_opts)
+        client = procs.echo_client(client_rt, '127.0.0.1:%d' % port, *client_opts)
+        client.send('signed hello\n')
+        err = check_client_exchange(procs, client, server, [], ['Echo: signed hello'])
+        if 'TLS_ECDHE_ECDSA_WITH_' not in err or seen_by_client not in err:
+            procs.fail('our client did not report an ECDHE_ECDSA suite and the peer (%s)' % seen_by_client)
+
+
+@pytest.mark.parametrize('trust', ['other-ca', 'other-pinned-key'])
+def test_ecdsa_untrusted_server_fails(tmp_path, trust):
+    """A server certificate from another CA, or a raw key other than the pinned one: the client
+    must refuse the handshake (exit 1, nothing echoed)."""
+    ours = _make_pki(tmp_path)
+    (tmp_path / 'other').mkdir()
+    other = _make_pki(tmp_path / 'other')
+    if trust == 'other-ca':
+        server_opts = ('--key', ours('server.key'), '--cert', ours('server.crt'))
+        client_opts = ('--ca', other('ca.crt'))
+    else:
+        server_opts = ('--key', ours('server.key'), '--rpk')
+        client_opts = ('--peer-key', other('server.pub.pem'))
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('micropython', '127.0.0.1:%d' % port, *server_opts)
+        result = _run_client('micropython', '127.0.0.1:%d' % port, ['x'], *client_opts,
+                             '--timeout', '5', timeout=5)
+    assert result.returncode == 1, result
+    assert result.stdout == ''
+    assert 'handshake failed: fatal alert' in result.stderr, result.stderr

@@ -1,15 +1,6 @@
 """DTLS echo server and line client over UDP, the same file under CPython and MicroPython (unix).
 
-    dtls_echo.py server HOST:PORT [options]     answer each record with b'Echo: ' + record
-    dtls_echo.py client HOST:PORT [options]     send stdin lines, print each reply
-
-options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
-         --psk-hint TEXT (server: identity hint sent in ServerKeyExchange; default none)
-         --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)  --mtu N (max datagram)
-         --timeout S (client: handshake, and replies after end of input; default 10)
-         --verbose (negotiated suite and handshake time on stderr)
-HOST may be a name, an IPv4 address or [IPv6]. Run from anywhere; needs the checkout's
-dtls_lite (found relative to this file).
+Usage: see _USAGE below (printed by --help).
 
 How data flows: one UDP socket; `recvfrom` gives (datagram, address) and the address, unchanged,
 is the session key for `Context.handle_message`. The context's `write` callback sends with
@@ -42,6 +33,26 @@ _add_paths()
 import dtls_lite  # noqa: E402
 import unixport  # noqa: E402
 
+_USAGE = """\
+    dtls_echo.py server HOST:PORT [options]     answer each record with b'Echo: ' + record
+    dtls_echo.py client HOST:PORT [options]     send stdin lines, print each reply
+
+options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
+         --psk-hint TEXT (server: identity hint sent in ServerKeyExchange; default none)
+         --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)  --mtu N (max datagram)
+         --timeout S (client: handshake, and replies after end of input; default 10)
+         --verbose (negotiated suite and handshake time on stderr)
+ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
+         leaf first; without it, or with --rpk, the key goes as an RFC 7250 raw public key)
+         --ca FILE (PEM trust anchors; a client also checks HOST against the certificate)
+         --peer-key FILE (the peer's raw public key, PEM SubjectPublicKeyInfo, pinned)
+         --require-client-cert (server)  --no-time-check (devices without a clock)
+         With any of these and no --psk-identity/--psk-key, no PSK handler is set, so without
+         --ciphers the suites offered are the ECDHE_ECDSA ones.
+HOST may be a name, an IPv4 address or [IPv6]. Run from anywhere; needs the checkout's
+dtls_lite (found relative to this file).
+"""
+
 _DEFAULT_IDENTITY = 'Client_identity'
 _DEFAULT_KEY = '000102030405060708090a0b0c0d0e0f'
 _DEFAULT_TIMEOUT_S = 10
@@ -54,7 +65,11 @@ _ALERT_CLOSE_NOTIFY = 0
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
     '--timeout': True, '--verbose': False, '--help': False,
+    '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
+    '--require-client-cert': False, '--no-time-check': False,
 }
+_ECDSA_OPTIONS = ('--key', '--cert', '--ca', '--rpk', '--peer-key', '--require-client-cert',
+                  '--no-time-check')
 
 
 class UsageError(Exception):
@@ -63,8 +78,7 @@ class UsageError(Exception):
 
 def parse_args(argv):
     """Tiny argument parser (argparse is absent on most MicroPython builds) -> dict of options."""
-    opts = {'--psk-identity': _DEFAULT_IDENTITY, '--psk-key': _DEFAULT_KEY,
-            '--timeout': str(_DEFAULT_TIMEOUT_S)}
+    opts = {'--timeout': str(_DEFAULT_TIMEOUT_S)}
     positional = []
     i = 0
     while i < len(argv):
@@ -89,8 +103,13 @@ def parse_args(argv):
     if len(positional) != 2 or positional[0] not in ('server', 'client'):
         raise UsageError('expected: server|client HOST:PORT')
     opts['mode'], opts['address'] = positional
+    opts['ecdsa'] = False
+    for name in _ECDSA_OPTIONS:
+        opts['ecdsa'] = opts['ecdsa'] or name in opts
+    # PSK stays on unless only certificate options were given.
+    opts['psk'] = '--psk-key' in opts or '--psk-identity' in opts or not opts['ecdsa']
     try:
-        opts['key'] = bytes.fromhex(opts['--psk-key'])
+        opts['key'] = bytes.fromhex(opts.get('--psk-key', _DEFAULT_KEY))
         opts['timeout_ms'] = int(float(opts['--timeout']) * 1000)
         opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
@@ -98,7 +117,7 @@ def parse_args(argv):
         raise UsageError(str(e))
     if not opts['key']:
         raise UsageError('--psk-key must not be empty')
-    opts['identity'] = opts['--psk-identity'].encode()
+    opts['identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
     opts['verbose'] = '--verbose' in opts
     return opts
 
@@ -114,15 +133,40 @@ class EchoEndpoint:
         self.outbox = []  # (session, data) queued by the read callback
         self.ctx = dtls_lite.Context(**self._config())
         self.ctx.set_handler(self._write, read=self._read, event=self._event,
-                             get_psk_info=self._get_psk_info)
+                             get_psk_info=self._get_psk_info if opts['psk'] else None,
+                             get_ecdsa_key=self._ecdsa_key_handler())
 
     def _config(self):
+        opts = self.opts
         config = {'clock': unixport.now_ms}
-        if '--ciphers' in self.opts:
-            config['ciphers'] = [c.strip() for c in self.opts['--ciphers'].split(',') if c.strip()]
-        if self.opts['mtu']:
-            config['max_datagram'] = self.opts['mtu']
+        if '--ciphers' in opts:
+            config['ciphers'] = [c.strip() for c in opts['--ciphers'].split(',') if c.strip()]
+        if opts['mtu']:
+            config['max_datagram'] = opts['mtu']
+        if '--ca' in opts:
+            config['ca'] = _read_text(opts['--ca'])
+            if opts['mode'] == 'client':
+                config['server_name'] = opts['host']  # RFC 6125 check against the certificate
+        if '--peer-key' in opts:
+            config['peer_keys'] = [_read_text(opts['--peer-key'])]
+        if '--require-client-cert' in opts:
+            config['require_client_cert'] = True
+        if '--no-time-check' in opts:
+            config['check_time'] = False
         return config
+
+    def _ecdsa_key_handler(self):
+        """get_ecdsa_key for --key (chain from --cert unless --rpk), else None."""
+        opts = self.opts
+        if '--key' not in opts:
+            return None
+        from dtls_lite import auth  # only certificate users pay for importing it
+        chain = None if '--rpk' in opts or '--cert' not in opts else _read_text(opts['--cert'])
+        credentials = auth.Credentials(_read_text(opts['--key']), chain)
+
+        def get_ecdsa_key(ctx, session):
+            return credentials
+        return get_ecdsa_key
 
     def _write(self, ctx, session, data):
         try:
@@ -188,7 +232,20 @@ class EchoEndpoint:
 
     def describe(self, session):
         info = self.ctx.peer(session)
-        return info.cipher if info is not None else '?'
+        if info is None:
+            return '?'
+        cert = getattr(info, 'certificate', None)
+        if cert is None:
+            return info.cipher
+        return '%s, peer %s' % (info.cipher, cert.subject or 'raw public key')
+
+
+def _read_text(path):
+    f = open(path)
+    try:
+        return f.read()
+    finally:
+        f.close()
 
 
 class EchoServer(EchoEndpoint):
@@ -313,7 +370,7 @@ def main(argv):
         unixport.log('dtls_echo: %s\nusage: dtls_echo.py server|client HOST:PORT [options] (see --help)' % e)
         return 2
     if '--help' in opts:
-        unixport.log(__doc__.split('\n\n')[0].strip() + '\n' + __doc__.split('\n\n')[1].strip())
+        unixport.log(_USAGE.rstrip())  # (MicroPython keeps no __doc__)
         return 0
     try:
         if opts['mode'] == 'server':
