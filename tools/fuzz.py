@@ -1,12 +1,14 @@
 """`make fuzz`: mutated datagrams at every handshake step, and a lossy-link handshake soak.
 
-    python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME]
-    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...] [--suite NAME]   (one batch again)
+    python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME] [--auth A]
+    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...] [--suite NAME --auth A]
+A (authentication): psk (default), x509 or rpk (ECDHE_ECDSA suites, mutual).
 
 Everything runs in memory: two `dtls_lite.Context`s (client, server) joined by `Link`, a fake
 network with a fake clock, seeded random bytes, so every finding replays from its seed.
 
-Each suite of DEFAULT_SUITES (plain PSK and ECDHE-PSK) gets both parts unless --suite is given.
+Each run of DEFAULT_RUNS (plain PSK, ECDHE-PSK, ECDHE-ECDSA with X.509 and with raw public
+keys, mutual) gets both parts unless --suite/--auth choose one.
 
 1. Mutation fuzzing (default 100,000 mutants per state). A clean handshake is run datagram by
    datagram; "state k" is the moment before datagram k of that run is delivered (ClientHello,
@@ -60,16 +62,19 @@ _STRANGER = 99          # address number no handshake uses
 class Endpoint:
     """One Context plus what its callbacks reported."""
 
-    def __init__(self, name, link, seed, **config):
+    def __init__(self, name, link, seed, auth='psk', **config):
         self.name = name
         self.link = link
         self.connected = set()
         self.closed = set()
         self.alerts = []
         self.received = []
+        handlers = {'get_psk_info': self._psk}
+        if auth != 'psk':
+            extra, handlers = ecdsa_setup(auth, name)
+            config = dict(config, **extra)
         self.ctx = dtls_lite.Context(clock=link.clock, rng=SeededRng('%s-%s' % (name, seed)), **config)
-        self.ctx.set_handler(self._write, read=self._read, event=self._event,
-                             get_psk_info=self._psk)
+        self.ctx.set_handler(self._write, read=self._read, event=self._event, **handlers)
 
     def _write(self, ctx, session, data):
         self.link.send(self, session, bytes(data))
@@ -92,6 +97,41 @@ class Endpoint:
         if kind == dtls_lite.PSK_KEY:
             return KEY if identity in (None, IDENTITY) else None
         return None
+
+
+def ecdsa_setup(auth, name):
+    """(Context keywords, handlers) for one side of an ECDHE_ECDSA pair, mutual authentication:
+    auth 'x509' (the test CA, server name 'localhost') or 'rpk' (RFC 7250 raw keys, pinned).
+    Keys and certificates are the committed test-only fixtures (host_tests/test_x509_fixtures.py)."""
+    fx = _fixtures()
+    from dtls_lite import auth as dtls_auth
+    server = name == 'server'
+    key = fx.SERVER_KEY_SEC1 if server else fx.CLIENT_KEY_PKCS8
+    if auth == 'x509':
+        creds = dtls_auth.Credentials(key, fx.SERVER_CRT if server else fx.CLIENT_CRT)
+        config = {'ca': fx.CA_CRT, 'cert_clock': lambda: fx.NOW}
+        if not server:
+            config['server_name'] = 'localhost'
+        verify = None
+    else:
+        creds = dtls_auth.Credentials(key)
+        config = {}
+        peer = dtls_auth.Credentials(fx.CLIENT_KEY_PKCS8 if server else fx.SERVER_KEY_SEC1).public_key
+
+        def verify(ctx, session, public_key):
+            return public_key == peer
+    if server:
+        config['require_client_cert'] = True
+    return config, {'get_psk_info': None, 'get_ecdsa_key': lambda ctx, session: creds,
+                    'verify_ecdsa_key': verify}
+
+
+def _fixtures():
+    host_tests = os.path.join(ROOT, 'host_tests')
+    if host_tests not in sys.path:
+        sys.path.insert(0, host_tests)
+    import test_x509_fixtures
+    return test_x509_fixtures
 
 
 class Link:
@@ -553,9 +593,11 @@ def fuzz_states(per_state, seed, config, out=print):
                 got, ok = n, False
                 if f.signature not in failures:
                     keep = minimize(batch_seed, state, n, f.signature, config)
-                    suite = ' --suite ' + config['ciphers'][0] if config.get('ciphers') else ''
+                    run = ''
+                    if config.get('ciphers'):
+                        run = ' --suite %s --auth %s' % (config['ciphers'][0], config.get('auth', 'psk'))
                     out('FAIL %s\n  replay: python3 tools/fuzz.py --replay %s %d %d %s%s\n  %s' % (
-                        ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), suite, f))
+                        ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), run, f))
                 failures[f.signature] = failures.get(f.signature, 0) + 1
             delivered += got
             completed += ok
@@ -601,36 +643,50 @@ def soak(handshakes, seed, config, out=print):
     return outcomes['completed'], failures
 
 
-# Plain PSK (no ServerKeyExchange without a hint) and ECDHE-PSK (ServerKeyExchange and
-# ClientKeyExchange carry curve points): between them every message parser is reached.
-DEFAULT_SUITES = ('TLS_PSK_WITH_AES_128_CCM_8', 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256')
+# (suite, authentication): plain PSK (no ServerKeyExchange without a hint), ECDHE-PSK
+# (key exchanges carry curve points), and ECDHE-ECDSA with mutual X.509 certificates and with
+# mutual raw public keys (Certificate, CertificateRequest, CertificateVerify, signed key
+# exchange): between them every message parser is reached.
+DEFAULT_RUNS = (('TLS_PSK_WITH_AES_128_CCM_8', 'psk'),
+                ('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'psk'),
+                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509'),
+                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'rpk'))
+
+
+def _run_config(argv):
+    """[(label, Context keywords)] from --suite/--auth, or DEFAULT_RUNS."""
+    if '--suite' in argv or '--auth' in argv:
+        runs = [(_arg(argv, '--suite', 'TLS_PSK_WITH_AES_128_CCM_8'), _arg(argv, '--auth', 'psk'))]
+    else:
+        runs = DEFAULT_RUNS
+    return [('%s/%s' % (suite, auth), {'ciphers': [suite], 'auth': auth}) for suite, auth in runs]
 
 
 def main(argv):
     if '--replay' in argv:
         i = argv.index('--replay')
-        keep = [int(x) for x in argv[i + 4].split(',')] if len(argv) > i + 4 else None
-        config = {'ciphers': [_arg(argv, '--suite', '')]} if '--suite' in argv else {}
-        return replay(argv[i + 1], int(argv[i + 2]), int(argv[i + 3]), keep, config)
+        keep = None
+        if len(argv) > i + 4 and not argv[i + 4].startswith('--'):
+            keep = [int(x) for x in argv[i + 4].split(',')]
+        return replay(argv[i + 1], int(argv[i + 2]), int(argv[i + 3]), keep, _run_config(argv)[0][1])
     per_state = _arg(argv, '--per-state', 100000)
     handshakes = _arg(argv, '--handshakes', 1000)
     seed = _arg(argv, '--seed', 'fuzz')
-    suites = [_arg(argv, '--suite', '')] if '--suite' in argv else DEFAULT_SUITES
     t0 = time.monotonic()
     bad = 0
-    for suite in suites:
-        print('== %s' % suite)
-        config = {'ciphers': [suite]}
-        suite_seed = '%s-%s' % (seed, suite)
-        totals, failures = fuzz_states(per_state, suite_seed, config)
-        completed, soak_failures = soak(handshakes, suite_seed, config)
+    runs = _run_config(argv)
+    for label, config in runs:
+        print('== %s' % label)
+        run_seed = '%s-%s' % (seed, label)
+        totals, failures = fuzz_states(per_state, run_seed, config)
+        completed, soak_failures = soak(handshakes, run_seed, config)
         bad += len(failures) + len(soak_failures)
         print('fuzz %s: %d mutated datagrams over %d states (min %d per state), %d failing batches '
               '(%d distinct causes); lossy %d/%d completed'
-              % (suite, sum(totals), len(totals), min(totals) if totals else 0,
+              % (label, sum(totals), len(totals), min(totals) if totals else 0,
                  sum(failures.values()), len(failures), completed, handshakes))
-    print('fuzz: %d suites, %.0f s total, %s' % (len(suites), time.monotonic() - t0,
-                                                 'FAILURES' if bad else 'no failures'))
+    print('fuzz: %d runs, %.0f s total, %s' % (len(runs), time.monotonic() - t0,
+                                               'FAILURES' if bad else 'no failures'))
     return 1 if bad else 0
 
 
