@@ -470,6 +470,9 @@ class Engine:
         ri = mh.find_ext(exts, mh.EXT_RENEGOTIATION_INFO)
         if ri is not None and mh.parse_renegotiation_info(ri) != b'':
             raise Fault(errors.HANDSHAKE_FAILURE, 'renegotiation_info not empty (RFC 5746 §3.4)')
+        pf = mh.find_ext(exts, mh.EXT_EC_POINT_FORMATS)
+        if pf is not None and not mh.has_uncompressed_points(pf):
+            raise Fault(errors.ILLEGAL_PARAMETER, 'no uncompressed points (RFC 8422 §5.1.2)')
 
     def _c_server_key_exchange(self, mt, body, now_ms):
         kx = self.suite[2]
@@ -603,7 +606,10 @@ class Engine:
             exts.append((mh.EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         if hs.ems:
             exts.append((mh.EXT_EXTENDED_MASTER_SECRET, b''))
-        if hs.group is not None and mh.find_ext(ch.extensions, mh.EXT_EC_POINT_FORMATS) is not None:
+        pf = mh.find_ext(ch.extensions, mh.EXT_EC_POINT_FORMATS)
+        if hs.group is not None and pf is not None:
+            if not mh.has_uncompressed_points(pf):
+                raise Fault(errors.ILLEGAL_PARAMETER, 'no uncompressed points (RFC 8422 §5.1.2)')
             exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
         ecdsa = self.suite[2] == st.KX_ECDHE_ECDSA
         if ecdsa:

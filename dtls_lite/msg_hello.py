@@ -85,6 +85,19 @@ def write_supported_groups(groups):
     return bytes(out)
 
 
+#   enum { uncompressed (0), deprecated (1..2), reserved (248..255) } ECPointFormat;
+#   struct {
+#       ECPointFormat ec_point_format_list<1..2^8-1>
+#   } ECPointFormatList;                         RFC 8422 §5.1.2
+def has_uncompressed_points(data):
+    """Whether an ec_point_formats extension lists uncompressed, the one format (RFC 8422
+    §5.1.2: a peer whose list lacks it is refused with illegal_parameter)."""
+    r = Reader(data)
+    formats = r.vec8(1, 255)
+    r.done()
+    return POINT_FORMAT_UNCOMPRESSED in formats
+
+
 #   opaque renegotiated_connection<0..255>;      RFC 5746 §3.2
 def parse_renegotiation_info(data):
     r = Reader(data)

@@ -337,6 +337,23 @@ def _ca_and_leaf(**leaf_kw):
     return ca, auth.Credentials(fx.SERVER_KEY_SEC1, [leaf])
 
 
+def test_point_formats_without_uncompressed_refused():
+    # RFC 8422 §5.1.2: a ClientHello whose ec_point_formats lacks uncompressed(0)
+    from dtls_lite import msg_hello as mh
+
+    def only_compressed(body):
+        ch = mh.parse_client_hello(body)
+        ch.extensions = [(t, b'\x01\x01' if t == mh.EXT_EC_POINT_FORMATS else d)
+                         for t, d in ch.extensions]
+        return mh.write_client_hello(ch)
+    pair = _pair(330)
+    pair.tamper = _rewrite('client', fr.CLIENT_HELLO, only_compressed)
+    assert not pair.handshake()
+    assert pair.saw('server', FATAL, dtls_lite.ILLEGAL_PARAMETER)
+    assert pair.server.sessions() == []
+    assert mh.has_uncompressed_points(b'\x02\x01\x00')
+
+
 def test_made_here_chain_works():
     ca, creds = _ca_and_leaf()
     pair = _pair(300, server_creds=creds, client_cfg={'ca': [ca]})
