@@ -76,28 +76,36 @@ class UsageError(Exception):
     pass
 
 
-def parse_args(argv):
-    """Tiny argument parser (argparse is absent on most MicroPython builds) -> dict of options."""
-    opts = {'--timeout': str(_DEFAULT_TIMEOUT_S)}
-    positional = []
+def _scan(argv):
+    """(options dict, positional list); a flag's value is True."""
+    opts, positional = {}, []
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg.startswith('--'):
-            name, value = arg, None
-            if '=' in arg:
-                name, value = arg.split('=', 1)
-            if name not in _OPTIONS:
-                raise UsageError('unknown option ' + name)
-            if _OPTIONS[name] and value is None:
-                i += 1
-                if i == len(argv):
-                    raise UsageError(name + ' needs a value')
-                value = argv[i]
-            opts[name] = value if _OPTIONS[name] else True
-        else:
+        if not arg.startswith('--'):
             positional.append(arg)
+            i += 1
+            continue
+        name, value = arg, None
+        if '=' in arg:
+            name, value = arg.split('=', 1)
+        if name not in _OPTIONS:
+            raise UsageError('unknown option ' + name)
+        if _OPTIONS[name] and value is None:
+            i += 1
+            if i == len(argv):
+                raise UsageError(name + ' needs a value')
+            value = argv[i]
+        opts[name] = value if _OPTIONS[name] else True
         i += 1
+    return opts, positional
+
+
+def parse_args(argv):
+    """Tiny argument parser (argparse is absent on most MicroPython builds) -> dict of options:
+    the raw '--name' entries plus mode, host, port, psk_key, psk_identity, timeout_ms, mtu,
+    verbose, ecdsa (any certificate option given) and psk (set the PSK handler)."""
+    opts, positional = _scan(argv)
     if '--help' in opts:
         return opts
     if len(positional) != 2 or positional[0] not in ('server', 'client'):
@@ -109,15 +117,15 @@ def parse_args(argv):
     # PSK stays on unless only certificate options were given.
     opts['psk'] = '--psk-key' in opts or '--psk-identity' in opts or not opts['ecdsa']
     try:
-        opts['key'] = bytes.fromhex(opts.get('--psk-key', _DEFAULT_KEY))
-        opts['timeout_ms'] = int(float(opts['--timeout']) * 1000)
+        opts['psk_key'] = bytes.fromhex(opts.get('--psk-key', _DEFAULT_KEY))
+        opts['timeout_ms'] = int(float(opts.get('--timeout', _DEFAULT_TIMEOUT_S)) * 1000)
         opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
     except ValueError as e:
         raise UsageError(str(e))
-    if not opts['key']:
+    if not opts['psk_key']:
         raise UsageError('--psk-key must not be empty')
-    opts['identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
+    opts['psk_identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
     opts['verbose'] = '--verbose' in opts
     return opts
 
@@ -179,10 +187,10 @@ class EchoEndpoint:
 
     def _get_psk_info(self, ctx, session, kind, identity):
         if kind == dtls_lite.PSK_IDENTITY:
-            return self.opts['identity']
+            return self.opts['psk_identity']
         if kind == dtls_lite.PSK_KEY:
-            if identity is None or identity == self.opts['identity']:
-                return self.opts['key']
+            if identity is None or identity == self.opts['psk_identity']:
+                return self.opts['psk_key']
             return None
         hint = self.opts.get('--psk-hint')  # PSK_HINT (server): RFC 4279 §2, optional
         return hint.encode() if hint else None
