@@ -189,6 +189,19 @@ class Config:
         ecdsa = self.can_judge_server()
         return [s for s in self.suites if (ecdsa if s[2] == st.KX_ECDHE_ECDSA else psk)]
 
+    def advertised_groups(self, suites=None):
+        """supported_groups as a client sends it: `groups` in order, then, when it offers
+        ECDHE_ECDSA, the ECDSA curves it can verify (RFC 8422 §5.1.1: the list covers
+        signatures too, and servers such as OpenSSL refuse a certificate on an unlisted curve).
+        A server may pick any of them for ECDHE."""
+        groups = self.groups
+        if self.offers_ecdsa(self.client_suites() if suites is None else suites):
+            groups = list(groups)
+            for code, _ in st.SIGNATURE_GROUPS:
+                if code not in groups:
+                    groups.append(code)
+        return groups
+
     def offers_ecdhe(self, suites=None):
         for s in (self.suites if suites is None else suites):
             if s[2] != st.KX_PSK:
@@ -241,7 +254,9 @@ class Context:
                             PSK AEAD suites, TLS_PSK_WITH_AES_128_CCM_8 first; with ECDSA
                             handlers or ca/peer_keys/verify_cert DEFAULT_ECDSA_CIPHERS, the five
                             ECDHE_ECDSA suites, CCM_8 first; PSK first when both)
-      groups                ECDHE groups, preference order (('x25519', 'secp256r1', 'secp384r1'))
+      groups                ECDHE groups, preference order (('x25519', 'secp256r1', 'secp384r1'));
+                            a client offering ECDHE_ECDSA also lists secp256r1/secp384r1, the
+                            curves of the signatures it checks (RFC 8422 §5.1.1)
       max_datagram / mtu    largest datagram we send (1200); flights are fragmented to fit
       retransmit_initial_ms first retransmission timeout (1000, RFC 6347; RFC 7925 advises 9000
                             for constrained networks: see CONSTRAINED_NETWORK_TIMERS)

@@ -178,7 +178,8 @@ class Engine:
         suites = cfg.client_suites()
         exts = []
         if cfg.offers_ecdhe(suites):
-            exts.append((mh.EXT_SUPPORTED_GROUPS, mh.write_supported_groups(cfg.groups)))
+            exts.append((mh.EXT_SUPPORTED_GROUPS,
+                         mh.write_supported_groups(cfg.advertised_groups(suites))))
             exts.append((mh.EXT_EC_POINT_FORMATS, b'\x01\x00'))
         if cfg.offers_ecdsa(suites):
             self._c_ecdsa_extensions(exts)
@@ -497,7 +498,7 @@ class Engine:
         from dtls_lite import msg_cert as mc
         hs = self.hs
         group, point, params, alg, sig = mc.parse_server_key_exchange(body)
-        if group not in self.cfg.groups or not st.group_point_ok(group, point):
+        if group not in self.cfg.advertised_groups() or not st.group_point_ok(group, point):
             raise Fault(errors.ILLEGAL_PARAMETER, 'group not offered or bad point')
         # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error if not
         auth.verify_server_params(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, alg, sig,
@@ -661,7 +662,7 @@ class Engine:
                         continue
                     if suite[2] == st.KX_ECDHE_ECDSA:
                         if ecdsa is None:
-                            ecdsa = self._s_ecdsa_setup(ch)
+                            ecdsa = self._s_ecdsa_setup(ch, offered)
                         if ecdsa:
                             continue
                     self.hs.group = group
@@ -669,7 +670,7 @@ class Engine:
         # RFC 7250 §4.2: no certificate type in common is unsupported_certificate.
         raise Fault(ecdsa or errors.HANDSHAKE_FAILURE, 'no cipher suite in common')
 
-    def _s_ecdsa_setup(self, ch):
+    def _s_ecdsa_setup(self, ch, groups):
         """Whether we can serve ECDHE_ECDSA to this client: 0, with our credentials, signature
         algorithm and the RFC 7250 certificate types chosen; else the alert that says why not."""
         from dtls_lite import auth
@@ -677,7 +678,8 @@ class Engine:
         hs = self.hs
         cfg = self.cfg
         creds = cfg.credentials(hs.session)
-        if creds is None:
+        # RFC 8422 §5.3: our certificate's key must be on a curve the client listed
+        if creds is None or st.curve_group(creds.key.curve) not in groups:
             return errors.HANDSHAKE_FAILURE
         data = mh.find_ext(ch.extensions, mh.EXT_SIGNATURE_ALGORITHMS)
         hs.sig_alg = creds.choose_sig_alg(None if data is None else mc.parse_signature_algorithms(data))

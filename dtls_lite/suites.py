@@ -127,6 +127,18 @@ def group_point_ok(code, point):
     return len(point) == 65 and point[0] == 4
 
 
+# The groups of the curves our ECDSA keys use (x509.keys curve names).
+SIGNATURE_GROUPS = ((GROUP_SECP256R1, 'p256'), (GROUP_SECP384R1, 'p384'))
+
+
+def curve_group(curve):
+    """The NamedCurve code of an ECDSA key's curve ('p256' / 'p384')."""
+    for code, name in SIGNATURE_GROUPS:
+        if name == curve:
+            return code
+    return None
+
+
 def prf_hash(suite):
     """The hash descriptor of a suite's PRF and handshake hashes (row column prf_hash)."""
     from dtls_lite.crypto import sha2

@@ -129,9 +129,29 @@ def test_groups():
         pair = _pair(230 + i, client_cfg=cfg, server_cfg=cfg)
         assert pair.handshake(), group
         _exchange(pair)
-    # no group in common: no ECDHE suite can be chosen
+    # a client whose ECDHE choice is x25519 still lists the curves of the signatures it checks
+    # (RFC 8422 §5.1.1), and a server may pick one of them for ECDHE
     pair = _pair(233, client_cfg={'groups': ['x25519']}, server_cfg={'groups': ['secp256r1']})
+    assert pair.handshake()
+    # no group in common: no ECDHE suite can be chosen
+    pair = _pair(234, client_cfg={'groups': ['secp256r1']}, server_cfg={'groups': ['x25519']})
     _failed(pair, 'server', dtls_lite.HANDSHAKE_FAILURE)
+
+
+def test_server_certificate_curve_must_be_listed_by_the_client():
+    # RFC 8422 §5.3: a client listing only x25519 cannot be sent a P-256 certificate
+    from dtls_lite import msg_hello as mh
+
+    def x25519_only(body):
+        ch = mh.parse_client_hello(body)
+        ch.extensions = [(t, mh.write_supported_groups([29]) if t == mh.EXT_SUPPORTED_GROUPS
+                          else d) for t, d in ch.extensions]
+        return mh.write_client_hello(ch)
+    pair = _pair(235)
+    pair.tamper = _rewrite('client', fr.CLIENT_HELLO, x25519_only)
+    assert not pair.handshake()
+    assert pair.saw('server', FATAL, dtls_lite.HANDSHAKE_FAILURE)
+    assert pair.server.sessions() == []
 
 
 def test_p384_chain_and_sha384_suite():
