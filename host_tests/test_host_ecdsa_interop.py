@@ -1,7 +1,7 @@
 """ECDHE-ECDSA interop over loopback: OpenSSL 3.0 and GnuTLS 3.7, both directions, under
 MicroPython and CPython.
 
-Our side is host_tests/ecdsa_echo.py (tools/dtls_echo.py plus --key/--cert/--ca/--rpk/
+Our side is tools/dtls_echo.py with its certificate options (--key/--cert/--ca/--rpk/
 --peer-key/--require-client-cert). Keys and certificates are made with OpenSSL in a temporary
 directory, as ../shared/PEERS.md shows (a P-256 CA, server and client; a P-384 CA and server),
 and once more with our own tools/keygen.py.
@@ -21,7 +21,7 @@ from test_host_interop_support import (RUNTIMES, Processes, check_client_exchang
                                        require_binary, runtime_argv)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WRAPPER = os.path.join(HERE, 'ecdsa_echo.py')
+ECHO = os.path.join(os.path.dirname(HERE), 'tools', 'dtls_echo.py')
 WAIT_S = 15
 
 # Our IANA names -> (OpenSSL name, GnuTLS cipher priority, GnuTLS session description)
@@ -87,7 +87,7 @@ def keygen_pki(tmp_path_factory):
 
 
 def _ours(procs, runtime, mode, port, *options):
-    argv = runtime_argv(runtime) + [WRAPPER, mode, '127.0.0.1:%d' % port, '--verbose'] + list(options)
+    argv = runtime_argv(runtime) + [ECHO, mode, '127.0.0.1:%d' % port, '--verbose'] + list(options)
     if mode == 'client':
         argv += ['--timeout', str(WAIT_S)]
     proc = procs.start('ours-%s-%s' % (mode, runtime), argv)
