@@ -298,3 +298,32 @@ def test_gnutls_client_our_server(tmp_path, pki, runtime, mode):
             procs.fail('gnutls-cli negotiated another suite or certificate type')
         procs.wait_for(server, 'connected', 'stderr')
         _check_our_peer(procs, server, CCM8)
+
+
+# --- failures across implementations ---------------------------------------------------------
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_wrong_ca_alerts_both_directions(tmp_path, pki, keygen_pki, runtime):
+    """A certificate from a CA the other side does not trust: unknown_ca(48), sent by us and
+    understood by OpenSSL, and sent by OpenSSL's peer (us) when OpenSSL presents one."""
+    for sub in ('ours-client', 'ours-server'):
+        (tmp_path / sub).mkdir()
+    port = free_port()
+    with Processes(tmp_path / 'ours-client') as procs:
+        server = _s_server(procs, pki, port, CCM8, False)
+        client = _ours(procs, runtime, 'client', port, '--ciphers', CCM8,
+                       '--ca', keygen_pki('ca.crt'))
+        client.close_stdin()
+        if procs.wait_exit(client) != 1 or 'fatal alert 48' not in client.stderr():
+            procs.fail('our client did not fail with unknown_ca')
+        procs.wait_for(server, 'alert unknown ca', 'stderr', what='s_server got our alert')
+    port = free_port()
+    with Processes(tmp_path / 'ours-server') as procs:
+        server = _ours(procs, runtime, 'server', port, '--ciphers', CCM8,
+                       *_our_x509(pki, 'server', True))
+        argv = [require_binary('openssl'), 's_client', '-dtls1_2', '-connect',
+                '127.0.0.1:%d' % port, '-CAfile', pki('ca.crt'), '-cipher', SUITES[CCM8][0],
+                '-cert', keygen_pki('client.crt'), '-key', keygen_pki('client.key')]
+        client = procs.start('openssl-s_client', argv)
+        procs.wait_for(client, 'alert unknown ca', 'stderr', what='s_client got our alert')
+        procs.wait_for(server, 'alert level 2 code 48', 'stderr')
