@@ -15,6 +15,13 @@ Reassembler (fragment.py), which hands out whole messages in order -> `_on_messa
 them to the transcript and calls the handler of the current state -> the handler returns the
 next state, and `_goto` is the one place the state changes.
 
+Flights by key exchange (RFC 5246 §7.3; [..] only with client authentication):
+  PSK / ECDHE_PSK  SH [SKE] SHD  |  CKE CCS Fin  |  CCS Fin
+  ECDHE_ECDSA      SH Cert SKE(signed) [CertReq] SHD  |  [Cert] CKE [CertVerify] CCS Fin  |  CCS Fin
+The certificate messages are built and judged by msg_cert.py / auth.py (X.509 chains through
+dtls_lite.x509, RFC 7250 raw public keys through verify_ecdsa_key or pinned keys); the engine
+only sequences them and keeps the authenticated peer (auth.PeerCert) in `identity`.
+
 A peer's protocol error raises `Fault(alert)` anywhere below `handle_datagram`; it is caught
 there, the fatal alert is sent and reported, and the engine is CLOSED. Records that fail to
 parse or authenticate are dropped and counted, never fatal (RFC 6347 §4.1.2.7).

@@ -17,9 +17,9 @@ _MAX_EXTENSIONS = const(40)     # bound the work a hostile hello can make us do
 # ExtensionType values (IANA TLS ExtensionType registry).
 EXT_SUPPORTED_GROUPS = const(10)        # RFC 8422 §5.1.1
 EXT_EC_POINT_FORMATS = const(11)        # RFC 8422 §5.1.2
-EXT_SIGNATURE_ALGORITHMS = const(13)    # RFC 5246 §7.4.1.4.1 (issue 4)
-EXT_CLIENT_CERTIFICATE_TYPE = const(19)  # RFC 7250 (issue 4)
-EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 (issue 4)
+EXT_SIGNATURE_ALGORITHMS = const(13)    # RFC 5246 §7.4.1.4.1 (msg_cert.py)
+EXT_CLIENT_CERTIFICATE_TYPE = const(19)  # RFC 7250 §4 (msg_cert.py)
+EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 §4 (msg_cert.py)
 EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1
 EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2
 

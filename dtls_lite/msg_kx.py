@@ -1,4 +1,4 @@
-"""Key exchange messages of the PSK and ECDHE_PSK suites (issue 4 adds the signed ECDHE form).
+"""Key exchange messages of the PSK and ECDHE_PSK suites (the signed ECDHE_ECDSA form: msg_cert.py).
 
 ServerKeyExchange carries the PSK identity hint (and, for ECDHE_PSK, the server's ephemeral
 public value); ClientKeyExchange carries the PSK identity the client chose (and its ephemeral

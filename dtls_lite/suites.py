@@ -16,7 +16,7 @@ from dtls_lite.errors import ConfigError
 
 KX_PSK = const(1)          # RFC 4279 §2
 KX_ECDHE_PSK = const(2)    # RFC 5489 §2, RFC 8442
-KX_ECDHE_ECDSA = const(3)  # RFC 8422 (issue 4)
+KX_ECDHE_ECDSA = const(3)  # RFC 8422 (auth.py, msg_cert.py)
 
 # (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len, prf_hash)
 # prf_hash: the hash of the PRF, of the Finished/EMS transcript hashes (RFC 5246 §5, §7.4.9;
