@@ -8,7 +8,7 @@ and once more with our own tools/keygen.py.
 - OpenSSL, X.509: every ECDHE_ECDSA suite, server-only and mutual, in both directions; a P-384
   chain on the SHA-384 suite; our server's certificate flight fragmented at a small MTU (a relay
   checks every datagram's size and counts partial handshake fragments, RFC 6347 §4.2.3).
-- GnuTLS: X.509 server-only and mutual, and RFC 7250 raw public keys (mutual), both directions.
+- GnuTLS: X.509 and RFC 7250 raw public keys, server-only and mutual, both directions.
 Each test proves the handshake on the suite asked for, the peer's certificate or key checked by
 us (our --ca / --peer-key, nothing is accepted blindly), and application data both ways.
 """
@@ -110,9 +110,13 @@ def _our_x509(pki, role, mutual, prefix=''):
     return opts
 
 
-def _check_our_peer(procs, proc, suite):
-    if suite not in proc.stderr():
+def _check_our_peer(procs, proc, suite, peer=None):
+    """Our --verbose line names the suite and, when given, the authenticated peer."""
+    err = proc.stderr()
+    if suite not in err:
         procs.fail('we did not report suite %s' % suite)
+    if peer is not None and 'peer ' + peer not in err:
+        procs.fail('we did not report peer %r' % peer)
 
 
 # --- OpenSSL ---------------------------------------------------------------------------------
@@ -152,7 +156,7 @@ def _our_client_vs_s_server(tmp_path, pki, runtime, suite, mutual, prefix='', ou
             procs.fail('s_server did not get our client certificate')
         server.send(pong + '\n')
         check_client_exchange(procs, client, server, [ping], [pong])
-        _check_our_peer(procs, client, suite)
+        _check_our_peer(procs, client, suite, 'CN=%sserver' % prefix)
 
 
 def _s_client_vs_our_server(tmp_path, pki, runtime, suite, mutual, prefix='', ours_extra=(),
@@ -174,7 +178,7 @@ def _s_client_vs_our_server(tmp_path, pki, runtime, suite, mutual, prefix='', ou
         if 'Verification: OK' not in out and 'Verify return code: 0 (ok)' not in out:
             procs.fail('s_client did not verify our certificate')
         procs.wait_for(server, 'connected', 'stderr')
-        _check_our_peer(procs, server, suite)
+        _check_our_peer(procs, server, suite, 'CN=%sclient' % prefix if mutual else None)
         return relay.sizes if relay else None, relay.partial if relay else None
 
 
@@ -228,11 +232,13 @@ def _gnutls_priority(suite, rpk=False):
 
 
 def _gnutls_serv(procs, pki, port, suite, mode):
+    rpk = mode.startswith('rpk')
     argv = [require_binary('gnutls-serv'), '--udp', '-p', str(port), '--echo',
-            '--priority', _gnutls_priority(suite, mode == 'rpk')]
-    if mode == 'rpk':
-        argv += ['--rawpkfile', pki('server.pub.pem'), '--rawpkkeyfile', pki('server.key'),
-                 '--require-client-cert']
+            '--priority', _gnutls_priority(suite, rpk)]
+    if rpk:
+        argv += ['--rawpkfile', pki('server.pub.pem'), '--rawpkkeyfile', pki('server.key')]
+        if mode == 'rpk-mutual':
+            argv += ['--require-client-cert']
     else:
         argv += ['--x509certfile', pki('server.crt'), '--x509keyfile', pki('server.key')]
         if mode == 'mutual':
@@ -243,14 +249,17 @@ def _gnutls_serv(procs, pki, port, suite, mode):
 
 
 def _our_gnutls_opts(pki, role, mode):
-    if mode != 'rpk':
+    if not mode.startswith('rpk'):
         return _our_x509(pki, role, mode == 'mutual')
-    me, peer = ('server', 'client') if role == 'server' else ('client', 'server')
-    opts = ['--key', pki(me + '.key'), '--rpk', '--peer-key', pki(peer + '.pub.pem')]
-    return opts + (['--require-client-cert'] if role == 'server' else [])
+    mutual = mode == 'rpk-mutual'
+    if role == 'server':
+        opts = ['--key', pki('server.key'), '--rpk']
+        return opts + (['--peer-key', pki('client.pub.pem'), '--require-client-cert'] if mutual else [])
+    opts = ['--peer-key', pki('server.pub.pem')]
+    return opts + (['--key', pki('client.key'), '--rpk'] if mutual else [])
 
 
-MODES = ('server-auth', 'mutual', 'rpk')
+MODES = ('server-auth', 'mutual', 'rpk-server-auth', 'rpk-mutual')
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)
@@ -264,7 +273,7 @@ def test_our_client_gnutls_server(tmp_path, pki, runtime, mode):
                        *_our_gnutls_opts(pki, 'client', mode))
         client.send(''.join(line + '\n' for line in lines))
         check_client_exchange(procs, client, server, lines, lines, 'stderr')
-        _check_our_peer(procs, client, CCM8)
+        _check_our_peer(procs, client, CCM8, 'raw public key' if mode.startswith('rpk') else 'CN=server')
         if client.stdout().splitlines() != lines:
             procs.fail('echoed lines differ from the lines sent')
 
@@ -274,11 +283,13 @@ def test_our_client_gnutls_server(tmp_path, pki, runtime, mode):
 def test_gnutls_client_our_server(tmp_path, pki, runtime, mode):
     port = free_port()
     ping = 'ping-gnutls-%s-%s' % (runtime, mode)
+    rpk = mode.startswith('rpk')
     argv = [require_binary('gnutls-cli'), '--udp', '-p', str(port), '127.0.0.1',
-            '--priority', _gnutls_priority(CCM8, mode == 'rpk')]
-    if mode == 'rpk':
-        argv += ['--rawpkfile', pki('client.pub.pem'), '--rawpkkeyfile', pki('client.key'),
-                 '--insecure']
+            '--priority', _gnutls_priority(CCM8, rpk)]
+    if rpk:
+        argv += ['--insecure']      # gnutls-cli has no raw-key pinning; we check its key
+        if mode == 'rpk-mutual':
+            argv += ['--rawpkfile', pki('client.pub.pem'), '--rawpkkeyfile', pki('client.key')]
     else:
         argv += ['--x509cafile', pki('ca.crt')]
         if mode == 'mutual':
@@ -288,16 +299,20 @@ def test_gnutls_client_our_server(tmp_path, pki, runtime, mode):
                        *_our_gnutls_opts(pki, 'server', mode))
         client = procs.start('gnutls-cli', argv)
         out = procs.wait_for(client, 'Handshake was completed', what='gnutls-cli handshake')
-        if mode != 'rpk' and 'The certificate is trusted' not in out:
+        if not rpk and 'The certificate is trusted' not in out:
             procs.fail('gnutls-cli did not trust our certificate')
         client.send(ping + '\n')
         out = procs.wait_for(client, 'Echo: ' + ping, what='our server echoed the record')
-        # e.g. (DTLS1.2-X.509)-(ECDHE-X25519)-(ECDSA-SHA256)-(AES-128-CCM-8)
-        kind = '(DTLS1.2-Raw Public Key)' if mode == 'rpk' else '(DTLS1.2-X.509)'
+        # e.g. (DTLS1.2-X.509)-(ECDHE-X25519)-(ECDSA-SHA256)-(AES-128-CCM-8); the server's
+        # certificate type is on its own line
+        kind = '- Certificate type: ' + ('Raw Public Key' if rpk else 'X.509')
         if kind not in out or '-(ECDSA-SHA256)-(AES-128-CCM-8)' not in out:
             procs.fail('gnutls-cli negotiated another suite or certificate type')
         procs.wait_for(server, 'connected', 'stderr')
-        _check_our_peer(procs, server, CCM8)
+        if mode.endswith('mutual'):
+            _check_our_peer(procs, server, CCM8, 'raw public key' if rpk else 'CN=client')
+        else:
+            _check_our_peer(procs, server, CCM8)
 
 
 # --- failures across implementations ---------------------------------------------------------
