@@ -1,14 +1,15 @@
 """`make fuzz`: mutated datagrams at every handshake step, and a lossy-link handshake soak.
 
-    python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME] [--auth A]
-    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...] [--suite NAME --auth A]
+    python3 tools/fuzz.py [--per-state N] [--handshakes N] [--seed S] [--suite NAME] [--auth A] [--mtu N]
+    python3 tools/fuzz.py --replay BATCH_SEED STATE N [I,J,...] [--suite NAME --auth A --mtu N]
 A (authentication): psk (default), x509 or rpk (ECDHE_ECDSA suites, mutual).
 
 Everything runs in memory: two `dtls_lite.Context`s (client, server) joined by `Link`, a fake
 network with a fake clock, seeded random bytes, so every finding replays from its seed.
 
 Each run of DEFAULT_RUNS (plain PSK, ECDHE-PSK, ECDHE-ECDSA with X.509 and with raw public
-keys, mutual) gets both parts unless --suite/--auth choose one.
+keys, mutual, and X.509 again over 200-byte datagrams) gets both parts unless --suite/--auth/--mtu
+choose one.
 
 1. Mutation fuzzing (default 100,000 mutants per state). A clean handshake is run datagram by
    datagram; "state k" is the moment before datagram k of that run is delivered (ClientHello,
@@ -596,6 +597,8 @@ def fuzz_states(per_state, seed, config, out=print):
                     run = ''
                     if config.get('ciphers'):
                         run = ' --suite %s --auth %s' % (config['ciphers'][0], config.get('auth', 'psk'))
+                    if config.get('max_datagram'):
+                        run += ' --mtu %d' % config['max_datagram']
                     out('FAIL %s\n  replay: python3 tools/fuzz.py --replay %s %d %d %s%s\n  %s' % (
                         ' / '.join(f.signature), batch_seed, state, n, ','.join(map(str, keep)), run, f))
                 failures[f.signature] = failures.get(f.signature, 0) + 1
@@ -647,19 +650,31 @@ def soak(handshakes, seed, config, out=print):
 # (key exchanges carry curve points), and ECDHE-ECDSA with mutual X.509 certificates and with
 # mutual raw public keys (Certificate, CertificateRequest, CertificateVerify, signed key
 # exchange): between them every message parser is reached.
-DEFAULT_RUNS = (('TLS_PSK_WITH_AES_128_CCM_8', 'psk'),
-                ('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'psk'),
-                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509'),
-                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'rpk'))
+# The last run caps datagrams at 200 bytes, so certificate flights travel as fragments and the
+# mutants hit reassembly (RFC 6347 §4.2.3) too.
+DEFAULT_RUNS = (('TLS_PSK_WITH_AES_128_CCM_8', 'psk', None),
+                ('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'psk', None),
+                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509', None),
+                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'rpk', None),
+                ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509', 200))
 
 
 def _run_config(argv):
-    """[(label, Context keywords)] from --suite/--auth, or DEFAULT_RUNS."""
-    if '--suite' in argv or '--auth' in argv:
-        runs = [(_arg(argv, '--suite', 'TLS_PSK_WITH_AES_128_CCM_8'), _arg(argv, '--auth', 'psk'))]
+    """[(label, Context keywords)] from --suite/--auth/--mtu, or DEFAULT_RUNS."""
+    if '--suite' in argv or '--auth' in argv or '--mtu' in argv:
+        runs = [(_arg(argv, '--suite', 'TLS_PSK_WITH_AES_128_CCM_8'), _arg(argv, '--auth', 'psk'),
+                 _arg(argv, '--mtu', 0) or None)]
     else:
         runs = DEFAULT_RUNS
-    return [('%s/%s' % (suite, auth), {'ciphers': [suite], 'auth': auth}) for suite, auth in runs]
+    out = []
+    for suite, auth, mtu in runs:
+        config = {'ciphers': [suite], 'auth': auth}
+        label = '%s/%s' % (suite, auth)
+        if mtu:
+            config['max_datagram'] = mtu
+            label += '/mtu%d' % mtu
+        out.append((label, config))
+    return out
 
 
 def main(argv):
