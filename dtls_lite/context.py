@@ -18,7 +18,8 @@ The data handed to `write` is a bytes-like object valid only during the call (ap
 records are sealed in one shared, preallocated buffer); `read` gets bytes.
 """
 from dtls_lite.compat import const, ticks_ms, ticks_diff
-from dtls_lite.errors import ConfigError, NotConnected, HandlerError, TooManyPeers, Fault
+from dtls_lite.errors import (ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers,
+                              Fault)
 from dtls_lite.cookie import CookieJar, DEFAULT_LIFETIME_MS
 from dtls_lite.crypto.util import get_rng
 from dtls_lite import engine as eng
@@ -372,6 +373,16 @@ class Context:
 
     # --- the API -----------------------------------------------------------------------------
 
+    def _lookup(self, session):
+        """The engine for `session`, or None. An unhashable session (MicroPython's getaddrinfo
+        gives a bytearray sockaddr) is the application's mistake: say so plainly."""
+        try:
+            hash(session)  # MicroPython's dict.get does not hash a key it cannot find
+        except TypeError:
+            raise DTLSError('session must be hashable, not %s (bytes(addr) turns a bytearray '
+                            'sockaddr into one)' % type(session).__name__)
+        return self._peers.get(session)
+
     def connect(self, session):
         """Start a handshake as client with `session`; replaces any previous state for it."""
         if self._write is None:
@@ -380,7 +391,7 @@ class Context:
             raise HandlerError('no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones '
                                'a way to judge the server (ca, verify_cert, peer_keys or '
                                'verify_ecdsa_key)')
-        old = self._peers.get(session)
+        old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers reached')
         e = eng.Engine(self._cfg, True)
@@ -393,7 +404,7 @@ class Context:
     def handle_message(self, session, data):
         """Feed one received datagram. Never raises for anything in `data`."""
         now = self._now()
-        e = self._peers.get(session)
+        e = self._lookup(session)
         if e is None or e.state == eng.CLOSED or self._is_new_hello(e, data):
             self._accept(session, data, now)
         else:
@@ -404,7 +415,7 @@ class Context:
     def write(self, session, data):
         """Send application data in one record; returns the number of bytes sent (at most
         one datagram's worth, like a datagram socket)."""
-        e = self._peers.get(session)
+        e = self._lookup(session)
         if e is None or e.state != eng.CONNECTED:
             raise NotConnected('no established DTLS session with %r' % (session,))
         n = min(len(data), e.max_app_payload())
@@ -416,7 +427,7 @@ class Context:
 
     def close(self, session):
         """Send close_notify (if established) and forget the peer."""
-        e = self._peers.get(session)
+        e = self._lookup(session)
         if e is None:
             return
         e.close()
@@ -442,7 +453,7 @@ class Context:
         return nxt
 
     def peer(self, session):
-        e = self._peers.get(session)
+        e = self._lookup(session)
         return PeerInfo(e) if e is not None else None
 
     def sessions(self):

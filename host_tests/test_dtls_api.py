@@ -1,0 +1,42 @@
+"""Application misuse of the Context API raises a dtls_lite exception, on both runtimes."""
+import dtls_lite
+
+
+def _ctx():
+    ctx = dtls_lite.Context()
+    ctx.set_handler(lambda c, s, d: len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+    return ctx
+
+
+def test_unhashable_session_is_a_dtls_error():
+    # MicroPython's socket.getaddrinfo returns the sockaddr as a bytearray: not usable as a key.
+    ctx = _ctx()
+    for call in (ctx.connect, lambda s: ctx.handle_message(s, b'\x16'), lambda s: ctx.write(s, b'x'),
+                 ctx.close, ctx.peer):
+        try:
+            call(bytearray(b'\x02\x00\x16\x34'))
+        except dtls_lite.DTLSError as e:
+            assert 'hashable' in str(e)
+        else:
+            raise AssertionError('no DTLSError for an unhashable session')
+
+
+def test_bytes_session_works():
+    ctx = _ctx()
+    sent = []
+    ctx.set_handler(lambda c, s, d: sent.append(bytes(d)) or len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+    ctx.connect(bytes(bytearray(b'\x02\x00\x16\x34')))
+    assert sent and sent[0][0] == 22          # a handshake record (the ClientHello) went out
+    assert ctx.peer(b'\x02\x00\x16\x34') is not None
+
+
+def test_write_before_connected_raises_not_connected():
+    ctx = _ctx()
+    try:
+        ctx.write(('127.0.0.1', 5684), b'data')
+    except dtls_lite.NotConnected:
+        pass
+    else:
+        raise AssertionError('write before the handshake must raise NotConnected')
