@@ -11,12 +11,13 @@ Private keys are big-endian scalars in [1, n-1] (ValueError otherwise). Points a
 accepted uncompressed (0x04 || X || Y), on the curve, with coordinates < p. `sign` takes
 `rng` for symmetry with the other primitives and ignores it: nonces are deterministic
 (RFC 6979), so a board's random source cannot leak the key through the nonce.
-The arithmetic is in ec.py, the signatures in ecdsa.py; this module binds them to the curve and
-its generated fixed-base table (_ec_p256_comb.py).
+The arithmetic is in ec.py, the signatures in ecdsa.py; _ec_api.curve_api binds them to the
+curve (the same builder for P-256 and P-384); this module loads the curve's generated fixed-base
+table (_ec_p256_comb.py).
 """
-from dtls_lite.crypto import ec, ecdsa
+from dtls_lite.crypto import ec
 from dtls_lite.crypto import _ec_p256_comb as _comb
-from dtls_lite.crypto.util import get_rng
+from dtls_lite.crypto._ec_api import curve_api
 
 CURVE = ec.P256
 CURVE.load_comb(_comb.T, _comb.S, _comb.D, _comb.TABLE)
@@ -25,30 +26,4 @@ ec.prepare(CURVE)
 PRIVATE_SIZE = 32
 PUBLIC_SIZE = 65
 
-
-def generate_key(rng=None):
-    return ec.generate_key(CURVE, get_rng(rng))
-
-
-def public_key(private):
-    return ec.public_key(CURVE, private)
-
-
-def ecdh(private, peer_public):
-    return ec.ecdh(CURVE, private, peer_public)
-
-
-def sign(private, digest, rng=None):
-    return ecdsa.sign(CURVE, private, digest)
-
-
-def verify(public, digest, der_signature):
-    return ecdsa.verify(CURVE, public, digest, der_signature)
-
-
-def sign_raw(private, digest):
-    return ecdsa.sign_raw(CURVE, private, digest)
-
-
-def verify_raw(public, digest, rs):
-    return ecdsa.verify_raw(CURVE, public, digest, rs)
+generate_key, public_key, ecdh, sign, verify, sign_raw, verify_raw = curve_api(CURVE)
