@@ -118,3 +118,25 @@ def view(n):
         v = _mv[0:n]
         _views[n] = v
     return v
+
+
+class OneShot:
+    """seal()/open() on bytes for an AEAD class that defines seal_into/open_into and tag_len.
+
+    The record path uses the in-place *_into calls; these copying wrappers are for tests,
+    tools and callers that hold plain bytes (the aead.new contract).
+    """
+
+    def seal(self, nonce, aad, plaintext):
+        """ciphertext || tag as bytes."""
+        n = len(plaintext)
+        out = bytearray(n + self.tag_len)
+        copy_into(out, 0, plaintext, 0, n)
+        self.seal_into(nonce, aad, out, n)
+        return bytes(out)
+
+    def open(self, nonce, aad, data):
+        """The plaintext as bytes, or None if the tag is bad."""
+        buf = bytearray(data)
+        r = self.open_into(nonce, aad, buf, len(buf))
+        return None if r < 0 else bytes(buf[0:r])

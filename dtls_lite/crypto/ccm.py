@@ -27,7 +27,7 @@ from dtls_lite.compat import const
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
-                                        MAX_RECORD)
+                                        MAX_RECORD, OneShot)
 
 _MIN_NONCE = const(7)
 _MAX_NONCE = const(13)
@@ -39,7 +39,7 @@ _s0_mv = memoryview(_s0)
 _x = bytearray(16)
 
 
-class AESCCM:
+class AESCCM(OneShot):
     """AES-CCM with a fixed tag length (4..16, even) and nonce length (7..13) per object."""
 
     def __init__(self, key, tag_len=16, nonce_len=12, lean=False):
@@ -158,15 +158,3 @@ class AESCCM:
             return c
         fill_zero(buf, 0, c)  # never leave unauthenticated plaintext behind
         return -1
-
-    def seal(self, nonce, aad, plaintext):
-        n = len(plaintext)
-        out = bytearray(n + self.tag_len)
-        copy_into(out, 0, plaintext, 0, n)
-        self.seal_into(nonce, aad, out, n)
-        return bytes(out)
-
-    def open(self, nonce, aad, data):
-        buf = bytearray(data)
-        r = self.open_into(nonce, aad, buf, len(buf))
-        return None if r < 0 else bytes(buf[0:r])

@@ -14,7 +14,8 @@ and the instance, nothing else (64 B on unix MicroPython); the seal path allocat
 all (heap_lock test in test_aead).
 """
 from dtls_lite.crypto.util import ct_equal
-from dtls_lite.crypto._aead_ops import xor_into, copy_into, fill_zero, scratch, kernels, MAX_RECORD
+from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, scratch, kernels,
+                                        MAX_RECORD, OneShot)
 
 # ChaCha20/Poly1305 kernels: viper compiled now, on the first import of this module (= the first
 # ChaCha20-Poly1305 object, as aead.new imports it then), or the plain-Python ones.
@@ -45,7 +46,7 @@ def _poly_padded(st, data, n):
         poly1305_blocks(st, _blk, 0, 16)
 
 
-class ChaCha20Poly1305:
+class ChaCha20Poly1305(OneShot):
     """RFC 8439 AEAD: 32-byte key, 12-byte nonce, 16-byte tag."""
 
     tag_len = 16
@@ -101,15 +102,3 @@ class ChaCha20Poly1305:
             return -1
         xor_into(buf, 0, s, 64, c)
         return c
-
-    def seal(self, nonce, aad, plaintext):
-        n = len(plaintext)
-        out = bytearray(n + 16)
-        copy_into(out, 0, plaintext, 0, n)
-        self.seal_into(nonce, aad, out, n)
-        return bytes(out)
-
-    def open(self, nonce, aad, data):
-        buf = bytearray(data)
-        r = self.open_into(nonce, aad, buf, len(buf))
-        return None if r < 0 else bytes(buf[0:r])

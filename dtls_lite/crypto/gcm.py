@@ -20,7 +20,7 @@ one cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/ben
 from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
-                                        kernels, MAX_RECORD)
+                                        kernels, MAX_RECORD, OneShot)
 
 # GHASH kernels: viper compiled now, on the first import of this module (= the first AES-GCM
 # object, as aead.new imports it then), or the plain-Python ones (see _aead_ops.kernels).
@@ -54,7 +54,7 @@ def _put_len64(buf, off, v):
         buf[off + 7 - i] = (v >> (8 * i)) & 0xFF
 
 
-class AESGCM:
+class AESGCM(OneShot):
     """AES-GCM with any IV length >= 1 byte and a tag of 4..16 bytes (16 in DTLS)."""
 
     def __init__(self, key, tag_len=16):
@@ -139,15 +139,3 @@ class AESGCM:
             return -1
         xor_into(buf, 0, s, 16, c)
         return c
-
-    def seal(self, nonce, aad, plaintext):
-        n = len(plaintext)
-        out = bytearray(n + self.tag_len)
-        copy_into(out, 0, plaintext, 0, n)
-        self.seal_into(nonce, aad, out, n)
-        return bytes(out)
-
-    def open(self, nonce, aad, data):
-        buf = bytearray(data)
-        r = self.open_into(nonce, aad, buf, len(buf))
-        return None if r < 0 else bytes(buf[0:r])
