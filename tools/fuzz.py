@@ -372,10 +372,13 @@ class Failure(Exception):
 # peer with internal_error and is only counted (ctx.stats['internal_error']). For the fuzzer
 # such an exception is still a bug of ours, so we watch Engine._fail being called from inside an
 # except block that is not a protocol Fault, and keep the exception it swallowed.
+# The watch is installed only while a fuzz batch runs (fuzz_batch), so importing this module
+# (test_host_fuzz.py does, inside pytest) changes nothing for other tests.
 _swallowed = []
 
 
 def _watch_safety_net():
+    """Wrap Engine._fail; returns the function that undoes it."""
     from dtls_lite import engine, errors
     original = engine.Engine._fail
 
@@ -387,8 +390,9 @@ def _watch_safety_net():
         return original(self, alert)
     engine.Engine._fail = watching_fail
 
-
-_watch_safety_net()
+    def restore():
+        engine.Engine._fail = original
+    return restore
 
 
 def _check_swallowed(what, state, seed, extra=''):
@@ -412,7 +416,12 @@ def _failure(what, state, seed, extra='', exc_info=None):
 
 def fuzz_batch(seed, state, mutants, **config):
     del _swallowed[:]
-    return _fuzz_batch(seed, state, mutants, **config)
+    restore = _watch_safety_net()
+    try:
+        return _fuzz_batch(seed, state, mutants, **config)
+    finally:
+        restore()
+        del _swallowed[:]
 
 
 def _fuzz_batch(seed, state, mutants, **config):
