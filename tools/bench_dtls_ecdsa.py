@@ -15,13 +15,11 @@ Keys and certificates: host_tests/test_x509_fixtures.py (test-only).
 """
 import gc
 import sys
-from bench import timer_us, elapsed_us
+from dtls_pair import handshake_ms, server_heap_per_session
 
 sys.path.insert(0, '.')
 sys.path.insert(0, 'host_tests')
-import dtls_lite  # noqa: E402
 from dtls_lite import auth  # noqa: E402
-from dtls_lite.crypto.util import SeededRng  # noqa: E402
 import test_x509_fixtures as fx  # noqa: E402
 
 _MICROPYTHON = sys.implementation.name == 'micropython'
@@ -40,7 +38,8 @@ def _now():
 
 
 class _Setup:
-    """Context keywords and handlers of both sides for one kind of authentication."""
+    """Context keywords and handlers of both sides for one kind of authentication (a
+    tools/dtls_pair.py set-up)."""
 
     def __init__(self, kind):
         self.kind = kind
@@ -61,80 +60,25 @@ class _Setup:
                 self.server_cfg.update(ca=anchors, cert_clock=_now)
             self.server_key, self.client_key = _SERVER, (_CLIENT if mutual else None)
 
-    def handlers(self, ctx, write, key):
-        ctx.set_handler(write, None, None, None,
-                        get_ecdsa_key=(lambda c, s: key) if key is not None else None)
+    def client_handlers(self, ctx, write):
+        _handlers(ctx, write, self.client_key)
+
+    def server_handlers(self, ctx, write):
+        _handlers(ctx, write, self.server_key)
 
 
-class _Link:
-    def __init__(self, setup, server, seed):
-        self.queue = []
-        self.us = {'client': 0, 'server': 0}
-        self.server = server
-        self.client = dtls_lite.Context(rng=SeededRng(seed), **setup.client_cfg)
-        setup.handlers(self.client, self._to_server, setup.client_key)
-        self.addr = ('10.0.0.%d' % (seed % 250), 1000 + seed)
-
-    def _to_server(self, ctx, session, data):
-        self.queue.append(('server', bytes(data)))
-        return len(data)
-
-    def to_client(self, data):
-        self.queue.append(('client', bytes(data)))
-
-    def run(self):
-        while self.queue:
-            who, data = self.queue.pop(0)
-            t0 = timer_us()
-            if who == 'server':
-                self.server.handle_message(self.addr, data)
-            else:
-                self.client.handle_message('S', data)
-            self.us[who] += elapsed_us(t0)
-
-    def handshake(self):
-        t0 = timer_us()
-        self.client.connect('S')
-        self.us['client'] += elapsed_us(t0)
-        self.run()
-        p = self.client.peer('S')
-        if p is None or not p.connected:
-            raise RuntimeError('handshake failed')
-
-
-def _server(setup, max_peers=16):
-    links = {}
-    server = dtls_lite.Context(rng=SeededRng(b'server'), max_peers=max_peers, max_handshakes=4,
-                               **setup.server_cfg)
-
-    def write(ctx, session, data):
-        links[session].to_client(data)
-        return len(data)
-    setup.handlers(server, write, setup.server_key)
-    return server, links
+def _handlers(ctx, write, key):
+    ctx.set_handler(write, None, None, None,
+                    get_ecdsa_key=(lambda c, s: key) if key is not None else None)
 
 
 def bench_ecdsa_handshake_cpu():
     rows = []
     for kind in ('x509 server-auth', 'x509 mutual', 'rpk mutual'):
         setup = _Setup(kind)
-        server, links = _server(setup)
-        tot = {'client': 0, 'server': 0}
-        for i in range(_N + 1):
-            link = _Link(setup, server, i + 1)
-            links[link.addr] = link
-            gc.collect()
-            link.handshake()
-            server.close(link.addr)
-            link.run()
-            del links[link.addr]
-            if i:
-                tot['client'] += link.us['client']
-                tot['server'] += link.us['server']
-        rows.append(('dtls ecdsa handshake %s p256 ccm8: client CPU' % kind,
-                     tot['client'] / _N / 1000, 'ms'))
-        rows.append(('dtls ecdsa handshake %s p256 ccm8: server CPU' % kind,
-                     tot['server'] / _N / 1000, 'ms'))
+        c, s = handshake_ms(setup, _N)
+        rows.append(('dtls ecdsa handshake %s p256 ccm8: client CPU' % kind, c, 'ms'))
+        rows.append(('dtls ecdsa handshake %s p256 ccm8: server CPU' % kind, s, 'ms'))
     return rows
 
 
@@ -144,30 +88,8 @@ def bench_ecdsa_heap_per_session():
     rows = []
     for kind in ('x509 mutual', 'rpk mutual'):
         setup = _Setup(kind)
-        server, links = _server(setup, _SESSIONS + 8)
-
-        def established(i):
-            link = _Link(setup, server, i + 1)
-            links[link.addr] = link
-            link.handshake()
-            link.client.write('S', b'hello')
-            link.run()
-            server.write(link.addr, b'world')
-            link.run()
-            del links[link.addr]
-
-        established(1000)
-        established(1001)
-        gc.collect()
-        before = gc.mem_alloc()
-        for i in range(_SESSIONS):
-            established(i)
-        gc.collect()
-        after = gc.mem_alloc()
-        if len(server.sessions()) != _SESSIONS + 2:
-            raise RuntimeError('sessions lost')
+        per_session = server_heap_per_session(setup, _SESSIONS)
         rows.append(('dtls ecdsa heap per established session (server, %s)' % kind,
-                     (after - before) / _SESSIONS, 'B'))
-        del server, links
+                     per_session, 'B'))
         gc.collect()
     return rows

@@ -16,7 +16,7 @@
 """
 import gc
 import sys
-from bench import timer_us, elapsed_us
+from dtls_pair import handshake_ms, make_server, established, server_heap_per_session, Link
 
 sys.path.insert(0, '.')
 import dtls_lite  # noqa: E402
@@ -37,74 +37,22 @@ def _psk(ctx, session, kind, identity):
     return None
 
 
-class _Link:
-    """Two Contexts, datagrams passed through a list; time spent per side accumulated."""
-
-    def __init__(self, server, seed, ciphers):
-        self.queue = []
-        self.us = {'client': 0, 'server': 0}
-        self.server = server
-        self.client = dtls_lite.Context(rng=SeededRng(seed), ciphers=ciphers)
-        self.client.set_handler(self._to_server, self._drop, None, _psk)
-        self.addr = ('10.0.0.%d' % (seed % 250), 1000 + seed)
-
-    def _to_server(self, ctx, session, data):
-        self.queue.append(('server', bytes(data)))
-        return len(data)
-
-    def to_client(self, data):
-        self.queue.append(('client', bytes(data)))
-
-    def _drop(self, ctx, session, data):
-        pass
-
-    def run(self):
-        while self.queue:
-            who, data = self.queue.pop(0)
-            t0 = timer_us()
-            if who == 'server':
-                self.server.handle_message(self.addr, data)
-            else:
-                self.client.handle_message('S', data)
-            self.us[who] += elapsed_us(t0)
-
-    def handshake(self):
-        t0 = timer_us()
-        self.client.connect('S')
-        self.us['client'] += elapsed_us(t0)
-        self.run()
-        p = self.client.peer('S')
-        if p is None or not p.connected:
-            raise RuntimeError('handshake failed')
+def _drop(ctx, session, data):
+    pass
 
 
-def _server(ciphers=_CIPHERS, max_peers=16):
-    links = {}
-    server = dtls_lite.Context(rng=SeededRng(b'server'), ciphers=ciphers, max_peers=max_peers,
-                               max_handshakes=4)
+class _Psk:
+    """Both sides on a pre-shared key (tools/dtls_pair.py set-up)."""
 
-    def write(ctx, session, data):
-        links[session].to_client(data)
-        return len(data)
-    server.set_handler(write, None, None, _psk)
-    return server, links
+    def __init__(self, ciphers=_CIPHERS):
+        self.client_cfg = {'ciphers': ciphers}
+        self.server_cfg = {'ciphers': ciphers}
 
+    def client_handlers(self, ctx, write):
+        ctx.set_handler(write, _drop, None, _psk)
 
-def _handshake_us(ciphers, n):
-    server, links = _server(ciphers)
-    tot = {'client': 0, 'server': 0}
-    for i in range(n + 1):
-        link = _Link(server, i + 1, ciphers)
-        links[link.addr] = link
-        gc.collect()
-        link.handshake()
-        server.close(link.addr)
-        link.run()
-        del links[link.addr]
-        if i:                       # the first run is a warm-up (imports, first allocations)
-            tot['client'] += link.us['client']
-            tot['server'] += link.us['server']
-    return tot['client'] / n / 1000, tot['server'] / n / 1000
+    def server_handlers(self, ctx, write):
+        ctx.set_handler(write, None, None, _psk)
 
 
 def bench_handshake_cpu():
@@ -112,22 +60,10 @@ def bench_handshake_cpu():
     for label, ciphers in (('psk ccm8', _CIPHERS),
                            ('ecdhe-psk x25519 chacha20',
                             ['TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256'])):
-        c, s = _handshake_us(ciphers, _N if label == 'psk ccm8' else 5)
+        c, s = handshake_ms(_Psk(ciphers), _N if label == 'psk ccm8' else 5)
         rows.append(('dtls handshake %s: client CPU' % label, c, 'ms'))
         rows.append(('dtls handshake %s: server CPU' % label, s, 'ms'))
     return rows
-
-
-def _established(server, links, i):
-    link = _Link(server, i + 1, _CIPHERS)
-    links[link.addr] = link
-    link.handshake()
-    link.client.write('S', b'hello')
-    link.run()
-    server.write(link.addr, b'world')
-    link.run()
-    del links[link.addr]
-    return link
 
 
 def bench_heap_per_session():
@@ -135,30 +71,20 @@ def bench_heap_per_session():
         return []
     rows = []
     # server side
-    server, links = _server(max_peers=_SESSIONS + 8)
-    _established(server, links, 1000)        # warm-up: imports, lazily built tables
-    _established(server, links, 1001)
-    gc.collect()
-    before = gc.mem_alloc()
-    for i in range(_SESSIONS):
-        _established(server, links, i)
-    gc.collect()
-    after = gc.mem_alloc()
-    if len(server.sessions()) != _SESSIONS + 2:
-        raise RuntimeError('sessions lost')
-    rows.append(('dtls heap per established session (server)', (after - before) / _SESSIONS, 'B'))
-    del server, links
+    setup = _Psk()
+    per_session = server_heap_per_session(setup, _SESSIONS)
+    rows.append(('dtls heap per established session (server)', per_session, 'B'))
     gc.collect()
     # a server handshake in progress (after the cookie, awaiting ClientKeyExchange): what
     # max_handshakes multiplies
-    server, links = _server(max_peers=64)
+    server, links = make_server(setup, max_peers=64)
     server._cfg.max_handshakes = 64
-    _established(server, links, 2000)
+    established(setup, server, links, 2000)
     gc.collect()
     before = gc.mem_alloc()
     pending = []
     for i in range(20):
-        link = _Link(server, 3000 + i, _CIPHERS)
+        link = Link(setup, server, 3000 + i)
         links[link.addr] = link
         link.client.connect('S')
         for _ in range(3):          # CH1 -> HVR -> CH2 -> server flight (held, not delivered)
