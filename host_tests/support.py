@@ -59,3 +59,13 @@ def pick(seq, n, salt=0):
 
 def unhex(s):
     return bytes.fromhex(s)
+
+
+def alert_of(exc_class, fn, *args, **kw):
+    """The .alert of the exc_class error that fn(*args, **kw) raises (dtls_lite.errors.Fault,
+    x509.errors.CertificateError); AssertionError if it raises none."""
+    try:
+        fn(*args, **kw)
+    except exc_class as e:
+        return e.alert
+    raise AssertionError('no %s raised' % exc_class.__name__)

@@ -18,6 +18,7 @@ from dtls_lite.x509.errors import (CertificateError, UNSUPPORTED_CERTIFICATE,
 from dtls_lite.x509.keys import load_private_key, parse_spki, EcPrivateKey
 from dtls_lite.x509.pem import pem_decode
 import test_x509_fixtures as fx
+from support import alert_of
 
 X509 = mc.CERT_TYPE_X509
 RPK = mc.CERT_TYPE_RAW_PUBLIC_KEY
@@ -28,11 +29,7 @@ def _der(pem):
 
 
 def _fault(fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except Fault as f:
-        return f.alert
-    raise AssertionError('no Fault raised')
+    return alert_of(Fault, fn, *args, **kw)
 
 
 def _config_error(fn, *args, **kw):

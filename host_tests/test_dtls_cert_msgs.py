@@ -9,19 +9,15 @@ from dtls_lite.x509.pem import pem_decode
 from dtls_lite.x509.cert import MAX_CERTIFICATE_BYTES
 from dtls_lite.x509.chain import MAX_PATH_CAS
 import test_x509_fixtures as fx
-from support import unhex
+from support import unhex, alert_of
 
 SPKI = pem_decode(fx.SERVER_PUB, 'PUBLIC KEY')          # 91-byte P-256 SubjectPublicKeyInfo
 SERVER_DER = pem_decode(fx.SERVER_CRT, 'CERTIFICATE')
 CA_DER = pem_decode(fx.CA_CRT, 'CERTIFICATE')
 
 
-def _fault(fn, *args):
-    try:
-        fn(*args)
-    except Fault as f:
-        return f.alert
-    raise AssertionError('no Fault raised')
+def _fault(fn, *args, **kw):
+    return alert_of(Fault, fn, *args, **kw)
 
 
 def _rejects_every_truncation_and_trailing(parse, body, *args):

@@ -7,15 +7,11 @@ from dtls_lite import msg_kx as mk
 from dtls_lite import msg_finished as mf
 from dtls_lite import fragment as fr
 from dtls_lite import record
-from support import unhex
+from support import unhex, alert_of
 
 
-def _fault(fn, *args):
-    try:
-        fn(*args)
-    except Fault as f:
-        return f.alert
-    raise AssertionError('no Fault raised')
+def _fault(fn, *args, **kw):
+    return alert_of(Fault, fn, *args, **kw)
 
 
 def test_reader_ints_and_bounds():

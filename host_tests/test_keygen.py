@@ -16,7 +16,7 @@ from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, CERTIFICAT
                                    UNKNOWN_CA, UNSUPPORTED_CERTIFICATE)
 from dtls_lite.x509.keys import EcPrivateKey, load_private_key, parse_spki
 from dtls_lite.x509.name import name_to_str
-from support import ROOT
+from support import ROOT, alert_of
 
 T0 = write.epoch_seconds(2030, 6, 1)
 YEAR = 365 * 86400
@@ -35,11 +35,7 @@ def _cert(subject_cn, key, issuer_cn, issuer_key, **kw):
 
 
 def _alert(fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except CertificateError as e:
-        return e.alert
-    raise AssertionError('no CertificateError')
+    return alert_of(CertificateError, fn, *args, **kw)
 
 
 def _pki(curve='p256'):

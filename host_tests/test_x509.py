@@ -15,7 +15,7 @@ from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, UNSUPPORTE
 from dtls_lite.x509.keys import parse_spki, write_spki, load_private_key, EcPublicKey
 from dtls_lite.x509.pem import pem_decode
 import test_x509_fixtures as fx
-from support import unhex
+from support import unhex, alert_of
 
 SERVER_POINT = unhex('04c968993e1536c4b812d289b4315344febc8bc5cc84394f9986eb4695fb6812249df4eb7c'
                      '99f5e2d11621e43776a1bdc9a96b198d984ee8ae142effbe353d8d04')
@@ -29,11 +29,7 @@ def _der(pem):
 
 
 def _alert(fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except CertificateError as e:
-        return e.alert
-    raise AssertionError('no CertificateError')
+    return alert_of(CertificateError, fn, *args, **kw)
 
 
 def _verifier(*anchors, **kw):
