@@ -112,26 +112,24 @@ def bench_heap_per_session():
         return len(data)
     client.set_handler(cwrite, None, None, _psk)
 
+    def deliver(srv):
+        while queue:
+            item = queue.pop(0)
+            if item[0] == 'C':
+                client.handle_message(item[1], item[2])
+            else:
+                srv.handle_message('client', item[1])
+
     def connect(i):
         srv = dtls_lite.Context(rng=SeededRng(i))
         srv.set_handler(lambda c, s, d: queue.append(('C', i, bytes(d))) or len(d), None, None,
                         _psk)
         servers[i] = srv
         client.connect(i)
-        while queue:
-            item = queue.pop(0)
-            if item[0] == 'C':
-                client.handle_message(item[1], item[2])
-            else:
-                srv.handle_message('client', item[1])
+        deliver(srv)
         client.write(i, b'hello')
         srv.write('client', b'world')
-        while queue:
-            item = queue.pop(0)
-            if item[0] == 'C':
-                client.handle_message(item[1], item[2])
-            else:
-                srv.handle_message('client', item[1])
+        deliver(srv)
         del servers[i]
 
     connect(10000)
