@@ -1,19 +1,7 @@
-"""NIST P-384 (secp384r1): key generation, ECDH and ECDSA on 48-byte scalars and 97-byte points.
-
-    generate_key(rng=None) -> (private 48 bytes, public 97-byte SEC1 uncompressed point)
-    public_key(private) -> public
-    ecdh(private, peer_public) -> 48-byte x-coordinate (ValueError on an invalid point)
-    sign(private, digest, rng=None) -> DER ECDSA-Sig-Value (RFC 6979 deterministic nonce)
-    verify(public, digest, der_signature) -> bool (never raises on bad input)
-    sign_raw(private, digest) -> r || s; verify_raw(public, digest, rs) -> bool
-
-Private keys are big-endian scalars in [1, n-1] (ValueError otherwise). Points are only
-accepted uncompressed (0x04 || X || Y), on the curve, with coordinates < p. `sign` takes
-`rng` for symmetry with the other primitives and ignores it: nonces are deterministic
-(RFC 6979), so a board's random source cannot leak the key through the nonce.
-The arithmetic is in ec.py, the signatures in ecdsa.py; _ec_api.curve_api binds them to the
-curve (the same builder for P-256 and P-384); this module loads the curve's generated fixed-base
-table (_ec_p384_comb.py).
+"""NIST P-384 (secp384r1): the p256.py API on 48-byte scalars, 97-byte SEC1 uncompressed points
+and 48-byte ECDH x-coordinates (see p256.py for the calls, key and point checks, and why `sign`
+ignores rng). The wrappers come from _ec_api.curve_api; this module loads the curve's generated
+fixed-base table (_ec_p384_comb.py).
 """
 from dtls_lite.crypto import ec
 from dtls_lite.crypto import _ec_p384_comb as _comb
