@@ -67,7 +67,7 @@ class _Side:
         """One datagram (data, addr), or None if nothing came within wait_ms."""
         if not self.poller.poll(wait_ms):
             return None
-        return self.sock.recvfrom(unixport.MAX_DATAGRAM)
+        return unixport.recvfrom(self.sock)
 
     def pump(self, wait_ms):
         got = self.receive(wait_ms)

@@ -219,7 +219,7 @@ class EchoEndpoint:
 
     def _receive(self):
         try:
-            data, addr = self.sock.recvfrom(unixport.MAX_DATAGRAM)
+            data, addr = unixport.recvfrom(self.sock)
         except OSError as e:  # e.g. ICMP port unreachable reported on the next read
             if self.opts['verbose']:
                 unixport.log('recvfrom: %s' % e)

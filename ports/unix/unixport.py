@@ -15,6 +15,7 @@ two runtimes differ (see ../../shared/MICROPYTHON.md, "Sockets"):
 - UDP datagrams are read with `recvfrom` only: MicroPython's stream `read`/`readinto` on a UDP
   socket merge queued datagrams.
 """
+import gc
 import sys
 import socket
 import select
@@ -24,9 +25,11 @@ from dtls_lite.compat import MICROPYTHON, ticks_ms, ticks_diff
 if not MICROPYTHON:
     import os
 
-# Largest UDP payload we ever read: the IPv4 limit, so an oversized datagram is seen whole and
-# rejected by the record layer instead of being truncated by the socket.
-MAX_DATAGRAM = 65507
+# Largest datagram we read: one DTLS 1.2 record of the largest allowed size (13-byte header +
+# 2^14 + 2048 bytes of ciphertext, RFC 6347 §4.1 / RFC 5246 §6.2.3). MicroPython's recvfrom
+# allocates this much per call, so the UDP maximum (65507) would need a 64 KB block per datagram;
+# anything longer is truncated by the socket and then fails its record's length or MAC check.
+MAX_DATAGRAM = 13 + 16384 + 2048
 
 POLLIN = select.POLLIN
 # Readiness bits that mean "read now": data, or hang-up/error that a read reports as EOF.
@@ -79,6 +82,16 @@ def resolve(host, port):
 
 def udp_socket(family):
     return socket.socket(family, socket.SOCK_DGRAM)
+
+
+def recvfrom(sock):
+    """(datagram, address) from a socket poll said is readable. On a small MicroPython heap the
+    receive buffer may not fit until garbage is collected: collect and try once more."""
+    try:
+        return sock.recvfrom(MAX_DATAGRAM)
+    except MemoryError:
+        gc.collect()
+        return sock.recvfrom(MAX_DATAGRAM)
 
 
 def format_addr(addr):
