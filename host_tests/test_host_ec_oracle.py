@@ -92,8 +92,10 @@ def test_comb_tables_match_their_generator():
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tools'))
     import gen_ec_tables
     from dtls_lite.crypto import ec
-    from dtls_lite.crypto import _ec_p256_comb, _ec_p384_comb
-    for curve, mod in ((ec.P256, _ec_p256_comb), (ec.P384, _ec_p384_comb)):
+    from dtls_lite.crypto import _ec_p256_comb_host, _ec_p384_comb_host
+    from dtls_lite.crypto import _ec_p256_comb_board, _ec_p384_comb_board
+    for curve, mod in ((ec.P256, _ec_p256_comb_host), (ec.P384, _ec_p384_comb_host),
+                       (ec.P256, _ec_p256_comb_board), (ec.P384, _ec_p384_comb_board)):
         d, table = gen_ec_tables.build(curve, mod.T, mod.S)
         assert d == mod.D and table == mod.TABLE
         size = curve.size

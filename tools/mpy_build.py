@@ -3,6 +3,8 @@
     python3 tools/mpy_build.py          -> build/host, build/xtensawin (ESP32), build/armv6m (RP2040)
 
 `build/host` can be put on MICROPYPATH to import the library as .mpy on the unix port.
+The CPython-only comb tables (crypto/_ec_*_comb_host.py, 45 KB as .mpy) are not built: on
+MicroPython the selectors _ec_p256_comb/_ec_p384_comb import the small _board tables.
 """
 import os
 import subprocess
@@ -18,7 +20,7 @@ def sources():
     for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, 'dtls_lite')):
         dirnames.sort()
         for f in sorted(filenames):
-            if f.endswith('.py'):
+            if f.endswith('.py') and not f.endswith('_comb_host.py'):
                 out.append(os.path.relpath(os.path.join(dirpath, f), ROOT))
     return out
 
