@@ -37,7 +37,7 @@ def _apply(plan):
     return mutants
 
 
-@settings(max_examples=1500, deadline=None, derandomize=True,
+@settings(max_examples=800, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(state=st.integers(0, _MAX_STATES - 1), plan=st.lists(_mutation, min_size=1, max_size=12))
 def test_mutated_datagrams_never_escape(state, plan):
