@@ -60,6 +60,8 @@ def _ours_client_vs_s_server(procs, runtime, suite, server, connect_port, ours_e
     err = check_client_exchange(procs, client, server, [ping], [pong])
     if suite not in err:
         procs.fail('our client did not report suite %s' % suite)
+    # s_server -naccept 1 ends when the connection does: our close_notify arrived.
+    procs.wait_for(server, 'CONNECTION CLOSED', what='s_server saw our close_notify')
 
 
 def _s_client_vs_ours_server(procs, runtime, suite, port, s_client_extra=(), identity=PSK_IDENTITY):
