@@ -27,7 +27,8 @@ choose one.
    delayed 1-80 ms so that flights reorder; retransmission timers on the fake clock. Counted:
    handshakes completed and the simulated time they took; handshakes that gave up because every
    retransmission of a flight was lost (at 20 % loss about 1 in 500 with the default 7
-   retransmissions / 120 s) are counted apart; a handshake stuck without a timer is a failure.
+   retransmissions / 120 s) are counted apart. Failures: a handshake stuck without a timer, and
+   a connected server that leaves the client's retransmitted last flight unanswered.
 
 Exit status 1 if any invariant broke. Each distinct failure (exception type + the dtls_lite line
 it came from) is printed once, minimized to the few mutants that trigger it, with its --replay
@@ -566,17 +567,50 @@ def lossy_handshake(seed, **config):
 
     outcome: 'completed' (both ends connected); 'gave_up' (the link went quiet with the client's
     session gone: every retransmission of some flight was lost until max_retransmits /
-    handshake_timeout_ms ran out, as RFC 6347 §4.2.4 timers dictate); 'stuck' (anything else: a
-    session still handshaking with no timer left, or a run that never went quiet) = a bug."""
+    handshake_timeout_ms ran out, as RFC 6347 §4.2.4 timers dictate); 'unanswered' (a connected
+    server got the client's retransmitted last flight and re-sent nothing, so the client could
+    not finish: RFC 6347 §4.2.4 says it MUST re-send); 'stuck' (anything else: a session still
+    handshaking with no timer left, or a run that never went quiet). The last two are bugs."""
     link = Link(random.Random(seed), drop=0.20, duplicate=0.10, max_delay_ms=80)
     make_pair(seed, link, **config)
+    unanswered = _watch_unanswered(link)
     if handshake(link, 0):
         return 'completed', link.now
+    if unanswered:
+        return 'unanswered', link.now
     quiet = next_deadline(link) is None
     client_session = link.client.ctx.peer(('srv', 0))
     if quiet and (client_session is None or not client_session.connected):
         return 'gave_up', link.now
     return 'stuck', link.now
+
+
+def _watch_unanswered(link):
+    """A list that gets an entry whenever the server, connected while the client is not,
+    receives a datagram and sends nothing back."""
+    found = []
+    server = link.server
+    handle = server.ctx.handle_message
+
+    def watched(session, data):
+        waiting = session in server.connected and ('srv', session[1]) not in link.client.connected
+        before = link.order
+        handle(session, data)
+        if waiting and link.order == before and _has_epoch1_handshake(data):
+            found.append((link.now, session))
+    server.ctx.handle_message = watched
+    return found
+
+
+def _has_epoch1_handshake(data):
+    """True if the datagram holds an epoch-1 handshake record: the client's Finished, the end of
+    its last flight (a late ClientHello copy, which a server may ignore, has none)."""
+    pos = 0
+    while pos + _RECORD_HEADER <= len(data):
+        if data[pos] == _CT_HANDSHAKE and data[pos + 3:pos + 5] == b'\0\1':
+            return True
+        pos += _RECORD_HEADER + (data[pos + 11] << 8 | data[pos + 12])
+    return False
 
 
 # --- driver -------------------------------------------------------------------------------
@@ -627,7 +661,7 @@ def fuzz_states(per_state, seed, config, out=print):
 def soak(handshakes, seed, config, out=print):
     """Lossy handshakes; failures are exceptions and 'stuck' outcomes (see lossy_handshake)."""
     t0 = time.monotonic()
-    outcomes = {'completed': 0, 'gave_up': 0, 'stuck': 0}
+    outcomes = {'completed': 0, 'gave_up': 0, 'unanswered': 0, 'stuck': 0}
     sim_ms, failures = [], []
     for i in range(handshakes):
         s = '%s-lossy-%d' % (seed, i)
@@ -640,15 +674,15 @@ def soak(handshakes, seed, config, out=print):
         outcomes[outcome] += 1
         if outcome == 'completed':
             sim_ms.append(ms)
-        elif outcome == 'stuck':
-            failures.append('lossy handshake %s stuck (%d simulated ms)' % (s, ms))
+        elif outcome in ('stuck', 'unanswered'):
+            failures.append('lossy handshake %s %s (%d simulated ms)' % (s, outcome, ms))
             out('FAIL ' + failures[-1])
         else:
             out('lossy handshake %s gave up after its retransmissions were lost (%d simulated ms)' % (s, ms))
     sim_ms.sort()
-    out('lossy: %d/%d completed, %d gave up (retransmission budget spent), %d stuck, %d exceptions; '
-        'simulated time to complete median %d ms, p99 %d ms, max %d ms; %.1f s'
-        % (outcomes['completed'], handshakes, outcomes['gave_up'], outcomes['stuck'],
+    out('lossy: %d/%d completed, %d gave up (retransmission budget spent), %d unanswered, %d stuck, '
+        '%d exceptions; simulated time to complete median %d ms, p99 %d ms, max %d ms; %.1f s'
+        % (outcomes['completed'], handshakes, outcomes['gave_up'], outcomes['unanswered'], outcomes['stuck'],
            handshakes - sum(outcomes.values()), sim_ms[len(sim_ms) // 2] if sim_ms else 0,
            sim_ms[len(sim_ms) * 99 // 100] if sim_ms else 0, sim_ms[-1] if sim_ms else 0,
            time.monotonic() - t0))
