@@ -385,9 +385,15 @@ def _comb_plan(curve, k, plan):
 def _wnaf_plan(k, x, y, p, plan):
     """Add the wNAF points of k*P to plan (table of odd multiples built here)."""
     table = _odd_multiples(x, y, p)
+    # wnaf(k)'s digits made on the fly: its 257-entry list was a 4 KB block on 64-bit MicroPython
+    # that a fragmented board heap may not have in one piece.
     i = 0
-    for dg in wnaf(k):
-        if dg:
+    while k:
+        if k & 1:
+            dg = k & _WMASK
+            if dg >= _WHALF:
+                dg -= 1 << _W
+            k -= dg
             if dg > 0:
                 pt = table[dg >> 1]
             else:
@@ -397,7 +403,11 @@ def _wnaf_plan(k, x, y, p, plan):
                 plan[i] = [pt]
             else:
                 plan[i].append(pt)
-        i += 1
+            k >>= _W
+            i += _W
+        else:
+            k >>= 1
+            i += 1
 
 
 def _run(plan, p):
