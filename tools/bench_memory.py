@@ -1,0 +1,57 @@
+"""Heap of dtls_lite on MicroPython: imports, handshake peaks, and the smallest workable heap.
+
+Every figure comes from a fresh child MicroPython (tools/mem_pair.py) with the library imported
+from the .mpy build (build/host, run `make mpy` first; rows are skipped without it), because
+imports already done by the benchmarks before this one would hide the import heap:
+- import heap of a PSK-only and of an ECDSA (X.509) configuration: `import dtls_lite` (+ auth,
+  x509, p256) and one Context;
+- peak extra live heap during a handshake, both sides (client and server Contexts in one
+  process, in-memory link; PSK CCM_8, and mutual X.509 ECDHE-ECDSA P-256 CCM_8), sampled with
+  gc.collect() + gc.mem_alloc() between datagrams and in every write callback, over the set-up
+  (credentials, CA anchor, Contexts). 'first' includes the modules a handshake imports on first
+  use (AEAD); 'warm' is a second pair after that;
+- the smallest -X heapsize (KiB) at which the mutual ECDSA handshake completes (tools/min_heap.py
+  bisection; fragmentation included).
+64-bit unix port: most objects are about half the size on 32-bit boards.
+
+    micropython -X heapsize=16M tools/bench.py bench_memory      (MicroPython rows only)
+"""
+import os
+import sys
+
+sys.path.insert(0, 'tools')
+import mem_pair  # noqa: E402
+import min_heap  # noqa: E402  (CPython-only parts stay unused on MicroPython)
+
+_MICROPYTHON = sys.implementation.name == 'micropython'
+_HEAP = 4 * 1024 * 1024
+
+
+def _built():
+    try:
+        os.stat('build/host/dtls_lite/engine.mpy')
+        return True
+    except OSError:
+        return False
+
+
+def bench_memory():
+    if not _MICROPYTHON or not _built():
+        return []
+    mem_pair.prepare('.')
+    rows = []
+    for kind, label in (('psk', 'psk'), ('ecdsa', 'ecdsa x509 mutual')):
+        res = mem_pair.run(kind, _HEAP)
+        if res.get('ok') != 1:
+            raise RuntimeError('%s handshake failed in the child: %r' % (kind, res))
+        rows.append(('heap: import + Context, %s config (.mpy)' % kind, res['import'] / 1024, 'KB'))
+        rows.append(('heap: set-up incl. imports, %s (both sides)' % label, res['setup'] / 1024, 'KB'))
+        rows.append(('heap: peak extra during %s handshake, first (both sides)' % label,
+                     res['peak'] / 1024, 'KB'))
+        rows.append(('heap: peak extra during %s handshake, warm (both sides)' % label,
+                     res['peak_warm'] / 1024, 'KB'))
+        rows.append(('heap: kept after %s handshake, warm (2 sessions)' % label,
+                     res['after_warm'] / 1024, 'KB'))
+    rows.append(('heap: smallest -X heapsize, ecdsa x509 mutual handshake (.mpy)',
+                 min_heap.min_heap_kib('ecdsa', root='.'), 'KiB'))
+    return rows

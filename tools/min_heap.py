@@ -1,0 +1,58 @@
+"""The smallest `micropython -X heapsize=` at which an in-memory handshake completes, with
+dtls_lite imported from the .mpy build (build/host on MICROPYPATH, as `make mpy` leaves it).
+
+    python3 tools/min_heap.py [ecdsa|psk ...]        (from the repository root; default: ecdsa)
+
+Builds build/host (tools/mpy_build.py) and build/mem (tools/mem_pair.py prepare()), then bisects
+the heap size in 1 KiB steps; each try is a fresh child process running tools/mem_pair.py main()
+(client and server Contexts in one process, X.509 mutual P-256 CCM_8 for ecdsa, PSK CCM_8 for
+psk; the credentials and CA anchor are parsed in the child). Also prints the smallest heap that
+gets as far as the set-up (imports, credentials, both Contexts), so the difference is what the
+handshake itself needs, fragmentation included. 64-bit unix port: objects are about twice their
+size on 32-bit boards, so the figures are an upper bound for an ESP32.
+"""
+import sys
+
+import mem_pair  # noqa: E402  (tools/ is on sys.path: this script's directory, or bench.py's)
+
+
+def bisect(ok, lo=8, hi=1024):
+    """Smallest KiB in (lo, hi] with ok(kib) true, assuming monotonic; None if ok(hi) is false."""
+    if not ok(hi):
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def min_heap_kib(kind, handshake=True, root='.'):
+    """Portable (tools/bench_memory.py calls it on MicroPython); needs build/host and build/mem."""
+    def ok(kib):
+        res = mem_pair.run(kind, kib * 1024, handshake=handshake, sample=False, root=root)
+        return res.get('ok') == 1 if handshake else 'setup' in res
+    return bisect(ok)
+
+
+def main(argv):
+    import os
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    kinds = argv or ['ecdsa']
+    subprocess.run([sys.executable, os.path.join(root, 'tools', 'mpy_build.py')], cwd=root,
+                   check=True, stdout=subprocess.DEVNULL)
+    mem_pair.prepare(root)
+    for kind in kinds:
+        setup = min_heap_kib(kind, handshake=False, root=root)
+        full = min_heap_kib(kind, root=root)
+        print('min heapsize %s (.mpy, set-up only): %s KiB' % (kind, setup))
+        print('min heapsize %s (.mpy, mutual handshake completes): %s KiB' % (kind, full)
+              if kind == 'ecdsa' else
+              'min heapsize %s (.mpy, handshake completes): %s KiB' % (kind, full))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
