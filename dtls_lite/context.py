@@ -70,10 +70,6 @@ class Config:
             raise ConfigError('ciphers must be a non-empty sequence of IANA suite names')
         self.suites = [st.by_name(n) for n in names]
         self.explicit_ciphers = 'ciphers' in config
-        if self.explicit_ciphers:
-            # AEAD code of the listed suites now, while the heap is in one piece (aead.preload)
-            from dtls_lite.crypto import aead
-            aead.preload([suite[3] for suite in self.suites])
         self._ecdsa_config(config)
         self.groups = [st.group_code(n) for n in config.get('groups', st.DEFAULT_GROUPS)]
         if self.offers_ecdhe() and not self.groups:

@@ -110,7 +110,7 @@ def main(kind, handshake=True, sample=True):
     if kind == 'ecdsa':
         from dtls_lite import auth  # noqa: F401
         from dtls_lite.x509 import cert, chain  # noqa: F401
-        from dtls_lite.crypto import p256, ccm  # noqa: F401
+        from dtls_lite.crypto import p256  # noqa: F401
     dtls_lite.Context()
     print('import', _live() - base)
     data = None

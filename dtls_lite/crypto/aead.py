@@ -44,20 +44,6 @@ NAMES = ('AES_128_CCM_8', 'AES_128_CCM', 'AES_256_CCM_8', 'AES_256_CCM',
          'AES_128_GCM', 'AES_256_GCM', 'CHACHA20_POLY1305')
 
 
-def preload(names):
-    """Import the modules of these AEADs now instead of at their first new(): a device listing
-    its cipher suites loads them on its start-up heap, not mid-handshake, where ECC garbage has
-    broken the heap into pieces too small for a module (unix MicroPython, .mpy, X.509 mutual
-    P-256 CCM_8: the smallest workable heap 380 -> 290 KiB)."""
-    for name in names:
-        if 'CCM' in name:
-            from dtls_lite.crypto import ccm  # noqa: F401
-        elif 'GCM' in name:
-            from dtls_lite.crypto import gcm  # noqa: F401
-        elif name == 'CHACHA20_POLY1305':
-            from dtls_lite.crypto import chacha20poly1305  # noqa: F401
-
-
 def new(name, key, lean=False):
     """An AEAD object for the cipher `name` keyed with `key` (ValueError on a wrong key size)."""
     entry = _SUITES.get(name)
