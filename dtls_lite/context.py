@@ -39,6 +39,7 @@ DEFAULT_MAX_PEERS = const(16)             # sessions a small device holds (~1.5 
 DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB while it runs)
 DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; a leaf + CA chain ~1 KB
 DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
+_RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
 MAX_HELLO_MESSAGE_SEQ = const(255)        # clients send hellos with message_seq 0 or 1 (a few retries)
 MAX_HELLO_RECORD_SEQ = (1 << 48) - (1 << 16)   # leaves the server's epoch 0 room to the uint48 end
@@ -83,7 +84,13 @@ class Config:
         self.max_retransmits = _int(config, 'max_retransmits', DEFAULT_MAX_RETRANSMITS, 0, 64)
         self.handshake_timeout_ms = _int(config, 'handshake_timeout_ms',
                                          DEFAULT_HANDSHAKE_TIMEOUT_MS, 1)
-        self.linger_ms = _int(config, 'linger_ms', self.retransmit_max_ms, 0)
+        # A server keeps its last flight as long as the client may still retransmit the flight
+        # before it (RFC 6347 §4.2.4): up to the client's handshake timeout, not just one RTO.
+        self.linger_ms = _int(config, 'linger_ms', max(self.retransmit_max_ms,
+                                                       self.handshake_timeout_ms), 0)
+        # Answer a burst of the peer's repeated flight once: datagrams of one retransmission
+        # arrive within far less than a quarter of the smallest retransmission interval.
+        self.resend_gap_ms = max(1, self.retransmit_initial_ms // _RESEND_GAP_DIVISOR)
         self.max_peers = _int(config, 'max_peers', DEFAULT_MAX_PEERS, 1)
         self.max_handshakes = _int(config, 'max_handshakes', DEFAULT_MAX_HANDSHAKES, 1)
         self.max_handshake_message = _int(config, 'max_handshake_message',
@@ -274,7 +281,8 @@ class Context:
       max_handshake_message largest handshake message accepted (4096)
       max_record            largest protected record accepted (2048)
       linger_ms             how long a server keeps its last flight for re-sending
-                            (retransmit_max_ms), freed at the peer's first record anyway
+                            (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
+                            peer's first record anyway
       lean                  smallest AEAD objects, for heap per session (True)
       coalesce_handshake    several handshake messages per record when sending (False:
                             tinydtls 0.8.6 refuses them)

@@ -109,6 +109,7 @@ class _Handshake:
                                  cfg.max_retransmits)
         self.expires = now_ms + cfg.handshake_timeout_ms
         self.peer_retransmitted = False
+        self.sent_ms = None           # when our flight last went out (first send, timer, answer)
         # message_seq range of the peer flight that our current flight answers: only its
         # retransmission triggers ours (RFC 6347 §4.2.4), never a later flight's, which would
         # make two endpoints answer each other's retransmissions forever.
@@ -265,8 +266,14 @@ class Engine:
             pos += HEADER_LEN + h[4]
         hs = self.hs
         if hs is not None and hs.peer_retransmitted and hs.flight:
-            # RFC 6347 §4.2.4: the peer re-sent its previous flight, so ours was lost.
-            self._send_flight()
+            # RFC 6347 §4.2.4: the peer re-sent its previous flight, so ours was lost. A
+            # repeated flight arrives as a burst of datagrams (one per record or fragment, maybe
+            # duplicated): answer the burst once, not every datagram of it, or each side's
+            # answers multiply the other's (a fragmented flight over a duplicating link: 50x).
+            # The same holds for a repeat that crosses our own (re)sending of the flight.
+            if hs.sent_ms is None or now_ms - hs.sent_ms >= self.cfg.resend_gap_ms:
+                hs.sent_ms = now_ms
+                self._send_flight()
 
     def _record(self, ctype, version, epoch, seq, data, pos, length, now_ms):
         if version != record.DTLS12 and version != record.DTLS10:
@@ -867,6 +874,7 @@ class Engine:
             self.wr = hs.pending_write
             self.wr_seq = 0
             hs.pending_write = None
+        hs.sent_ms = now_ms
         self._send_flight()
         hs.timer.start(now_ms)
 
@@ -982,6 +990,7 @@ class Engine:
             return
         if hs.timer.expired(now_ms):
             if hs.timer.back_off(now_ms):
+                hs.sent_ms = now_ms
                 self._send_flight()
             else:
                 self.cfg.stats['expired'] += 1
