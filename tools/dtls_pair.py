@@ -71,9 +71,10 @@ def make_server(setup, max_peers=16):
     return server, links
 
 
-def handshake_ms(setup, n):
+def handshake_ms(setup, n, after_warmup=None):
     """Mean CPU ms of one full handshake (cookie exchange included), (client, server), over n
-    runs after one warm-up run (imports, first allocations)."""
+    runs after one warm-up run (imports, first allocations); after_warmup() is called between
+    the warm-up and the measured runs (to reset the caller's own counters)."""
     server, links = make_server(setup)
     tot = {'client': 0, 'server': 0}
     for i in range(n + 1):
@@ -84,6 +85,8 @@ def handshake_ms(setup, n):
         server.close(link.addr)
         link.run()
         del links[link.addr]
+        if not i and after_warmup is not None:
+            after_warmup()
         if i:
             tot['client'] += link.us['client']
             tot['server'] += link.us['server']
