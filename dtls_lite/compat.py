@@ -41,6 +41,16 @@ except ImportError:
     HAVE_CRYPTOLIB = False
 
 
+# Modular inverse in C where the runtime has it: CPython's pow(a, -1, m) (3.8+). MicroPython's
+# pow(a, -1, m) silently returns 0, so there the curve code keeps its own extended Euclid.
+if MICROPYTHON:
+    native_inverse = None
+else:
+    def native_inverse(a, m):
+        """a^-1 mod m; ValueError if a is 0 mod m (as dtls_lite.crypto.ec.inverse_euclid)."""
+        return pow(a, -1, m)
+
+
 def urandom(n):
     """Default random source: the OS CSPRNG (os.urandom exists on unix, ESP32 and RP2040)."""
     import os

@@ -173,15 +173,17 @@ def test_rejects_bad_scalars():
 
 
 def test_inverse():
+    # Both the one the runtime uses (pow(a, -1, m) on CPython) and the Euclid one (MicroPython).
     p = p256.CURVE.p
-    for a in (1, 2, p - 1, 12345678901234567890, p256.CURVE.gx):
-        assert a * ec.inverse(a, p) % p == 1
-    for a in (0, p):
-        try:
-            ec.inverse(a, p)
-        except ValueError:
-            continue
-        raise AssertionError('inverse of zero')
+    for inv in (ec.inverse, ec.inverse_euclid):
+        for a in (1, 2, p - 1, 12345678901234567890, p256.CURVE.gx, p + 3, -5):
+            assert a * inv(a, p) % p == 1
+        for a in (0, p, -p):
+            try:
+                inv(a, p)
+            except ValueError:
+                continue
+            raise AssertionError('inverse of zero')
 
 
 def test_exceptional_additions_in_the_chain():
