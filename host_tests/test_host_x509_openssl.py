@@ -27,10 +27,15 @@ KEYGEN = os.path.join(ROOT, 'tools', 'keygen.py')
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
 RUNTIMES = {'cpython': [sys.executable], 'micropython': [MICROPYTHON, '-X', 'heapsize=4M']}
 
-pytestmark = pytest.mark.skipif(shutil.which('openssl') is None, reason='openssl CLI not installed')
+
+
+def _require(tool):
+    """A missing peer tool fails the test with the reason, never skips it (make peers installs it)."""
+    assert shutil.which(tool) is not None, '%s not installed: run `make peers` (tools/peers.sh)' % tool
 
 
 def openssl(cwd, *args, check=True):
+    _require('openssl')
     p = subprocess.run(['openssl'] + list(args), cwd=cwd, capture_output=True, text=True)
     if check and p.returncode != 0:
         raise AssertionError('openssl %s failed:\n%s%s' % (' '.join(args), p.stdout, p.stderr))
@@ -199,10 +204,10 @@ def test_our_keygen_accepted_by_openssl(runtime, tmp_path):
         assert pub == _read(d, 'k.pub.der')
 
 
-@pytest.mark.skipif(shutil.which('certtool') is None, reason='GnuTLS certtool not installed')
 @pytest.mark.parametrize('runtime', sorted(RUNTIMES))
 def test_gnutls_certtool_round_trip(runtime, tmp_path):
     """A second independent implementation: GnuTLS verifies ours, and we read GnuTLS's."""
+    _require('certtool')
     d = str(tmp_path)
 
     def certtool(*args):
