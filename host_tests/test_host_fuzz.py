@@ -63,3 +63,21 @@ def test_clean_run_has_handshake_and_data_states():
     # A PSK handshake with cookie exchange is at least 6 datagrams; with one record each way
     # and close_notify the fuzzed trace must be longer still.
     assert _state_count() >= 8
+
+
+# Lossy-soak seeds where the client's 7th retransmission of its last flight (~64 s) reached a
+# server that had already forgotten its own last flight (linger 60 s): RFC 6347 §4.2.4 says the
+# server MUST answer (.coord H5 #6, fixed by keeping it for the client's handshake timeout).
+_LATE_RETRANSMISSION_SEEDS = ['fuzz-TLS_PSK_WITH_AES_128_CCM_8/psk-lossy-%d' % n for n in (83, 119, 573)]
+
+
+def test_late_retransmission_of_last_flight_is_answered():
+    for seed in _LATE_RETRANSMISSION_SEEDS:
+        assert fuzz.lossy_handshake(seed, ciphers=['TLS_PSK_WITH_AES_128_CCM_8'])[0] == 'completed', seed
+
+
+def test_unanswered_detector_sees_a_short_linger():
+    # The same seeds with the old 60 s linger: the soak must call them 'unanswered', not 'gave_up'.
+    for seed in _LATE_RETRANSMISSION_SEEDS:
+        outcome = fuzz.lossy_handshake(seed, ciphers=['TLS_PSK_WITH_AES_128_CCM_8'], linger_ms=60000)[0]
+        assert outcome == 'unanswered', (seed, outcome)

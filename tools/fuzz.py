@@ -150,12 +150,14 @@ class Link:
         self.drop, self.duplicate, self.max_delay_ms = drop, duplicate, max_delay_ms
         self.queue = []  # heap of (deliver_at, order, receiver, session_at_receiver, data)
         self.order = 0
+        self.sent = 0
         self.client = self.server = None
 
     def clock(self):
         return self.now
 
     def send(self, sender, session, data):
+        self.sent += 1  # every datagram a side sends, lost or not
         receiver = self.server if sender is self.client else self.client
         peer_key = ('cli' if sender is self.client else 'srv', session[1])
         copies = 0 if self.rnd.random() < self.drop else 1
@@ -594,9 +596,9 @@ def _watch_unanswered(link):
 
     def watched(session, data):
         waiting = session in server.connected and ('srv', session[1]) not in link.client.connected
-        before = link.order
+        before = link.sent
         handle(session, data)
-        if waiting and link.order == before and _has_epoch1_handshake(data):
+        if waiting and link.sent == before and _has_epoch1_handshake(data):
             found.append((link.now, session))
     server.ctx.handle_message = watched
     return found
