@@ -696,15 +696,12 @@ def soak(handshakes, seed, config, out=print):
 # mutual raw public keys (Certificate, CertificateRequest, CertificateVerify, signed key
 # exchange): between them every message parser is reached.
 # The last run caps datagrams at 200 bytes, so certificate flights travel as fragments and the
-# mutants hit reassembly (RFC 6347 §4.2.3) too. It gets a tenth of --per-state: each of its
-# batches costs ~8x, as every repeated fragment re-sends a whole flight (.coord/engine-bugs.md
-# H5 #5), and 18 states at full count would take half an hour.
+# mutants hit reassembly (RFC 6347 §4.2.3) too.
 DEFAULT_RUNS = (('TLS_PSK_WITH_AES_128_CCM_8', 'psk', None),
                 ('TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', 'psk', None),
                 ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509', None),
                 ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'rpk', None),
                 ('TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', 'x509', 200))
-_FRAGMENTED_SHARE = 10  # the mtu run's per-state count is per_state // this
 
 
 def _run_config(argv):
@@ -741,10 +738,7 @@ def main(argv):
     for label, config in runs:
         print('== %s' % label)
         run_seed = '%s-%s' % (seed, label)
-        share = per_state
-        if config.get('max_datagram') and len(runs) > 1:
-            share = per_state // _FRAGMENTED_SHARE
-        totals, failures = fuzz_states(share, run_seed, config)
+        totals, failures = fuzz_states(per_state, run_seed, config)
         completed, soak_failures = soak(handshakes, run_seed, config)
         bad += len(failures) + len(soak_failures)
         print('fuzz %s: %d mutated datagrams over %d states (min %d per state), %d failing batches '
