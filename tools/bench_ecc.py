@@ -172,3 +172,15 @@ def bench_tables():
             rows.append(('%s comb table heap if not frozen (gc.mem_alloc)' % name, kept, 'B'))
             del source
     return rows
+
+
+def bench_p256_doubling_floor():
+    """What bounds variable-base k*P (ECDH, the u2*Q half of verify): the 255 Jacobian
+    doublings alone, i.e. ec._run over a plan with a single point at the top bit. Compare with
+    half of python-ecdsa's ECDH to see whether a 2x speed-up is reachable with these formulas."""
+    from dtls_lite.crypto import ec, p256
+    curve = p256.CURVE
+    plan = [None] * 256
+    plan[255] = [(curve.gx, curve.gy)]
+    us = _best_us([lambda: ec._run(plan, curve.p)], 20)[0]
+    return [('p256 255 doublings alone (floor of k*P)', us, 'us')]
