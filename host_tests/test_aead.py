@@ -196,29 +196,35 @@ def test_chacha20_poly1305_roundtrip_in_place_and_bad_tag():
     _bad_tag('CHACHA20_POLY1305', bytes(range(32)))
 
 
-def test_seal_into_does_not_allocate():
-    # On MicroPython the seal path is kernels over preallocated buffers and cached scratch views:
-    # with the heap locked any allocation raises. (open_into still makes a few small memoryviews
-    # for the constant-time tag comparison.)
+def test_seal_into_and_open_into_do_not_allocate():
+    # On MicroPython the record path is kernels over preallocated buffers and cached scratch
+    # views: with the heap locked any allocation raises (a good tag and a bad one both opened).
     for name, klen in (('AES_128_CCM_8', 16), ('AES_128_GCM', 16), ('CHACHA20_POLY1305', 32)):
         c = aead.new(name, bytes(range(klen)))
         nonce, aad = bytes(12), bytes(13)
-        buf = bytearray(300 + 16)
+        n = 300 + c.tag_len
+        buf = bytearray(n)
         c.seal_into(nonce, aad, buf, 300)  # records of a new size: grow the scratch, cache views
         buf[0:300] = bytes(300)
         c.seal_into(nonce, aad, buf, 300)  # (a second one: the cache may have been full)
         expected = bytes(buf)
-        buf = bytearray(300 + 16)
+        buf = bytearray(n)
+        opened = bytearray(expected)
+        bad = bytearray(expected)
+        bad[n - 1] ^= 1
         if MICROPYTHON:
             import micropython
             micropython.heap_lock()
-            try:
-                c.seal_into(nonce, aad, buf, 300)
-            finally:
-                micropython.heap_unlock()
-        else:
+        try:
             c.seal_into(nonce, aad, buf, 300)
+            r_ok = c.open_into(nonce, aad, opened, n)
+            r_bad = c.open_into(nonce, aad, bad, n)
+        finally:
+            if MICROPYTHON:
+                micropython.heap_unlock()
         assert bytes(buf) == expected, name
+        assert r_ok == 300 and opened[0:300] == bytes(300), name
+        assert r_bad == -1, name
 
 
 def test_record_size_bound():

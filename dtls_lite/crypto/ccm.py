@@ -11,8 +11,8 @@ no CTR mode, so both halves are mapped onto what it has:
   CTR      the counter blocks A0..Am are written into the scratch buffer (ctr_fill kernel) and
            encrypted with the ECB object in ONE call; the keystream is XORed onto the record.
 
-Per record: two cryptolib calls and a few kernel passes; sealing allocates nothing once the
-record size has been seen (cached scratch views), opening a few small memoryviews (tag check).
+Per record: two cryptolib calls and a few kernel passes; sealing and opening allocate nothing
+once the record size has been seen (cached scratch views).
 Per object (MicroPython, 64-bit unix): two cryptolib.aes (320 B each) + a 16-byte bytearray
 (64 B) + the instance (128 B) = 832 B, measured by tools/bench_aead.py.
 
@@ -25,7 +25,7 @@ bad tag the plaintext is wiped from the caller's buffer before returning -1.
 """
 from dtls_lite.compat import const
 from dtls_lite.crypto import aes
-from dtls_lite.crypto.util import ct_equal
+from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
                                         MAX_RECORD, OneShot)
 
@@ -34,7 +34,6 @@ _MAX_NONCE = const(13)
 
 # S0 (the keystream block that masks the tag), saved while the scratch buffer holds the MAC input.
 _s0 = bytearray(16)
-_s0_mv = memoryview(_s0)
 # The running CBC-MAC block of the lean (ECB-only) path.
 _x = bytearray(16)
 
@@ -154,7 +153,7 @@ class AESCCM(OneShot):
         xor_into(buf, 0, s, 16, c)
         t = self._mac(nonce, aad, buf, c)
         xor_into(_s0, 0, t, 0, m)
-        if ct_equal(_s0_mv[0:m], memoryview(buf)[c:n]):
+        if ct_equal_at(_s0, 0, buf, c, m):
             return c
         fill_zero(buf, 0, c)  # never leave unauthenticated plaintext behind
         return -1

@@ -13,7 +13,7 @@ and plain Python with big ints elsewhere (_aead_chacha_py). Memory per object: t
 and the instance, nothing else (64 B on unix MicroPython); the seal path allocates nothing at
 all (heap_lock test in test_aead).
 """
-from dtls_lite.crypto.util import ct_equal
+from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, scratch, kernels,
                                         MAX_RECORD, OneShot)
 
@@ -31,7 +31,6 @@ _MASK32 = 0xFFFFFFFF  # a big int on 32-bit boards, a uint inside viper
 # "expand 32-byte k" (§2.3) then key, counter, nonce: filled per record.
 _state = bytearray(b'expand 32-byte k' + bytes(48))
 _tag = bytearray(16)
-_tag_mv = memoryview(_tag)
 _blk = bytearray(16)
 
 
@@ -98,7 +97,7 @@ class ChaCha20Poly1305(OneShot):
         c = n - 16
         s = self._keystream(nonce, (c + 127) >> 6)
         self._tag(s, aad, buf, c)
-        if not ct_equal(_tag_mv, memoryview(buf)[c:n]):
+        if not ct_equal_at(_tag, 0, buf, c, 16):
             return -1
         xor_into(buf, 0, s, 64, c)
         return c

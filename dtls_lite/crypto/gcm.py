@@ -18,7 +18,7 @@ memory, which a board cannot spend per session. Memory per object on MicroPython
 one cryptolib.aes (320 B) + the 256-byte table + the instance = 704 B (tools/bench_aead.py).
 """
 from dtls_lite.crypto import aes
-from dtls_lite.crypto.util import ct_equal
+from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
                                         kernels, MAX_RECORD, OneShot)
 
@@ -34,7 +34,6 @@ del _k
 _y = bytearray(16)
 _blk = bytearray(16)
 _s0 = bytearray(16)
-_s0_mv = memoryview(_s0)
 
 
 def _h_multiples(h):
@@ -135,7 +134,7 @@ class AESGCM(OneShot):
             return -1
         s = self._counters(nonce, (c + 31) >> 4)
         self._tag(aad, buf, c, s)
-        if not ct_equal(_s0_mv[0:m], memoryview(buf)[c:n]):
+        if not ct_equal_at(_s0, 0, buf, c, m):
             return -1
         xor_into(buf, 0, s, 16, c)
         return c
