@@ -1,5 +1,5 @@
 """dtls_lite.crypto.util: constant-time compare and the seeded RNG, on both runtimes."""
-from dtls_lite.crypto.util import ct_equal, SeededRng, get_rng
+from dtls_lite.crypto.util import ct_equal, ct_equal_at, SeededRng, get_rng
 
 
 def test_ct_equal():
@@ -7,6 +7,14 @@ def test_ct_equal():
     assert not ct_equal(b'abc', b'abd')
     assert not ct_equal(b'abc', b'ab')
     assert ct_equal(bytearray(b'\x00\x01'), memoryview(b'\x00\x01'))
+
+
+def test_ct_equal_at():
+    a, b = bytearray(b'xxTAGzz'), b'..TAG'
+    assert ct_equal_at(a, 2, b, 2, 3)
+    assert not ct_equal_at(a, 1, b, 1, 4)   # first byte differs
+    assert not ct_equal_at(a, 2, b'..TAH', 2, 3)  # last byte differs
+    assert ct_equal_at(a, 0, b, 0, 0)
 
 
 def test_seeded_rng_reproducible_and_cross_runtime():
