@@ -250,6 +250,8 @@ def _base_mul_u(kb):
         f = d - c
         g = d + c
         h = b + a
+        # The four products below also end the doubling: written out twice on purpose, every
+        # value a local and no call per step (this loop is all of public_key's time).
         x = e * f
         x = (x & m) + 19 * (x >> 255)
         x = (x & m) + 19 * (x >> 255)
