@@ -35,7 +35,10 @@ def xor_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
 ''', r'''
 @micropython.viper
 def copy_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
-    """dst[doff:doff+n] = src[soff:soff+n] (non-overlapping)."""
+    """dst[doff:doff+n] = src[soff:soff+n] (non-overlapping).
+
+    xor_into's loops with a store instead of an XOR: kept separate, since a mode flag would be
+    a branch per word on the record path."""
     d = int(dst) + doff
     s = int(src) + soff
     i = 0

@@ -10,8 +10,8 @@ the tag before decrypting, so a bad record never produces plaintext.
 The ChaCha20 block function and Poly1305 are viper on MicroPython (_aead_chacha_viper, compiled
 at run time by _aead_ops.kernels: 32-bit words, 13-bit Poly1305 limbs, no big ints per block)
 and plain Python with big ints elsewhere (_aead_chacha_py). Memory per object: the 32-byte key
-and the instance, nothing else (64 B on unix MicroPython); the seal path allocates nothing at
-all (heap_lock test in test_aead).
+and the instance, nothing else (64 B on unix MicroPython); seal_into and open_into allocate
+nothing at all (heap_lock test in test_aead).
 """
 from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, scratch, kernels,
