@@ -121,7 +121,7 @@ class Config:
         self.txbuf = bytearray(self.max_datagram + 64)
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
-        view = memoryview(self.txbuf)
+        view = self.txview = memoryview(self.txbuf)
         self.txtail = (view[record.HEADER_LEN:], view[record.HEADER_LEN + 8:])
         self.rxbuf = bytearray(max_record)
         self.out = []

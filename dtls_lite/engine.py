@@ -324,7 +324,7 @@ class Engine:
             return
         if self.hs is not None:
             self.hs = None    # the peer has our last flight: the handshake is truly over
-        self._emit(OUT_APP, bytes(buf[p:end]))
+        self._emit(OUT_APP, bytes(memoryview(buf)[p:end]))    # one copy, not bytearray + bytes
 
     def _alert_record(self, buf, p, end, epoch):
         level, desc = mf.parse_alert(buf, p, end - p)
@@ -963,7 +963,7 @@ class Engine:
         if off < 0:
             return None
         self.wr_seq += 1
-        return memoryview(cfg.txbuf)[:off]
+        return cfg.txview[:off]
 
     def max_app_payload(self):
         return self.cfg.max_datagram - record.overhead(self.suite)
