@@ -153,3 +153,27 @@ def test_seal_into_preallocated_buffer_allocates_nothing():
     finally:
         micropython.heap_unlock()
     assert n == 13 + 8 + 64 + 8
+
+
+def test_open_into_does_not_copy_the_record_again():
+    """MicroPython: opening a 1000-byte record into the receive buffer allocates far less than
+    the record (the ciphertext goes into `out` through a memoryview, not a bytes slice)."""
+    try:
+        import gc
+        gc.mem_alloc
+    except AttributeError:
+        return      # CPython's gc has no allocation counter; the same path runs in the other tests
+    suite = suites.by_name('TLS_PSK_WITH_AES_128_CCM_8')
+    a, rec = _keys(suite)
+    buf = bytearray(1100)
+    out = bytearray(1100)
+    n = record.seal(a, suite, rec, 5, buf, 0, 23, bytes(1000))
+    data = bytes(buf[:n])
+    for _ in range(3):                         # warm-up: the AEAD caches its scratch views
+        record.open_into(a, suite, rec, data, 0, n - 13, out)
+    gc.collect()
+    before = gc.mem_alloc()
+    m = record.open_into(a, suite, rec, data, 0, n - 13, out)
+    used = gc.mem_alloc() - before
+    assert m == 1000 and out[:m] == bytes(1000)
+    assert used < 256, used
