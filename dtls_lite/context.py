@@ -427,7 +427,7 @@ class Context:
         if e is None or e.state != eng.CONNECTED:
             raise NotConnected('no established DTLS session with %r' % (session,))
         n = min(len(data), e.max_app_payload())
-        rec = e.seal_app(data if n == len(data) else data[:n])
+        rec = e.seal_app(data if n == len(data) else memoryview(data)[:n])    # no copy of n bytes
         if rec is None:
             raise NotConnected('sequence numbers exhausted; reconnect')
         self._write(self, session, rec)
