@@ -97,8 +97,9 @@ class Config:
                                           DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
         max_record = _int(config, 'max_record', DEFAULT_MAX_RECORD, 256, 16384 + 2048)
         self.require_ems = bool(config.get('require_ems', True))
-        # Lean AEAD objects (CCM: one AES object instead of two) halve the heap per session
-        # at a small cost per record; the per-session budget matters more on a board.
+        # Lean AEAD objects (CCM: one AES object instead of two, 448 B instead of 832) cut the
+        # heap per established PSK CCM_8 session from 2.1 KB to 1.36 KB (MicroPython unix,
+        # server side) at a small cost per record; the per-session budget matters more.
         self.lean = bool(config.get('lean', True))
         # Several handshake messages per record when sending (always accepted when receiving);
         # off by default: tinydtls 0.8.6 fails the handshake on such records.
