@@ -47,6 +47,7 @@ from dtls_lite.compat import const
 from dtls_lite.errors import (Fault, ConfigError, BAD_CERTIFICATE, DECRYPT_ERROR,
                               HANDSHAKE_FAILURE, ILLEGAL_PARAMETER)
 from dtls_lite import msg_cert as mc
+from dtls_lite.keys import transcript_hash
 from dtls_lite.msg_cert import (CERT_TYPE_X509, CERT_TYPE_RAW_PUBLIC_KEY, SIG_ECDSA_SHA256,
                                 SIG_ECDSA_SHA384, ECDSA_SIGN)
 from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE
@@ -75,11 +76,7 @@ def _hash(alg):
 
 def transcript_digest(alg, messages, count=None):
     """Hash (of `alg`) over the first `count` handshake messages (all when None)."""
-    h = _hash(alg).new()
-    n = len(messages) if count is None else count
-    for i in range(n):
-        h.update(messages[i])
-    return h.digest()
+    return transcript_hash(messages, count, _hash(alg))
 
 
 # --- our credentials ----------------------------------------------------------------------------
