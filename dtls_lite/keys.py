@@ -43,9 +43,9 @@ def verify_data(master, label, transcript_hash, h=SHA256):
 
 
 def psk_premaster(psk):
-    """RFC 4279 §2: uint16 N, N zero bytes, uint16 N, psk (N = len(psk))."""
-    n = len(psk)
-    return bytes((n >> 8, n & 0xff)) + bytes(n) + bytes((n >> 8, n & 0xff)) + psk
+    """RFC 4279 §2: uint16 N, N zero bytes, uint16 N, psk (N = len(psk)): the ECDHE_PSK
+    form below with N zero bytes as Z."""
+    return ecdhe_psk_premaster(bytes(len(psk)), psk)
 
 
 def ecdhe_psk_premaster(z, psk):
