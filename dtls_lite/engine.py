@@ -941,7 +941,7 @@ class Engine:
 
     def _flush(self, buf, off):
         if off:
-            self._emit(OUT_DATAGRAM, bytes(buf[:off]))
+            self._emit(OUT_DATAGRAM, bytes(memoryview(buf)[:off]))    # one copy, not two
         return 0
 
     def _send_alert(self, level, desc):
@@ -952,7 +952,7 @@ class Engine:
         payload = mf.write_alert(level, desc)
         off = self._put_record(buf, 0, CT_ALERT, 1 if wr is not None else 0, payload)
         if off > 0:
-            self._emit(OUT_DATAGRAM, bytes(buf[:off]))
+            self._emit(OUT_DATAGRAM, bytes(memoryview(buf)[:off]))    # one copy, not two
 
     def seal_app(self, data):
         """One application_data record of `data` in the shared send buffer: a memoryview valid
