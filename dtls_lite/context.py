@@ -581,7 +581,7 @@ class Context:
         # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence number.
         n = record.write_plain(cfg.txbuf, 0, record.CT_HANDSHAKE, 0, rec_seq, msg)
         cfg.stats['hello_verify_sent'] += 1
-        self._write(self, session, memoryview(cfg.txbuf)[:n])
+        self._write(self, session, cfg.txview[:n])
 
     # --- output ------------------------------------------------------------------------------
 
