@@ -71,5 +71,5 @@ def main(argv):
                     print('%-55s %12.3f %s' % (label, value, unit))
 
 
-if __name__ == '__main__' or MICROPYTHON:
+if __name__ == "__main__":
     main(sys.argv[1:])
