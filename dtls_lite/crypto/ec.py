@@ -277,31 +277,6 @@ def _batch_affine(points, p):
 _W = 5                      # wNAF width for variable-base multiplication
 _WMASK = (1 << _W) - 1
 _WHALF = 1 << (_W - 1)
-_GAP = (0,) * (_W - 1)
-
-
-def wnaf(k):
-    """Width-_W NAF digits of k >= 0, least significant first: nonzero digits are odd, below
-    2^(_W-1) in magnitude, and any two are at least _W positions apart."""
-    digits = []
-    append = digits.append
-    gap = _GAP
-    while k:
-        if k & 1:
-            d = k & _WMASK
-            if d >= _WHALF:
-                d -= 1 << _W
-            k -= d
-            # k is now divisible by 2^_W: emit the digit and the _W - 1 zeros that must follow.
-            append(d)
-            digits.extend(gap)
-            k >>= _W
-        else:
-            append(0)
-            k >>= 1
-    while digits and not digits[-1]:
-        digits.pop()
-    return digits
 
 
 def _odd_multiples(x, y, p):
@@ -390,8 +365,9 @@ def _comb_plan(curve, k, plan):
 def _wnaf_plan(k, x, y, p, plan):
     """Add the wNAF points of k*P to plan (table of odd multiples built here)."""
     table = _odd_multiples(x, y, p)
-    # wnaf(k)'s digits made on the fly: its 257-entry list was a 4 KB block on 64-bit MicroPython
-    # that a fragmented board heap may not have in one piece.
+    # Width-_W NAF digits of k (odd, |d| < 2^(_W-1), _W apart) made on the fly: a 257-entry list
+    # of them was a 4 KB block on 64-bit MicroPython that a fragmented board heap may not have in
+    # one piece.
     i = 0
     while k:
         if k & 1:
