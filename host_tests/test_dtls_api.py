@@ -40,3 +40,31 @@ def test_write_before_connected_raises_not_connected():
         pass
     else:
         raise AssertionError('write before the handshake must raise NotConnected')
+
+
+def _set_psk_handler(ctx):
+    ctx.set_handler(lambda c, s, d: len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+
+
+def test_set_handler_preloads_the_configured_aead_and_groups():
+    # The handshake must not import code (heap peak, fragmentation on a board): set_handler
+    # loads what the configured suites need, and only that.
+    import sys
+    names = ('dtls_lite.crypto.gcm', 'dtls_lite.crypto.chacha20poly1305', 'dtls_lite.crypto.x25519')
+    for name in names:
+        sys.modules.pop(name, None)
+    ctx = dtls_lite.Context(ciphers=['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'], groups=['x25519'])
+    assert 'dtls_lite.crypto.gcm' not in sys.modules   # nothing before set_handler
+    _set_psk_handler(ctx)
+    assert 'dtls_lite.crypto.gcm' in sys.modules
+    assert 'dtls_lite.crypto.x25519' in sys.modules
+    assert 'dtls_lite.crypto.chacha20poly1305' not in sys.modules   # not configured
+
+
+def test_preload_false_loads_on_first_use():
+    import sys
+    sys.modules.pop('dtls_lite.crypto.chacha20poly1305', None)
+    ctx = dtls_lite.Context(ciphers=['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'], preload=False)
+    _set_psk_handler(ctx)
+    assert 'dtls_lite.crypto.chacha20poly1305' not in sys.modules

@@ -13,42 +13,55 @@ CCM has such a form (one AES object instead of two: 448 B instead of 832 B on un
 """
 
 
-def _ccm(key, tag_len, lean):
+def _ccm():
     from dtls_lite.crypto.ccm import AESCCM
-    return AESCCM(key, tag_len, 12, lean)
+    return AESCCM
 
 
-def _gcm(key, lean):
+def _gcm():
     from dtls_lite.crypto.gcm import AESGCM
-    return AESGCM(key)
+    return AESGCM
 
 
-def _chacha(key, lean):
+def _chacha():
     from dtls_lite.crypto.chacha20poly1305 import ChaCha20Poly1305
-    return ChaCha20Poly1305(key)
+    return ChaCha20Poly1305
 
 
-# name -> (key length, constructor); modules are imported on first use so a CCM-only device
-# never loads GCM or ChaCha20 code.
+# name -> (key length, tag length, class loader); modules are imported on first use (or by
+# load()) so a CCM-only device never loads GCM or ChaCha20 code.
 _SUITES = {
-    'AES_128_CCM_8': (16, lambda key, lean: _ccm(key, 8, lean)),
-    'AES_128_CCM': (16, lambda key, lean: _ccm(key, 16, lean)),
-    'AES_256_CCM_8': (32, lambda key, lean: _ccm(key, 8, lean)),
-    'AES_256_CCM': (32, lambda key, lean: _ccm(key, 16, lean)),
-    'AES_128_GCM': (16, _gcm),
-    'AES_256_GCM': (32, _gcm),
-    'CHACHA20_POLY1305': (32, _chacha),
+    'AES_128_CCM_8': (16, 8, _ccm),
+    'AES_128_CCM': (16, 16, _ccm),
+    'AES_256_CCM_8': (32, 8, _ccm),
+    'AES_256_CCM': (32, 16, _ccm),
+    'AES_128_GCM': (16, 16, _gcm),
+    'AES_256_GCM': (32, 16, _gcm),
+    'CHACHA20_POLY1305': (32, 16, _chacha),
 }
 
 NAMES = ('AES_128_CCM_8', 'AES_128_CCM', 'AES_256_CCM_8', 'AES_256_CCM',
          'AES_128_GCM', 'AES_256_GCM', 'CHACHA20_POLY1305')
 
 
-def new(name, key, lean=False):
-    """An AEAD object for the cipher `name` keyed with `key` (ValueError on a wrong key size)."""
+def _entry(name):
     entry = _SUITES.get(name)
     if entry is None:
         raise ValueError('unknown AEAD ' + str(name))
-    if len(key) != entry[0]:
-        raise ValueError('%s needs a %d-byte key' % (name, entry[0]))
-    return entry[1](key, lean)
+    return entry
+
+
+def load(name):
+    """Import the code of the cipher `name` now, without keying anything (Context does this
+    for its configured suites, so no handshake pays for loading code in its heap peak)."""
+    return _entry(name)[2]()
+
+
+def new(name, key, lean=False):
+    """An AEAD object for the cipher `name` keyed with `key` (ValueError on a wrong key size)."""
+    key_len, tag_len, loader = _entry(name)
+    if len(key) != key_len:
+        raise ValueError('%s needs a %d-byte key' % (name, key_len))
+    if loader is _ccm:
+        return _ccm()(key, tag_len, 12, lean)
+    return loader()(key)
