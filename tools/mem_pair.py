@@ -34,8 +34,15 @@ def _live():
     return gc.mem_alloc()
 
 
+def _loaded_modules():
+    return [name for name in sys.modules if name == 'dtls_lite' or name.startswith('dtls_lite.')]
+
+
 class _Link:
-    def __init__(self, kind, data, psk_key):
+    def __init__(self, kind, data, psk_key, first='client', trace=None):
+        """Client and server Contexts; `first` is the side set up first. With trace (a list),
+        the dtls_lite modules loaded once the first side is set up, then once both are, are
+        appended to it (loaded())."""
         import dtls_lite
         from dtls_lite.crypto.util import SeededRng
         self.queue = []
@@ -57,8 +64,6 @@ class _Link:
             scfg = dict(cfg)
             scfg['require_client_cert'] = True
         scfg['cookie_secret'] = b'0123456789abcdef0123456789abcdef'
-        self.client = dtls_lite.Context(rng=SeededRng(b'client'), **ccfg)
-        self.server = dtls_lite.Context(rng=SeededRng(b'server'), **scfg)
 
         def psk(ctx, session, what, identity):
             if what == dtls_lite.PSK_IDENTITY:
@@ -66,10 +71,18 @@ class _Link:
             if what == dtls_lite.PSK_KEY:
                 return psk_key
             return b''
-        self.client.set_handler(self._to_server, None, None, psk if kind == 'psk' else None,
-                                get_ecdsa_key=(lambda c, s: ckey) if ckey else None)
-        self.server.set_handler(self._to_client, None, None, psk if kind == 'psk' else None,
-                                get_ecdsa_key=(lambda c, s: skey) if skey else None)
+        for side in (first, 'server' if first == 'client' else 'client'):
+            # set_handler loads the code of the configured suites and groups (preload)
+            if side == 'client':
+                self.client = dtls_lite.Context(rng=SeededRng(b'client'), **ccfg)
+                self.client.set_handler(self._to_server, None, None, psk if kind == 'psk' else None,
+                                        get_ecdsa_key=(lambda c, s: ckey) if ckey else None)
+            else:
+                self.server = dtls_lite.Context(rng=SeededRng(b'server'), **scfg)
+                self.server.set_handler(self._to_client, None, None, psk if kind == 'psk' else None,
+                                        get_ecdsa_key=(lambda c, s: skey) if skey else None)
+            if trace is not None:
+                trace.append(_loaded_modules())
 
     def _sample(self):
         if _SAMPLE[0]:
@@ -137,6 +150,40 @@ def main(kind, handshake=True, sample=True):
     print('ok', 1 if ok else 0)
 
 
+def loaded(kind, first='client'):
+    """Child entry point: which dtls_lite modules a handshake loads, with the size of each file,
+    as `module WHEN PATH BYTES` lines (PATH like dtls_lite/x509/cert.mpy; BYTES -1 when it was
+    not loaded from a .mpy) and `ok 1|0`. WHEN is `first` (loaded by the time the `first` side's
+    Context and handler are set up), `second` (by the other side's set-up) or `handshake`
+    (imported during the handshake). Nothing is imported beforehand but the package itself, so
+    what `first` + `handshake` lists is what one device of that role loads, measured."""
+    import os
+    import dtls_lite  # noqa: F401
+    data = None
+    if kind == 'ecdsa':
+        import mem_data as data
+    trace = []
+    link = _Link(kind, data, b'0123456789abcdef', first, trace)
+    ok = link.handshake()
+    trace.append(_loaded_modules())
+    seen = set()
+    for when, names in zip(('first', 'second', 'handshake'), trace):
+        for name in sorted(names):
+            if name in seen:
+                continue
+            seen.add(name)
+            module = sys.modules[name]
+            path = name.replace('.', '/')
+            size = -1
+            where = getattr(module, '__file__', '')
+            if where.endswith('/__init__.mpy'):
+                path += '/__init__'
+            if where.endswith('.mpy'):
+                size = os.stat(where)[6]
+            print('module', when, path + '.mpy', size)
+    print('ok', 1 if ok else 0)
+
+
 def prepare(root='.'):
     """Write build/mem/mem_data.py (the test-only PEM credentials) and compile it and this file
     into build/mem/*.mpy with mpy-cross. Works on both runtimes (os.system)."""
@@ -163,18 +210,22 @@ def prepare(root='.'):
     return out
 
 
-def run(kind, heap, handshake=True, sample=True, root='.'):
+def run(kind, heap, handshake=True, sample=True, root='.', modules=None):
     """Run a child MicroPython with `-X heapsize=heap` bytes on the .mpy build; returns its figures
-    as a dict (empty if it failed before printing any). Needs prepare() and tools/mpy_build.py."""
+    as a dict (empty if it failed before printing any). Needs prepare() and tools/mpy_build.py.
+    With modules='client' or 'server' the child runs loaded(kind, modules) instead of main():
+    the dict then has 'ok' and 'modules', a list of (when, path, bytes)."""
     import os
     if not root.startswith('/'):
         root = os.getcwd() + '/' + root
     out = root + '/build/mem/out.txt'
+    call = ('mem_pair.loaded(%r, %r)' % (kind, modules) if modules else
+            'mem_pair.main(%r, %r, %r)' % (kind, handshake, sample))
     # run in build/mem: MicroPython puts '' (the current directory) first on sys.path, and from
     # the repository root it would import dtls_lite/*.py (compiled in RAM) instead of the .mpy
     cmd = ('cd %s/build/mem && MICROPYPATH=%s/build/mem:%s/build/host %s/.venv/bin/micropython '
-           '-X heapsize=%d -c "import mem_pair; mem_pair.main(%r, %r, %r)" > %s 2>&1'
-           % (root, root, root, root, heap, kind, handshake, sample, out))
+           '-X heapsize=%d -c "import mem_pair; %s" > %s 2>&1'
+           % (root, root, root, root, heap, call, out))
     os.system(cmd)
     res = {}
     with open(out) as f:
@@ -183,4 +234,20 @@ def run(kind, heap, handshake=True, sample=True, root='.'):
             if len(parts) == 2 and parts[0] in ('import', 'setup', 'peak', 'after', 'peak_warm',
                                                  'after_warm', 'ok'):
                 res[parts[0]] = int(parts[1])
+            elif len(parts) == 4 and parts[0] == 'module':
+                res.setdefault('modules', []).append((parts[1], parts[2], int(parts[3])))
     return res
+
+
+def device_modules(kind, role, root='.'):
+    """[(path, .mpy bytes)] of the dtls_lite modules one device of `role` ('client' or 'server')
+    loads for a `kind` handshake, measured by loaded() in a child (4 MiB heap); raises
+    RuntimeError if the handshake failed or a module did not come from build/host."""
+    res = run(kind, 4 * 1024 * 1024, root=root, modules=role)
+    if res.get('ok') != 1:
+        raise RuntimeError('%s handshake failed in the child (see build/mem/out.txt)' % kind)
+    found = [(path, size) for when, path, size in res['modules'] if when != 'second']
+    for path, size in found:
+        if size < 0:
+            raise RuntimeError('%s was not loaded from build/host (.mpy)' % path)
+    return found
