@@ -15,6 +15,13 @@ imports already done by the benchmarks before this one would hide the import hea
 64-bit unix port: most objects are about half the size on 32-bit boards.
 
     micropython -X heapsize=16M tools/bench.py bench_memory      (MicroPython rows only)
+
+Under CPython, bench_mpy_size() builds the .mpy files (tools/mpy_build.py, -O3, so `make bench`,
+which runs CPython first, leaves the build the MicroPython rows need) and reports code size:
+the whole library as host .mpy, and the .mpy bytes a client device loads for a mutual X.509 and
+for a PSK handshake (the LOADED lines of mpy_build.py, measured by tools/mem_pair.py loaded()).
+
+    python3 tools/bench.py bench_memory                           (the size rows only)
 """
 import os
 import sys
@@ -54,4 +61,17 @@ def bench_memory():
                      res['after_warm'] / 1024, 'KB'))
     rows.append(('heap: smallest -X heapsize, ecdsa x509 mutual handshake (.mpy)',
                  min_heap.min_heap_kib('ecdsa', root='.'), 'KiB'))
+    return rows
+
+
+def bench_mpy_size():
+    if _MICROPYTHON:
+        return []
+    import mpy_build
+    sizes = mpy_build.build()
+    rows = [('mpy size: whole library (host .mpy, -O3)',
+             sum(s['host'] for s in sizes.values()) / 1024, 'KB')]
+    for kind, label in (('ecdsa', 'X.509 mutual'), ('psk', 'PSK')):
+        _, loaded = mpy_build.device_bytes(sizes, kind)
+        rows.append(('mpy size: loaded by a client device, %s' % label, loaded['host'] / 1024, 'KB'))
     return rows
