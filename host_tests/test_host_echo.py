@@ -180,3 +180,56 @@ def test_ecdsa_untrusted_server_fails(tmp_path, trust):
     assert result.returncode == 1, result
     assert result.stdout == ''
     assert 'handshake failed: fatal alert' in result.stderr, result.stderr
+
+
+# --- receive bound (--max-datagram): what a device with a path MTU reads ----------------------
+
+_DEVICE_BOUND = 1500  # a board's receive buffer: one Ethernet-MTU datagram
+_TOO_SMALL = 600      # below the datagrams of the server's certificate flight at --mtu 1500
+
+
+def _x509_options(f, role):
+    opts = ('--key', f(role + '.key'), '--cert', f(role + '.crt'), '--ca', f('ca.crt'))
+    return opts + ('--require-client-cert',) if role == 'server' else opts
+
+
+@pytest.mark.parametrize('client_rt', ['micropython', 'cpython'])
+def test_bounded_receive_completes_against_matching_mtu(tmp_path, client_rt):
+    """A client reading at most 1500 bytes per datagram (--max-datagram, what min_heap_device.py
+    gives the device) handshakes and echoes with a server sending datagrams of at most 1500
+    (--mtu). Through a relay, so the test also proves the bound was exercised: the server's
+    X.509 flight came in datagrams that a 600-byte bound cuts (the failing case below), and
+    none exceeded 1500. (The exact edge, a datagram of exactly the bound, is test_unixport's.)"""
+    f = _make_pki(tmp_path)
+    port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server('cpython', '127.0.0.1:%d' % port, '--mtu', str(_DEVICE_BOUND),
+                                   *_x509_options(f, 'server'))
+        relay = procs.relay(relay_port, port)
+        client = procs.echo_client(client_rt, '127.0.0.1:%d' % relay_port,
+                                   '--max-datagram', str(_DEVICE_BOUND), *_x509_options(f, 'client'))
+        client.send('bounded\n')
+        check_client_exchange(procs, client, server, [], ['Echo: bounded'])
+    largest = max(relay.sizes['to_client'])
+    assert _TOO_SMALL < largest <= _DEVICE_BOUND, relay.sizes['to_client']
+
+
+@pytest.mark.parametrize('client_rt', ['micropython', 'cpython'])
+def test_too_small_receive_bound_fails_visibly(tmp_path, client_rt):
+    """A bound below the peer's datagrams cannot work (the socket cuts them); the client must say
+    so: exit 1 and its one stderr line counts the datagrams dropped for --max-datagram."""
+    f = _make_pki(tmp_path)
+    port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port, '--mtu', str(_DEVICE_BOUND),
+                          *_x509_options(f, 'server'))
+        relay = procs.relay(relay_port, port)
+        result = _run_client(client_rt, '127.0.0.1:%d' % relay_port, ['x'],
+                             '--max-datagram', str(_TOO_SMALL), '--timeout', '3',
+                             *_x509_options(f, 'client'), timeout=3)
+    assert max(relay.sizes['to_client']) > _TOO_SMALL, relay.sizes['to_client']
+    assert result.returncode == 1, result
+    assert result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert 'handshake timed out' in result.stderr, result.stderr
+    assert 'longer than --max-datagram %d dropped' % _TOO_SMALL in result.stderr, result.stderr

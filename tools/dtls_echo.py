@@ -39,7 +39,11 @@ _USAGE = """\
 
 options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
          --psk-hint TEXT (server: identity hint sent in ServerKeyExchange; default none)
-         --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)  --mtu N (max datagram)
+         --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)
+         --mtu N (largest datagram we send; default 1200)
+         --max-datagram N (largest datagram we read, default 18445: one maximal DTLS record,
+         as peers on loopback such as OpenSSL send; a device on a path MTU can use 1500. A
+         longer datagram is dropped and counted; a client that fails says how many)
          --timeout S (client: handshake, and replies after end of input; default 10)
          --verbose (negotiated suite and handshake time on stderr)
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
@@ -64,6 +68,7 @@ _ALERT_CLOSE_NOTIFY = 0
 
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
+    '--max-datagram': True,
     '--timeout': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
     '--require-client-cert': False, '--no-time-check': False,
@@ -120,11 +125,14 @@ def parse_args(argv):
         opts['psk_key'] = bytes.fromhex(opts.get('--psk-key', _DEFAULT_KEY))
         opts['timeout_ms'] = int(float(opts.get('--timeout', _DEFAULT_TIMEOUT_S)) * 1000)
         opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
+        opts['max_datagram'] = int(opts.get('--max-datagram', unixport.MAX_DATAGRAM))
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
     except ValueError as e:
         raise UsageError(str(e))
     if not opts['psk_key']:
         raise UsageError('--psk-key must not be empty')
+    if not 0 < opts['max_datagram'] <= 65507:
+        raise UsageError('--max-datagram must be 1..65507 (the UDP maximum)')
     opts['psk_identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
     opts['verbose'] = '--verbose' in opts
     return opts
@@ -139,6 +147,7 @@ class EchoEndpoint:
         self.poller = unixport.Poller()
         self.poller.register(self.sock)
         self.outbox = []  # (session, data) queued by the read callback
+        self.too_long = 0  # datagrams dropped for exceeding --max-datagram
         self.ctx = dtls_lite.Context(**self._config())
         self.ctx.set_handler(self._write, read=self._read, event=self._event,
                              get_psk_info=self._get_psk_info if opts['psk'] else None,
@@ -218,14 +227,24 @@ class EchoEndpoint:
         return others
 
     def _receive(self):
+        bound = self.opts['max_datagram']
         try:
-            data, addr = unixport.recvfrom(self.sock)
+            data, addr = unixport.recvfrom(self.sock, bound)
         except OSError as e:  # e.g. ICMP port unreachable reported on the next read
             if self.opts['verbose']:
                 unixport.log('recvfrom: %s' % e)
             return
-        if self.accepts(addr):
-            self.ctx.handle_message(addr, data)
+        if not self.accepts(addr):
+            return
+        if len(data) > bound:
+            # Cut by the socket: its records would only fail their length or MAC check. Count
+            # it so that a handshake that never completes can say why.
+            self.too_long += 1
+            if self.opts['verbose']:
+                unixport.log('%s: dropped a datagram longer than --max-datagram %d'
+                             % (unixport.format_addr(addr), bound))
+            return
+        self.ctx.handle_message(addr, data)
 
     def accepts(self, addr):
         return True
@@ -322,7 +341,8 @@ class EchoClient(EchoEndpoint):
             if self.failure or self.peer_closed:
                 raise ClientError('handshake failed: %s' % (self.failure or 'peer closed'))
             if unixport.elapsed_ms(t0) > self.opts['timeout_ms']:
-                raise ClientError('handshake timed out after %d ms' % self.opts['timeout_ms'])
+                raise ClientError('handshake timed out after %d ms%s'
+                                  % (self.opts['timeout_ms'], self._dropped()))
             self.pump(_MAX_WAIT_MS)
         if self.opts['verbose']:
             unixport.log('connected to %s, %s, handshake %d ms' % (
@@ -345,7 +365,8 @@ class EchoClient(EchoEndpoint):
                     raise ClientError('peer closed with %d of %d replies missing' % (missing, sent))
                 return
             if eof_at is not None and unixport.elapsed_ms(eof_at) > self.opts['timeout_ms']:
-                raise ClientError('timed out waiting for %d of %d replies' % (sent - self.replies, sent))
+                raise ClientError('timed out waiting for %d of %d replies%s'
+                                  % (sent - self.replies, sent, self._dropped()))
             if self.pump(_MAX_WAIT_MS) and eof_at is None:
                 for line in stdin.read():
                     if line:
@@ -354,6 +375,13 @@ class EchoClient(EchoEndpoint):
                 if stdin.eof:
                     self.poller.unregister(stdin.pollable)
                     eof_at = unixport.now_ms()
+
+    def _dropped(self):
+        """' (N datagrams longer than --max-datagram B dropped)' when any were, else ''."""
+        if not self.too_long:
+            return ''
+        return ' (%d datagrams longer than --max-datagram %d dropped)' % (
+            self.too_long, self.opts['max_datagram'])
 
     def run(self):
         try:

@@ -25,10 +25,12 @@ from dtls_lite.compat import MICROPYTHON, ticks_ms, ticks_diff
 if not MICROPYTHON:
     import os
 
-# Largest datagram we read: one DTLS 1.2 record of the largest allowed size (13-byte header +
-# 2^14 + 2048 bytes of ciphertext, RFC 6347 §4.1 / RFC 5246 §6.2.3). MicroPython's recvfrom
-# allocates this much per call, so the UDP maximum (65507) would need a 64 KB block per datagram;
-# anything longer is truncated by the socket and then fails its record's length or MAC check.
+# Largest datagram we read by default: one DTLS 1.2 record of the largest allowed size (13-byte
+# header + 2^14 + 2048 bytes of ciphertext, RFC 6347 §4.1 / RFC 5246 §6.2.3). Peers on loopback
+# (OpenSSL takes the interface MTU, 65536) send a whole flight, or one maximal record, in one
+# datagram, so a general-purpose tool must accept this much. The UDP maximum (65507) would cost a
+# 64 KB block per datagram on MicroPython, whose recvfrom allocates the full size per call. A
+# device whose peers keep to a path MTU reads with a much smaller bound (recvfrom's size).
 MAX_DATAGRAM = 13 + 16384 + 2048
 
 POLLIN = select.POLLIN
@@ -84,14 +86,20 @@ def udp_socket(family):
     return socket.socket(family, socket.SOCK_DGRAM)
 
 
-def recvfrom(sock):
-    """(datagram, address) from a socket poll said is readable. On a small MicroPython heap the
-    receive buffer may not fit until garbage is collected: collect and try once more."""
+def recvfrom(sock, size=MAX_DATAGRAM):
+    """(datagram, address) from a socket poll said is readable, reading at most size + 1 bytes.
+
+    The socket silently cuts a longer datagram; reading one byte more than the bound tells the
+    caller it happened: a datagram of size + 1 bytes was longer than size (the caller drops it
+    and can say why, rather than hand the engine a cut record that fails its MAC in silence).
+    MicroPython allocates size + 1 bytes per call, so size is the receive buffer a device pays.
+    On a small MicroPython heap that block may not fit until garbage is collected: collect and
+    try once more."""
     try:
-        return sock.recvfrom(MAX_DATAGRAM)
+        return sock.recvfrom(size + 1)
     except MemoryError:
         gc.collect()
-        return sock.recvfrom(MAX_DATAGRAM)
+        return sock.recvfrom(size + 1)
 
 
 def format_addr(addr):

@@ -1,0 +1,63 @@
+"""ports/unix/unixport.py on both runtimes: the receive bound of recvfrom over a loopback socket.
+
+tools/dtls_echo.py --max-datagram relies on recvfrom(sock, size) returning a datagram of up to
+size bytes whole, and a longer one as size + 1 bytes (cut by the socket), so that it can drop it
+and say why instead of handing the engine a cut record.
+"""
+import sys
+
+from support import ROOT
+
+sys.path.insert(0, ROOT + '/ports/unix')
+import unixport  # noqa: E402
+
+
+def _sendto_self(size, bound):
+    """Send one datagram of `size` bytes to a fresh socket on a port we pick; read it back with
+    unixport.recvfrom(sock, bound)."""
+    # MicroPython has no getsockname: try ports until one binds.
+    for port in range(47600, 47700):
+        family, addr = unixport.resolve('127.0.0.1', port)
+        receiver = unixport.udp_socket(family)
+        try:
+            receiver.bind(addr)
+        except OSError:
+            receiver.close()
+            continue
+        sender = unixport.udp_socket(family)
+        try:
+            payload = bytes(i & 0xff for i in range(size))
+            sender.sendto(payload, addr)
+            poller = unixport.Poller()
+            poller.register(receiver)
+            assert poller.poll(2000), 'datagram not received'
+            data, _ = unixport.recvfrom(receiver, bound)
+            return payload, data
+        finally:
+            sender.close()
+            receiver.close()
+    raise OSError('no free UDP port in 47600..47699')
+
+
+def test_recvfrom_returns_a_datagram_of_exactly_the_bound_whole():
+    payload, data = _sendto_self(1500, 1500)
+    assert data == payload
+
+
+def test_recvfrom_returns_a_shorter_datagram_whole():
+    payload, data = _sendto_self(40, 1500)
+    assert data == payload
+
+
+def test_recvfrom_flags_a_longer_datagram_with_one_byte_more_than_the_bound():
+    payload, data = _sendto_self(1501, 1500)
+    assert len(data) == 1501 and data == payload
+    payload, data = _sendto_self(4000, 1500)
+    assert len(data) == 1501 and data == payload[:1501]
+
+
+def test_recvfrom_default_bound_is_one_maximal_record():
+    # 13-byte header + 2^14 + 2048 (RFC 6347 §4.1, RFC 5246 §6.2.3)
+    assert unixport.MAX_DATAGRAM == 18445
+    payload, data = _sendto_self(18445, unixport.MAX_DATAGRAM)
+    assert data == payload
