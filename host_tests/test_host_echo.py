@@ -102,7 +102,10 @@ def test_no_server_times_out(runtime):
 
 @pytest.mark.parametrize('args', [[], ['client'], ['server', 'nohostport'], ['client', '127.0.0.1:70000'],
                                   ['client', '::1:5684'], ['client', '127.0.0.1:5684', '--bogus'],
-                                  ['client', '127.0.0.1:5684', '--psk-key', 'xyz']])
+                                  ['client', '127.0.0.1:5684', '--psk-key', 'xyz'],
+                                  ['client', '127.0.0.1:5684', '--max-datagram', '0'],
+                                  ['client', '127.0.0.1:5684', '--groups', 'nosuch'],
+                                  ['client', '127.0.0.1:5684', '--ciphers', 'TLS_NOSUCH']])
 def test_usage_errors_exit_2(args):
     result = subprocess.run(runtime_argv('micropython') + [ECHO] + args, capture_output=True,
                             text=True, timeout=20, cwd=ROOT)

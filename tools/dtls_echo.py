@@ -40,6 +40,7 @@ _USAGE = """\
 options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000102...0f)
          --psk-hint TEXT (server: identity hint sent in ServerKeyExchange; default none)
          --ciphers A,B (IANA names, e.g. TLS_PSK_WITH_AES_128_CCM_8)
+         --groups A,B (ECDHE groups: x25519, secp256r1, secp384r1; default all)
          --mtu N (largest datagram we send; default 1200)
          --max-datagram N (largest datagram we read, default 18445: one maximal DTLS record,
          as peers on loopback such as OpenSSL send; a device on a path MTU can use 1500. A
@@ -68,7 +69,7 @@ _ALERT_CLOSE_NOTIFY = 0
 
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
-    '--max-datagram': True,
+    '--max-datagram': True, '--groups': True,
     '--timeout': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
     '--require-client-cert': False, '--no-time-check': False,
@@ -156,8 +157,10 @@ class EchoEndpoint:
     def _config(self):
         opts = self.opts
         config = {'clock': unixport.now_ms}
-        if '--ciphers' in opts:
-            config['ciphers'] = [c.strip() for c in opts['--ciphers'].split(',') if c.strip()]
+        for name in ('ciphers', 'groups'):
+            # Only the code of what is offered is loaded (Context.set_handler preloads it).
+            if '--' + name in opts:
+                config[name] = [c.strip() for c in opts['--' + name].split(',') if c.strip()]
         if opts['mtu']:
             config['max_datagram'] = opts['mtu']
         if '--ca' in opts:
@@ -327,6 +330,9 @@ class EchoClient(EchoEndpoint):
             self.peer_closed = True
         elif level == _ALERT_FATAL:
             self.failure = 'fatal alert %d' % code
+            if ctx.stats.get('out_of_memory'):
+                # the engine turns a MemoryError into internal_error (80); say which it was
+                self.failure += ' (out of memory)'
         elif level and code == _ALERT_CLOSE_NOTIFY:
             self.peer_closed = True
 
@@ -399,12 +405,16 @@ class ClientError(Exception):
     pass
 
 
+def _usage_error(e):
+    unixport.log('dtls_echo: %s\nusage: dtls_echo.py server|client HOST:PORT [options] (see --help)' % e)
+    return 2
+
+
 def main(argv):
     try:
         opts = parse_args(argv)
     except UsageError as e:
-        unixport.log('dtls_echo: %s\nusage: dtls_echo.py server|client HOST:PORT [options] (see --help)' % e)
-        return 2
+        return _usage_error(e)
     if '--help' in opts:
         unixport.log(_USAGE.rstrip())  # (MicroPython keeps no __doc__)
         return 0
@@ -412,6 +422,8 @@ def main(argv):
         if opts['mode'] == 'server':
             return EchoServer(opts).run()
         return EchoClient(opts).run()
+    except dtls_lite.ConfigError as e:  # e.g. an unknown --ciphers or --groups name
+        return _usage_error(e)
     except KeyboardInterrupt:
         return 130
 
