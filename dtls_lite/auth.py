@@ -44,61 +44,47 @@ is signed and checked over the handshake messages the engine keeps (a list, RFC 
 form), hashed with the hash of the negotiated signature algorithm at that moment.
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import (Fault, ConfigError, BAD_CERTIFICATE, DECRYPT_ERROR,
-                              HANDSHAKE_FAILURE, ILLEGAL_PARAMETER)
+from dtls_lite.errors import Fault, ConfigError
 from dtls_lite import msg_cert as mc
 from dtls_lite.keys import transcript_hash
-from dtls_lite.msg_cert import (CERT_TYPE_X509, CERT_TYPE_RAW_PUBLIC_KEY, SIG_ECDSA_SHA256,
-                                SIG_ECDSA_SHA384, ECDSA_SIGN)
-from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE
+from dtls_lite.x509.errors import CertificateError
+
+# MicroPython folds only a module's own `_NAME = const(n)`; these mirror the IANA values of
+# msg_cert (CERT_TYPE_*, SIG_ECDSA_*, ECDSA_SIGN) and the alerts of dtls_lite.errors, so they
+# cost no import, global or lookup here.
+_CERT_TYPE_X509 = const(0)
+_CERT_TYPE_RAW_PUBLIC_KEY = const(2)
+_SIG_ECDSA_SHA256 = const(0x0403)
+_SIG_ECDSA_SHA384 = const(0x0503)
+_ECDSA_SIGN = const(64)
+_HANDSHAKE_FAILURE = const(40)
+_BAD_CERTIFICATE = const(42)
+_UNSUPPORTED_CERTIFICATE = const(43)
+_ILLEGAL_PARAMETER = const(47)
+_DECRYPT_ERROR = const(51)
 
 # What we sign and verify with, in our order of preference for a P-256 key.
-SIGNATURE_ALGORITHMS = (SIG_ECDSA_SHA256, SIG_ECDSA_SHA384)
-
-_RAW_SCALAR = ((32, 'p256'), (48, 'p384'))
-_CURVE_ALIASES = (('p256', 'p256'), ('secp256r1', 'p256'), ('prime256v1', 'p256'),
-                  ('p384', 'p384'), ('secp384r1', 'p384'))
-
-
-def sig_alg_name(alg):
-    """x509's name of a SignatureAndHashAlgorithm code, or None if we do not do it."""
-    if alg == SIG_ECDSA_SHA256:
-        return 'ecdsa-sha256'
-    if alg == SIG_ECDSA_SHA384:
-        return 'ecdsa-sha384'
-    return None
-
-
-def _hash(alg):
-    from dtls_lite.crypto import sha2
-    return sha2.SHA384 if alg == SIG_ECDSA_SHA384 else sha2.SHA256
+SIGNATURE_ALGORITHMS = (_SIG_ECDSA_SHA256, _SIG_ECDSA_SHA384)
 
 
 def transcript_digest(alg, messages, count=None):
     """Hash (of `alg`) over the first `count` handshake messages (all when None)."""
-    return transcript_hash(messages, count, _hash(alg))
+    from dtls_lite.crypto.sha2 import SHA256, SHA384
+    return transcript_hash(messages, count, SHA384 if alg == _SIG_ECDSA_SHA384 else SHA256)
 
 
 # --- our credentials ----------------------------------------------------------------------------
 
-def _curve_name(curve):
-    for alias, name in _CURVE_ALIASES:
-        if curve == alias:
-            return name
+def _curve_name(curve, p256_size):
+    """'p256' or 'p384' for a curve name; with curve None, from the key's size (p256_size: True
+    when it is P-256's: a 32-byte scalar, a 65-byte point)."""
+    if curve is None:
+        return 'p256' if p256_size else 'p384'
+    if curve in ('p256', 'secp256r1', 'prime256v1'):
+        return 'p256'
+    if curve in ('p384', 'secp384r1'):
+        return 'p384'
     raise ConfigError('unknown curve %r (p256 or p384)' % (curve,))
-
-
-def _private_key(value, curve):
-    from dtls_lite.x509 import keys
-    if isinstance(value, keys.EcPrivateKey):
-        return value
-    if isinstance(value, (bytes, bytearray)) and curve is None:
-        for size, name in _RAW_SCALAR:
-            if len(value) == size:
-                curve = name
-    if isinstance(value, (bytes, bytearray)) and curve is not None:
-        return keys.EcPrivateKey(_curve_name(curve), bytes(value))    # a raw scalar
-    return keys.load_private_key(value)
 
 
 def public_key_of(value, curve=None):
@@ -109,45 +95,59 @@ def public_key_of(value, curve=None):
     if isinstance(value, tuple):
         value = b'\x04' + bytes(value[0]) + bytes(value[1])
     if isinstance(value, (bytes, bytearray)) and len(value) in (65, 97) and value[0] == 4:
-        name = _curve_name(curve) if curve is not None else ('p256' if len(value) == 65 else 'p384')
-        return keys.EcPublicKey(name, value)
+        return keys.EcPublicKey(_curve_name(curve, len(value) == 65), value)
     return keys.parse_spki(value)
 
 
 class Credentials:
     """Our ECDSA key, its SPKI (what a raw-public-key Certificate carries) and, optionally, the
-    DER certificate chain (leaf first) that names it."""
+    DER certificate chain (leaf first) that names it.
+
+    private_key: EcPrivateKey, PEM/DER, or a raw scalar (32/48 bytes, or `curve` given);
+    certificates: a PEM bundle, one DER/PEM certificate or Certificate, or a list of them."""
 
     def __init__(self, private_key, certificates=None, public_key=None, curve=None):
-        from dtls_lite.x509.keys import write_spki
+        from dtls_lite.x509 import keys
+        key = private_key
         try:
-            self.key = _private_key(private_key, curve)
+            if isinstance(key, (bytes, bytearray)) and (curve is not None or len(key) in (32, 48)):
+                key = keys.EcPrivateKey(_curve_name(curve, len(key) == 32), bytes(key))  # raw
+            elif not isinstance(key, keys.EcPrivateKey):
+                key = keys.load_private_key(key)
             self.chain = []
             if certificates is not None:
-                certs = _certificates(certificates)
-                if certs[0].public_key != self.key.public_key:
-                    raise ConfigError('the first certificate is not for this private key')
-                self.chain = [c.der for c in certs]
-            if public_key is not None:
-                if public_key_of(public_key, curve) != self.key.public_key:
-                    raise ConfigError('public key does not match the private key')
+                # x509.cert only for those who send certificates (raw public keys need none)
+                from dtls_lite.x509 import cert as x509_cert
+                certs = certificates
+                if isinstance(certs, (str, bytes, bytearray)):
+                    certs = x509_cert.load_certificates(certs)   # PEM bundle, or one DER
+                elif isinstance(certs, x509_cert.Certificate):
+                    certs = [certs]
+                for cert in certs:
+                    if not isinstance(cert, x509_cert.Certificate):
+                        cert = x509_cert.parse_certificate(cert)    # DER or PEM
+                    if not self.chain and cert.public_key != key.public_key:
+                        raise ConfigError('the first certificate is not for this private key')
+                    self.chain.append(cert.der)
+                if not self.chain:
+                    raise ConfigError('empty certificate chain')
+            if public_key is not None and public_key_of(public_key, curve) != key.public_key:
+                raise ConfigError('public key does not match the private key')
         except CertificateError as e:
             raise ConfigError('bad ECDSA credentials: %s' % (e,))
-        self.spki = write_spki(self.key.public_key)
-
-    @property
-    def public_key(self):
-        return self.key.public_key
+        self.key = key
+        self.public_key = key.public_key
+        self.spki = keys.write_spki(key.public_key)
 
     def cert_types(self):
         """The Certificate forms we can send, X.509 first when we have a chain."""
         if self.chain:
-            return (CERT_TYPE_X509, CERT_TYPE_RAW_PUBLIC_KEY)
-        return (CERT_TYPE_RAW_PUBLIC_KEY,)
+            return (_CERT_TYPE_X509, _CERT_TYPE_RAW_PUBLIC_KEY)
+        return (_CERT_TYPE_RAW_PUBLIC_KEY,)
 
     def entries(self, cert_type):
         """The Certificate message entries for a negotiated type."""
-        if cert_type == CERT_TYPE_RAW_PUBLIC_KEY:
+        if cert_type == _CERT_TYPE_RAW_PUBLIC_KEY:
             return [self.spki]
         if not self.chain:
             raise ConfigError('X.509 negotiated but no certificates configured')
@@ -161,34 +161,14 @@ class Credentials:
         SHA-1, which we do not implement, so we sign with the matched hash (what peers that
         omit the extension in practice accept).
         """
-        pref = SIG_ECDSA_SHA384 if self.key.curve == 'p384' else SIG_ECDSA_SHA256
-        if peer_algs is None or pref in peer_algs:
-            return pref
-        for alg in SIGNATURE_ALGORITHMS:
-            if alg in peer_algs:
+        matched = _SIG_ECDSA_SHA384 if self.key.curve == 'p384' else _SIG_ECDSA_SHA256
+        for alg in (matched,) + SIGNATURE_ALGORITHMS:
+            if peer_algs is None or alg in peer_algs:
                 return alg
         return None
 
-    def sign(self, alg, data, rng=None):
-        """DER ECDSA signature of `data` hashed per `alg`."""
-        return self.key.sign_digest(_hash(alg).hash(data), rng)
 
-
-def _certificates(value):
-    from dtls_lite.x509.cert import Certificate, parse_certificate, load_certificates
-    if isinstance(value, str) or (isinstance(value, (bytes, bytearray)) and b'-----BEGIN' in value):
-        certs = load_certificates(value)
-    elif isinstance(value, (bytes, bytearray, Certificate)):
-        certs = [value]
-    else:
-        certs = list(value)
-    certs = [c if isinstance(c, Certificate) else parse_certificate(c) for c in certs]
-    if not certs:
-        raise ConfigError('empty certificate chain')
-    return certs
-
-
-def _field(value, names):
+def _field(value, *names):
     for name in names:
         if isinstance(value, dict):
             if name in value:
@@ -203,21 +183,21 @@ def credentials(value):
     if value is None or isinstance(value, Credentials):
         return value
     if isinstance(value, (str, bytes, bytearray)):
-        has_cert = ('-----BEGIN CERTIFICATE' in value if isinstance(value, str)
-                    else b'-----BEGIN CERTIFICATE' in value)
+        has_cert = ('-----BEGIN CERTIFICATE' if isinstance(value, str)
+                    else b'-----BEGIN CERTIFICATE') in value
         return Credentials(value, value if has_cert else None)
-    key = _field(value, ('private_key', 'priv_key'))
+    key = _field(value, 'private_key', 'priv_key')
     if key is None:
-        from dtls_lite.x509.keys import EcPrivateKey
-        if isinstance(value, EcPrivateKey):
+        from dtls_lite.x509 import keys
+        if isinstance(value, keys.EcPrivateKey):
             return Credentials(value)
         raise ConfigError('get_ecdsa_key returned no private_key')
-    public = _field(value, ('public_key',))
-    x = _field(value, ('pub_key_x',))
+    public = _field(value, 'public_key')
+    x = _field(value, 'pub_key_x')
     if public is None and x is not None:
-        public = (x, _field(value, ('pub_key_y',)) or b'')
-    return Credentials(key, _field(value, ('certificates', 'certificate', 'chain')), public,
-                       _field(value, ('curve',)))
+        public = (x, _field(value, 'pub_key_y') or b'')
+    return Credentials(key, _field(value, 'certificates', 'certificate', 'chain'), public,
+                       _field(value, 'curve'))
 
 
 class CredentialCache:
@@ -241,11 +221,10 @@ class CredentialCache:
 def answer_request(creds, cr, cert_type):
     """Client: (entries, alg) for our answer to a CertificateRequest; ([], None) when we cannot
     or need not authenticate, which sends an empty Certificate (RFC 5246 §7.4.6)."""
-    if creds is None or ECDSA_SIGN not in cr.certificate_types:
-        return [], None
-    if cert_type == CERT_TYPE_X509 and not creds.chain:
-        return [], None
-    alg = creds.choose_sig_alg(cr.signature_algorithms)
+    alg = None
+    if (creds is not None and _ECDSA_SIGN in cr.certificate_types
+            and (cert_type != _CERT_TYPE_X509 or creds.chain)):
+        alg = creds.choose_sig_alg(cr.signature_algorithms)
     if alg is None:
         return [], None
     return creds.entries(cert_type), alg
@@ -254,47 +233,48 @@ def answer_request(creds, cr, cert_type):
 def write_certificate_request(authorities=()):
     """Server: the CertificateRequest body: ecdsa_sign, our signature algorithms, and the DER
     subject names of the CAs we trust (empty: any; RFC 7250 keys have no issuer anyway)."""
-    cr = mc.CertificateRequest((ECDSA_SIGN,), SIGNATURE_ALGORITHMS, authorities)
-    return mc.write_certificate_request(cr)
+    return mc.write_certificate_request(
+        mc.CertificateRequest((_ECDSA_SIGN,), SIGNATURE_ALGORITHMS, authorities))
 
 
 # --- signatures ---------------------------------------------------------------------------------
-
-def _check_alg(alg, offered):
-    # RFC 5246 §7.4.1.4.1 / §7.4.8: the peer must sign with an algorithm we listed.
-    if sig_alg_name(alg) is None or alg not in offered:
-        raise Fault(ILLEGAL_PARAMETER, 'signature algorithm we did not offer')
-
+# Both signed messages hash a list of byte strings with the hash of the signature algorithm: the
+# handshake messages (CertificateVerify), or the one ServerKeyExchange signed_params string.
 
 def sign_server_params(creds, alg, client_random, server_random, params, rng=None):
     """The ECDHE_ECDSA ServerKeyExchange body: params signed over both randoms (RFC 8422 §5.4)."""
-    sig = creds.sign(alg, mc.signed_params(client_random, server_random, params), rng)
-    return mc.write_server_key_exchange(params, alg, sig)
+    signed = [mc.signed_params(client_random, server_random, params)]
+    return mc.write_server_key_exchange(
+        params, alg, creds.key.sign_digest(transcript_digest(alg, signed), rng))
 
 
 def verify_server_params(public_key, offered, alg, signature, client_random, server_random,
                          params):
     """Client: check the ServerKeyExchange signature; decrypt_error(51) if it fails."""
-    _check_alg(alg, offered)
-    digest = _hash(alg).hash(mc.signed_params(client_random, server_random, params))
-    if not public_key.verify_digest(digest, signature):
-        raise Fault(DECRYPT_ERROR, 'bad ServerKeyExchange signature')
+    _verify(public_key, offered, alg, signature,
+            [mc.signed_params(client_random, server_random, params)], None, 'ServerKeyExchange')
 
 
 def sign_transcript(creds, alg, messages, count=None, rng=None):
     """The CertificateVerify body: a signature over the handshake messages so far
     (RFC 5246 §7.4.8: every message from ClientHello up to, not including, this one)."""
-    sig = creds.key.sign_digest(transcript_digest(alg, messages, count), rng)
-    return mc.write_certificate_verify(alg, sig)
+    return mc.write_certificate_verify(
+        alg, creds.key.sign_digest(transcript_digest(alg, messages, count), rng))
 
 
 def verify_transcript(public_key, offered, body, messages, count=None):
     """Server: check a CertificateVerify body against the first `count` messages; Fault
     decode_error / illegal_parameter / decrypt_error(51) (RFC 5246 §7.4.8)."""
     alg, signature = mc.parse_certificate_verify(body)
-    _check_alg(alg, offered)
+    _verify(public_key, offered, alg, signature, messages, count, 'CertificateVerify')
+
+
+def _verify(public_key, offered, alg, signature, messages, count, what):
+    # RFC 5246 §7.4.1.4.1 / §7.4.8: the peer must sign with an algorithm we listed.
+    if alg not in SIGNATURE_ALGORITHMS or alg not in offered:
+        raise Fault(_ILLEGAL_PARAMETER, 'signature algorithm we did not offer')
     if not public_key.verify_digest(transcript_digest(alg, messages, count), signature):
-        raise Fault(DECRYPT_ERROR, 'bad CertificateVerify signature')
+        raise Fault(_DECRYPT_ERROR, 'bad %s signature' % what)
 
 
 # --- certificate types (RFC 7250 §4) --------------------------------------------------------------
@@ -303,23 +283,21 @@ def select_cert_type(offered, ours):
     """Server: the type for one certificate_type extension: the first of the client's types
     (its order of preference) that we support. offered None (extension absent) means X.509
     only; no type in common is unsupported_certificate (RFC 7250 §4.2)."""
-    if offered is None:
-        offered = (CERT_TYPE_X509,)
-    for t in offered:
+    for t in (_CERT_TYPE_X509,) if offered is None else offered:
         if t in ours:
             return t
-    raise Fault(UNSUPPORTED_CERTIFICATE, 'no certificate type in common')
+    raise Fault(_UNSUPPORTED_CERTIFICATE, 'no certificate type in common')
 
 
 def check_cert_type(selected, offered):
     """Client: the type the ServerHello selected (None: extension absent, so X.509) must be
     one we offered (`offered`: our list, or None when we sent no extension, i.e. X.509)."""
     if selected is None:
-        selected = CERT_TYPE_X509
-    if selected not in (offered or (CERT_TYPE_X509,)):
-        if offered is not None and selected == CERT_TYPE_X509:
-            raise Fault(UNSUPPORTED_CERTIFICATE, 'server ignored our certificate types')
-        raise Fault(ILLEGAL_PARAMETER, 'certificate type we did not offer')
+        selected = _CERT_TYPE_X509
+    if selected not in (offered or (_CERT_TYPE_X509,)):
+        if offered is not None and selected == _CERT_TYPE_X509:
+            raise Fault(_UNSUPPORTED_CERTIFICATE, 'server ignored our certificate types')
+        raise Fault(_ILLEGAL_PARAMETER, 'certificate type we did not offer')
     return selected
 
 
@@ -332,16 +310,11 @@ class PeerCert:
     not_before/not_after (seconds since 1970): from the leaf, None for a raw public key."""
 
     def __init__(self, cert_type, der, public_key, leaf=None):
-        self.cert_type = 'raw_public_key' if cert_type == CERT_TYPE_RAW_PUBLIC_KEY else 'x509'
+        self.cert_type = 'raw_public_key' if cert_type == _CERT_TYPE_RAW_PUBLIC_KEY else 'x509'
         self.der = der
         self.public_key = public_key
-        self.subject = self.issuer = self.serial = self.not_before = self.not_after = None
-        if leaf is not None:
-            self.subject = leaf.subject
-            self.issuer = leaf.issuer
-            self.serial = leaf.serial
-            self.not_before = leaf.not_before
-            self.not_after = leaf.not_after
+        for name in ('subject', 'issuer', 'serial', 'not_before', 'not_after'):
+            setattr(self, name, getattr(leaf, name, None))     # all None without a leaf
 
     def __repr__(self):
         if self.subject is None:
@@ -371,11 +344,9 @@ class PeerAuth:
 
     def cert_types(self, verify_key=None):
         """The Certificate forms we can judge, X.509 first."""
-        types = []
-        if self.verifier is not None:
-            types.append(CERT_TYPE_X509)
+        types = [] if self.verifier is None else [_CERT_TYPE_X509]
         if self.peer_keys is not None or (verify_key or self.verify_key) is not None:
-            types.append(CERT_TYPE_RAW_PUBLIC_KEY)
+            types.append(_CERT_TYPE_RAW_PUBLIC_KEY)
         return types
 
     def authenticate(self, cert_type, entries, verify_key=None, hostname=None):
@@ -383,24 +354,23 @@ class PeerAuth:
         Fault(alert). An empty list (no certificate) is handshake_failure: the caller decides
         beforehand whether an unauthenticated client may go on (RFC 5246 §7.4.6)."""
         if not entries:
-            raise Fault(HANDSHAKE_FAILURE, 'peer sent no certificate')
+            raise Fault(_HANDSHAKE_FAILURE, 'peer sent no certificate')
+        verify_key = verify_key or self.verify_key
         try:
-            if cert_type == CERT_TYPE_RAW_PUBLIC_KEY:
-                return self._raw(entries[0], verify_key or self.verify_key)
-            if self.verifier is None:
-                raise CertificateError(UNSUPPORTED_CERTIFICATE, 'no trust anchors for X.509')
-            leaf = self.verifier.verify(entries, hostname)
-            return PeerCert(CERT_TYPE_X509, leaf.der, leaf.public_key, leaf)
-        except CertificateError as e:
+            if cert_type != _CERT_TYPE_RAW_PUBLIC_KEY:
+                if self.verifier is None:
+                    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'no trust anchors for X.509')
+                leaf = self.verifier.verify(entries, hostname)
+                return PeerCert(_CERT_TYPE_X509, leaf.der, leaf.public_key, leaf)
+            # a raw public key: trusted only if pinned and/or accepted by the callback
+            from dtls_lite.x509 import keys
+            key = keys.parse_spki(entries[0])   # CertificateError: bad_ or unsupported_certificate
+            if self.peer_keys is None and verify_key is None:
+                raise Fault(_BAD_CERTIFICATE, 'no verify_ecdsa_key: raw public keys untrusted')
+            if self.peer_keys is not None and key not in self.peer_keys:
+                raise Fault(_BAD_CERTIFICATE, 'raw public key is not the expected one')
+            if verify_key is not None and verify_key(key) is not True:
+                raise Fault(_BAD_CERTIFICATE, 'raw public key rejected by verify_ecdsa_key')
+        except CertificateError as e:     # from x509, or the callback naming another alert
             raise Fault(e.alert, e.msg)
-
-    def _raw(self, spki, verify_key):
-        from dtls_lite.x509.keys import parse_spki
-        key = parse_spki(spki)        # CertificateError: bad_certificate / unsupported_certificate
-        if self.peer_keys is None and verify_key is None:
-            raise CertificateError(BAD_CERTIFICATE, 'no verify_ecdsa_key: raw public keys untrusted')
-        if self.peer_keys is not None and key not in self.peer_keys:
-            raise CertificateError(BAD_CERTIFICATE, 'raw public key is not the expected one')
-        if verify_key is not None and verify_key(key) is not True:
-            raise CertificateError(BAD_CERTIFICATE, 'raw public key rejected by verify_ecdsa_key')
-        return PeerCert(CERT_TYPE_RAW_PUBLIC_KEY, bytes(spki), key)
+        return PeerCert(_CERT_TYPE_RAW_PUBLIC_KEY, bytes(entries[0]), key)
