@@ -10,8 +10,9 @@ imports already done by the benchmarks before this one would hide the import hea
   gc.collect() + gc.mem_alloc() between datagrams and in every write callback, over the set-up
   (credentials, CA anchor, Contexts). 'first' includes the modules a handshake imports on first
   use (AEAD); 'warm' is a second pair after that;
-- the smallest -X heapsize (KiB) at which the mutual ECDSA handshake completes (tools/min_heap.py
-  bisection; fragmentation included).
+- the -X heapsize (KiB) from which the mutual ECDSA handshake (both sides in one process)
+  completes at every 4 KiB step for 32 KiB (tools/min_heap.py: bisection, then steady(), since
+  the smallest heap is not monotonic; fragmentation included).
 64-bit unix port: most objects are about half the size on 32-bit boards.
 
     micropython -X heapsize=16M tools/bench.py bench_memory      (MicroPython rows only)
@@ -21,7 +22,13 @@ which runs CPython first, leaves the build the MicroPython rows need) and report
 the whole library as host .mpy, and the .mpy bytes a client device loads for a mutual X.509 and
 for a PSK handshake (the LOADED lines of mpy_build.py, measured by tools/mem_pair.py loaded()).
 
-    python3 tools/bench.py bench_memory                           (the size rows only)
+Also under CPython, bench_mpy_device() runs tools/min_heap_device.py: the heap ONE device needs,
+our echo client under MicroPython (.mpy, 1500-byte receive buffer, offering only the measured
+suite) against our CPython echo server over loopback: the smallest -X heapsize from which every
+4 KiB step for 32 KiB completes the handshake and echo (see min_heap.steady()), and the device's
+live heap after set-up (library, application, credentials, Context).
+
+    python3 tools/bench.py bench_memory                 (the size and device rows only, ~15 s)
 """
 import os
 import sys
@@ -59,7 +66,7 @@ def bench_memory():
                      res['peak_warm'] / 1024, 'KB'))
         rows.append(('heap: kept after %s handshake, warm (2 sessions)' % label,
                      res['after_warm'] / 1024, 'KB'))
-    rows.append(('heap: smallest -X heapsize, ecdsa x509 mutual handshake (.mpy)',
+    rows.append(('heap: -X heapsize that works, ecdsa x509 mutual (both sides)',
                  min_heap.min_heap_kib('ecdsa', root='.'), 'KiB'))
     return rows
 
@@ -74,4 +81,19 @@ def bench_mpy_size():
     for kind, label in (('ecdsa', 'X.509 mutual'), ('psk', 'PSK')):
         _, loaded = mpy_build.device_bytes(sizes, kind)
         rows.append(('mpy size: loaded by a client device, %s' % label, loaded['host'] / 1024, 'KB'))
+    return rows
+
+
+def bench_mpy_device():
+    if _MICROPYTHON:
+        return []
+    import min_heap_device
+    rows = []
+    results = min_heap_device.measure(('x509', 'psk'))
+    for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
+        good, first, t = results[kind]
+        if good is None:
+            raise RuntimeError('device %s handshake fails even at 512 KiB' % kind)
+        rows.append(('heap: device -X heapsize that works, %s (.mpy)' % label, good, 'KiB'))
+        rows.append(('heap: device live after set-up, %s (.mpy)' % label, t['setup'] / 1024, 'KB'))
     return rows

@@ -34,7 +34,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+
+import min_heap  # tools/ is on sys.path (this script's directory)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
@@ -149,8 +150,8 @@ def handshake_ok(tmp, kind, server, kib):
 
 
 def smallest(ok, lo=16, hi=512):
-    """(bisected smallest KiB, smallest KiB from which every 4 KiB step for 32 KiB passes);
-    (None, None) if hi fails."""
+    """(bisected smallest KiB, steady KiB: from there every 4 KiB step for 32 KiB passes);
+    (None, None) if hi fails. Bisection in 2 KiB steps (each try is a handshake over UDP)."""
     if not ok(hi):
         return None, None
     while hi - lo > 2:
@@ -159,13 +160,7 @@ def smallest(ok, lo=16, hi=512):
             hi = mid
         else:
             lo = mid
-    # every heap from `steady` on passed, in 4 KiB steps, for 32 KiB (steady itself included)
-    steady, kib = hi, hi
-    while kib - steady < 32 and kib < 1024:
-        kib += 4
-        if not ok(kib):
-            steady = kib + 4
-    return hi, steady
+    return hi, min_heap.steady(ok, hi)
 
 
 def trace(tmp, kind, server):
@@ -182,31 +177,41 @@ def trace(tmp, kind, server):
     return res
 
 
-def main(argv):
-    kinds = argv or ['x509', 'rpk', 'psk']
+def measure(kinds):
+    """{kind: (steady KiB, smallest KiB that worked, trace dict)}; (None, None, None) for a kind
+    that fails even at 512 KiB. Builds everything in a temporary directory."""
+    out = {}
     tmp = tempfile.mkdtemp(prefix='dtls_minheap_')
     try:
         layout(tmp)
         for kind in kinds:
             server = Server(tmp, kind)
             try:
-                first, steady = smallest(lambda kib: handshake_ok(tmp, kind, server, kib))
-                t = trace(tmp, kind, server)
+                first, good = smallest(lambda kib: handshake_ok(tmp, kind, server, kib))
+                out[kind] = (good, first, trace(tmp, kind, server) if first else None)
             finally:
                 server.stop()
-            if first is None:
-                print('min heapsize device %s: fails even at 512 KiB' % kind)
-                continue
-            print('min heapsize device %s (.mpy, one side against a real peer): every heap from '
-                  '%d KiB works (smallest that worked: %d KiB)' % (kind, steady, first))
-            print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
-                  '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, after '
-                  'the echo %.1f KB; dtls_lite .mpy loaded: %d B in %d modules'
-                  % (t['library'] / 1024, (t['app'] - t['library']) / 1024,
-                     (t['setup'] - t['app']) / 1024, t['setup'] / 1024, t['handshake'] / 1024,
-                     t['echo'] / 1024, t['mpy_bytes'], t['mpy_modules']))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def main(argv):
+    kinds = argv or ['x509', 'rpk', 'psk']
+    results = measure(kinds)
+    for kind in kinds:
+        good, first, t = results[kind]
+        if first is None:
+            print('min heapsize device %s: fails even at 512 KiB' % kind)
+            continue
+        print('min heapsize device %s (.mpy, one side against a real peer): every heap from '
+              '%d KiB works (smallest that worked: %d KiB)' % (kind, good, first))
+        print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
+              '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, after '
+              'the echo %.1f KB; dtls_lite .mpy loaded: %d B in %d modules'
+              % (t['library'] / 1024, (t['app'] - t['library']) / 1024,
+                 (t['setup'] - t['app']) / 1024, t['setup'] / 1024, t['handshake'] / 1024,
+                 t['echo'] / 1024, t['mpy_bytes'], t['mpy_modules']))
 
 
 if __name__ == '__main__':
