@@ -44,14 +44,15 @@ def build(curve, t, s):
 
     entries = []
     for c in range(s):
-        base = [times_two_to(G, j * s * d + c * d) for j in range(t)]
+        # Affine base points: the library's only addition is Jacobian + affine (add_affine).
+        base = [ec.to_affine(curve, *times_two_to(G, j * s * d + c * d)) for j in range(t)]
         for m in range(1 << (t - 1)):
-            acc = base[t - 1]
+            acc = base[t - 1] + (1,)
             for j in range(t - 1):
-                X, Y, Z = base[j]
+                x, y = base[j]
                 if not (m >> j) & 1:
-                    Y = p - Y
-                acc = ec.add(acc[0], acc[1], acc[2], X, Y, Z, p)
+                    y = p - y
+                acc = ec.add_affine(acc[0], acc[1], acc[2], x, y, p)
             entries.append(acc)
     out = bytearray()
     for x, y in ec._batch_affine(entries, p):

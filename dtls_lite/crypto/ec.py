@@ -34,81 +34,70 @@ doubling formula (python-ecdsa's own chain is ~256 doublings of ~3 us plus ~85 a
 On MicroPython big-int `%` costs twice a multiplication and every operation allocates: keep
 gc pressure low (a scalar multiplication makes ~5,000 short-lived ints).
 """
-from dtls_lite.compat import MICROPYTHON, native_inverse
+from dtls_lite.compat import MICROPYTHON, const, native_inverse
 
 
 class Curve:
     """Domain parameters of one curve with a = -3 and prime order n (cofactor 1).
 
-    `size` is the byte length of p and of n. `comb` is (t, s, d, table bytes) or None until
-    `load_comb()` attaches the generated table.
+    `params` holds p, b, n, gx, gy as `size`-byte big-endian values, one after the other: bytes,
+    because an int literal is stored in a .mpy as its decimal text (77 digits for 256 bits).
+    `comb` is (t, s, d, table bytes) or None until `load_comb()` attaches the generated table.
     """
 
-    def __init__(self, name, p, b, n, gx, gy, size):
+    def __init__(self, name, size, params):
         self.name = name
-        self.p = p
-        self.b = b
-        self.n = n
-        self.gx = gx
-        self.gy = gy
         self.size = size
+        self.p, self.b, self.n, self.gx, self.gy = [
+            int.from_bytes(params[off:off + size], 'big') for off in range(0, 5 * size, size)]
         self.comb = None
-        self._points = None
-        self.point = self.comb_point
 
     def load_comb(self, t, s, d, table):
-        """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout)."""
-        if (len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size
-                or t > 8 or (s * d) & 7):
-            raise ValueError('comb table does not match its parameters')
-        self.comb = (t, s, d, table)
-        self._points = None
-        self.point = self.comb_point
+        """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout).
 
-    def comb_point(self, index):
-        """Affine point number `index` of the comb table, as (x, y) ints.
-
+        `point(index)` then returns affine point number `index` of the table as (x, y) ints.
         CPython decodes the whole table once (host RAM is plentiful and decoding costs ~1 us
         per point); MicroPython decodes each point on use from the bytes constant, so a frozen
         table never has to be copied into the heap.
         """
-        if self._points is not None:
-            return self._points[index]
+        if (len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size
+                or t > 8 or (s * d) & 7):
+            raise ValueError('comb table does not match its parameters')
+        self.comb = (t, s, d, table)
+        self.point = self.comb_point
+        if not MICROPYTHON:
+            self.point = [self.comb_point(i) for i in range(s << (t - 1))].__getitem__
+
+    def comb_point(self, index):
         table = self.comb[3]
         size = self.size
         off = index * 2 * size
         return (int.from_bytes(table[off:off + size], 'big'),
                 int.from_bytes(table[off + size:off + 2 * size], 'big'))
 
-    def cache_comb(self):
-        table = self.comb[3]
-        size = self.size
-        pts = []
-        for off in range(0, len(table), 2 * size):
-            pts.append((int.from_bytes(table[off:off + size], 'big'),
-                        int.from_bytes(table[off + size:off + 2 * size], 'big')))
-        self._points = pts
-        self.point = pts.__getitem__
-
 
 # SEC 2 v2 §2.4.2 (secp256r1) and §2.5.1 (secp384r1); FIPS 186-5 / SP 800-186 §3.2.1.
-P256 = Curve(
-    'P-256',
-    0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff,
-    0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b,
-    0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
-    0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296,
-    0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5,
-    32)
+# p-256 = 2^256 - 2^224 + 2^192 + 2^96 - 1, p-384 = 2^384 - 2^128 - 2^96 + 2^32 - 1.
+P256 = Curve('P-256', 32, (
+    b'\xff\xff\xff\xff\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'  # p
+    b'\x5a\xc6\x35\xd8\xaa\x3a\x93\xe7\xb3\xeb\xbd\x55\x76\x98\x86\xbc\x65\x1d\x06\xb0\xcc\x53\xb0\xf6\x3b\xce\x3c\x3e\x27\xd2\x60\x4b'  # b
+    b'\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2\xfc\x63\x25\x51'  # n
+    b'\x6b\x17\xd1\xf2\xe1\x2c\x42\x47\xf8\xbc\xe6\xe5\x63\xa4\x40\xf2\x77\x03\x7d\x81\x2d\xeb\x33\xa0\xf4\xa1\x39\x45\xd8\x98\xc2\x96'  # gx
+    b'\x4f\xe3\x42\xe2\xfe\x1a\x7f\x9b\x8e\xe7\xeb\x4a\x7c\x0f\x9e\x16\x2b\xce\x33\x57\x6b\x31\x5e\xce\xcb\xb6\x40\x68\x37\xbf\x51\xf5'  # gy
+))
 
-P384 = Curve(
-    'P-384',
-    0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff,
-    0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aef,
-    0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973,
-    0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7,
-    0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5f,
-    48)
+P384 = Curve('P-384', 48, (
+    b'\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'  # p
+    b'\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\xff\xff'
+    b'\xb3\x31\x2f\xa7\xe2\x3e\xe7\xe4\x98\x8e\x05\x6b\xe3\xf8\x2d\x19\x18\x1d\x9c\x6e\xfe\x81\x41\x12'  # b
+    b'\x03\x14\x08\x8f\x50\x13\x87\x5a\xc6\x56\x39\x8d\x8a\x2e\xd1\x9d\x2a\x85\xc8\xed\xd3\xec\x2a\xef'
+    b'\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'  # n
+    b'\xc7\x63\x4d\x81\xf4\x37\x2d\xdf\x58\x1a\x0d\xb2\x48\xb0\xa7\x7a\xec\xec\x19\x6a\xcc\xc5\x29\x73'
+    b'\xaa\x87\xca\x22\xbe\x8b\x05\x37\x8e\xb1\xc7\x1e\xf3\x20\xad\x74\x6e\x1d\x3b\x62\x8b\xa7\x9b\x98'  # gx
+    b'\x59\xf7\x41\xe0\x82\x54\x2a\x38\x55\x02\xf2\x5d\xbf\x55\x29\x6c\x3a\x54\x5e\x38\x72\x76\x0a\xb7'
+    b'\x36\x17\xde\x4a\x96\x26\x2c\x6f\x5d\x9e\x98\xbf\x92\x92\xdc\x29\xf8\xf4\x1d\xbd\x28\x9a\x14\x7c'  # gy
+    b'\xe9\xda\x31\x13\xb5\xf0\xb8\xc0\x0a\x60\xb1\xce\x1d\x7e\x81\x9d\x7a\x43\x1d\x7c\x90\xea\x0e\x5f'
+))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,9 +143,8 @@ def decode_point(curve, data):
     has order n, so no subgroup check is needed (SEC1 §3.2.2.1 partial validation suffices).
     """
     size = curve.size
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ValueError('point must be bytes')
-    if len(data) != 2 * size + 1 or data[0] != 4:
+    if (not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != 2 * size + 1
+            or data[0] != 4):
         raise ValueError('not an uncompressed point of this curve')
     x = int.from_bytes(bytes(data[1:size + 1]), 'big')
     y = int.from_bytes(bytes(data[size + 1:]), 'big')
@@ -211,29 +199,6 @@ def add_affine(X1, Y1, Z1, x2, y2, p):
     return X3, (r * (v - X3) - Y1 * hhh) % p, Z1 * h % p
 
 
-def add(X1, Y1, Z1, X2, Y2, Z2, p):
-    """P + Q, both Jacobian (EFD add-1998-cmo-2: 12M + 4S), all cases handled."""
-    if not Z1:
-        return X2, Y2, Z2
-    if not Z2:
-        return X1, Y1, Z1
-    z1z1 = Z1 * Z1 % p
-    z2z2 = Z2 * Z2 % p
-    u1 = X1 * z2z2 % p
-    s1 = Y1 * Z2 % p * z2z2 % p
-    h = X2 * z1z1 % p - u1
-    r = Y2 * Z1 % p * z1z1 % p - s1
-    if not h % p:
-        if r % p:
-            return 1, 1, 0
-        return double(X1, Y1, Z1, p)
-    hh = h * h % p
-    hhh = hh * h % p
-    v = u1 * hh % p
-    X3 = (r * r - hhh - 2 * v) % p
-    return X3, (r * (v - X3) - s1 * hhh) % p, Z1 * Z2 % p * h % p
-
-
 def to_affine(curve, X, Y, Z):
     """(x, y) of a Jacobian point; ValueError for infinity."""
     p = curve.p
@@ -274,9 +239,9 @@ def _batch_affine(points, p):
 # ---------------------------------------------------------------------------------------------
 # Scalar recodings
 
-_W = 5                      # wNAF width for variable-base multiplication
-_WMASK = (1 << _W) - 1
-_WHALF = 1 << (_W - 1)
+_W = const(5)               # wNAF width for variable-base multiplication
+_WMASK = const((1 << _W) - 1)
+_WHALF = const(1 << (_W - 1))
 
 
 def _odd_multiples(x, y, p):
@@ -482,16 +447,3 @@ def ecdh(curve, private, peer_public):
     X, Y, Z = mul(curve, k, x, y)
     x, _ = to_affine(curve, X, Y, Z)     # cannot be infinity: prime order, 0 < k < n
     return x.to_bytes(curve.size, 'big')
-
-
-if MICROPYTHON:
-    def _prepare(curve):
-        pass
-else:
-    def _prepare(curve):
-        curve.cache_comb()
-
-
-def prepare(curve):
-    """Called once per curve by p256/p384 after load_comb (decodes the table on CPython)."""
-    _prepare(curve)

@@ -21,7 +21,6 @@ from dtls_lite.crypto._ec_api import curve_api
 
 CURVE = ec.P256
 CURVE.load_comb(_comb.T, _comb.S, _comb.D, _comb.TABLE)
-ec.prepare(CURVE)
 
 PRIVATE_SIZE = 32
 PUBLIC_SIZE = 65

@@ -9,7 +9,6 @@ from dtls_lite.crypto._ec_api import curve_api
 
 CURVE = ec.P384
 CURVE.load_comb(_comb.T, _comb.S, _comb.D, _comb.TABLE)
-ec.prepare(CURVE)
 
 PRIVATE_SIZE = 48
 PUBLIC_SIZE = 97
