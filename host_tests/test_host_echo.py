@@ -236,3 +236,23 @@ def test_too_small_receive_bound_fails_visibly(tmp_path, client_rt):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert 'handshake timed out' in result.stderr, result.stderr
     assert 'longer than --max-datagram %d dropped' % _TOO_SMALL in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize('client_rt', ['micropython', 'cpython'])
+def test_server_name_checked_instead_of_host(tmp_path, client_rt):
+    """--server-name: connect by IP address, check a DNS name against the certificate (its
+    subjectAltName has DNS:localhost and IP:127.0.0.1); a name it lacks fails the handshake."""
+    f = _make_pki(tmp_path)
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server('cpython', '127.0.0.1:%d' % port, *_x509_options(f, 'server'))
+        client = procs.echo_client(client_rt, '127.0.0.1:%d' % port, '--server-name', 'localhost',
+                                   *_x509_options(f, 'client'))
+        client.send('by name\n')
+        check_client_exchange(procs, client, server, [], ['Echo: by name'])
+        result = _run_client(client_rt, '127.0.0.1:%d' % port, ['x'], '--server-name',
+                             'elsewhere.example', '--timeout', '5', *_x509_options(f, 'client'),
+                             timeout=5)
+    assert result.returncode == 1, result
+    assert result.stdout == ''
+    assert 'handshake failed: fatal alert' in result.stderr, result.stderr

@@ -50,6 +50,8 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
          leaf first; without it, or with --rpk, the key goes as an RFC 7250 raw public key)
          --ca FILE (PEM trust anchors; a client also checks HOST against the certificate)
+         --server-name NAME (client: check NAME instead of HOST, e.g. a DNS name when
+         connecting by IP address)
          --peer-key FILE (the peer's raw public key, PEM SubjectPublicKeyInfo, pinned)
          --require-client-cert (server)  --no-time-check (devices without a clock)
          With any of these and no --psk-identity/--psk-key, no PSK handler is set, so without
@@ -72,6 +74,7 @@ _OPTIONS = {  # name -> takes a value
     '--max-datagram': True, '--groups': True,
     '--timeout': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
+    '--server-name': True,
     '--require-client-cert': False, '--no-time-check': False,
 }
 _ECDSA_OPTIONS = ('--key', '--cert', '--ca', '--rpk', '--peer-key', '--require-client-cert',
@@ -166,7 +169,8 @@ class EchoEndpoint:
         if '--ca' in opts:
             config['ca'] = _read_text(opts['--ca'])
             if opts['mode'] == 'client':
-                config['server_name'] = opts['host']  # RFC 6125 check against the certificate
+                # RFC 6125 check against the certificate
+                config['server_name'] = opts.get('--server-name', opts['host'])
         if '--peer-key' in opts:
             config['peer_keys'] = [_read_text(opts['--peer-key'])]
         if '--require-client-cert' in opts:
