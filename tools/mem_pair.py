@@ -245,7 +245,10 @@ def device_modules(kind, role, root='.'):
     RuntimeError if the handshake failed or a module did not come from build/host."""
     res = run(kind, 4 * 1024 * 1024, root=root, modules=role)
     if res.get('ok') != 1:
-        raise RuntimeError('%s handshake failed in the child (see build/mem/out.txt)' % kind)
+        with open(root + '/build/mem/out.txt') as f:
+            tail = f.read()[-600:]
+        raise RuntimeError('%s handshake failed in the MicroPython child; build/mem/out.txt ends:\n%s'
+                           % (kind, tail))
     found = [(path, size) for when, path, size in res['modules'] if when != 'second']
     for path, size in found:
         if size < 0:
