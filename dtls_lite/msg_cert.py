@@ -5,7 +5,9 @@ the hello extensions signature_algorithms, client_certificate_type and server_ce
 Each parse/write pair sits under the RFC struct it implements; parsers take a message body and
 go through the bounded wire.Reader (truncation, oversized vectors and trailing bytes raise the
 decode_error fault), writers return the body bytes. Nothing here judges a certificate or a
-signature: auth.py does that with dtls_lite.x509.
+signature: auth.py does that with dtls_lite.x509. Structs of a shape msg_hello / msg_kx already
+read and write (lists of 16-bit codes, one opaque<1..255> vector, ServerECDHParams) use their
+reader/writer, imported under this module's names where the struct is quoted.
 
 Signature algorithms travel as one uint16, `hash << 8 | signature` (RFC 5246 §7.4.1.4.1), which
 is also the TLS 1.3 SignatureScheme code: 0x0403 ecdsa_secp256r1_sha256, 0x0503
@@ -13,8 +15,11 @@ ecdsa_secp384r1_sha384. In TLS 1.2 the hash is not bound to the curve (RFC 8422 
 §7.4.1.4.1): either may sign with either key.
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, BAD_CERTIFICATE, ILLEGAL_PARAMETER, decode_error
-from dtls_lite.msg_kx import CURVE_TYPE_NAMED_CURVE
+from dtls_lite.errors import Fault, decode_error
+from dtls_lite.msg_hello import (read_u16_list, put_u16_list, parse_vec8, write_vec8,
+                                 parse_u16_list as parse_signature_algorithms,
+                                 write_u16_list as write_signature_algorithms)
+from dtls_lite.msg_kx import read_ecdh_params, write_ecdh_params  # noqa: F401 (ours too)
 from dtls_lite.wire import Reader, put_u16, put_u24, put_vec8, put_vec16
 
 # CertificateType (IANA "TLS Certificate Types"; RFC 6091 for X.509, RFC 7250 §3 for raw keys).
@@ -28,6 +33,8 @@ ECDSA_SIGN = const(64)
 # ecdsa(3)).
 SIG_ECDSA_SHA256 = const(0x0403)
 SIG_ECDSA_SHA384 = const(0x0503)
+
+_BAD_CERTIFICATE = const(42)    # errors.BAD_CERTIFICATE (a const folds only in its module)
 
 # Bounds on what a peer can make us hold. A DTLS device chain is leaf + at most
 # x509.chain.MAX_PATH_CAS CAs (4), and peers often add the root: 8 entries is generous. One
@@ -46,7 +53,7 @@ def _read_u24_vector(r, lo, hi):
     if n < lo:
         raise decode_error('vector length')
     if n > hi:
-        raise Fault(BAD_CERTIFICATE, 'certificate too large')
+        raise Fault(_BAD_CERTIFICATE, 'certificate too large')
     return r.sub(n)
 
 
@@ -78,12 +85,12 @@ def parse_certificate(body, cert_type=CERT_TYPE_X509):
     r.done()
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and lst.left() and lst.data[lst.pos] == 0x30:
         if lst.left() > MAX_CERTIFICATE_LEN:
-            raise Fault(BAD_CERTIFICATE, 'raw public key too long')
+            raise Fault(_BAD_CERTIFICATE, 'raw public key too long')
         return [lst.take(lst.left())]
     entries = []
     while lst.left():
         if len(entries) >= MAX_CHAIN_CERTS:
-            raise Fault(BAD_CERTIFICATE, 'too many certificates')
+            raise Fault(_BAD_CERTIFICATE, 'too many certificates')
         entry = _read_u24_vector(lst, 1, MAX_CERTIFICATE_LEN)
         entries.append(entry.take(entry.left()))
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and len(entries) > 1:
@@ -94,17 +101,18 @@ def parse_certificate(body, cert_type=CERT_TYPE_X509):
 def write_certificate(entries, cert_type=CERT_TYPE_X509):
     """Body of a Certificate: DER certificates (leaf first), or [SPKI] for a raw public key
     (RFC 7250 §3 form, a single vector); [] sends an empty list (a client without a key)."""
-    out = bytearray()
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and entries:
         if len(entries) != 1:
             raise ValueError('one raw public key')
-        put_u24(out, len(entries[0]))
-        out.extend(entries[0])
-        return bytes(out)
-    put_u24(out, sum(3 + len(e) for e in entries))
-    for e in entries:
-        put_u24(out, len(e))
-        out.extend(e)
+        vector = entries[0]
+    else:
+        vector = bytearray()
+        for e in entries:
+            put_u24(vector, len(e))
+            vector.extend(e)
+    out = bytearray()
+    put_u24(out, len(vector))
+    out.extend(vector)
     return bytes(out)
 
 
@@ -112,22 +120,30 @@ def write_certificate(entries, cert_type=CERT_TYPE_X509):
 #       SignatureAndHashAlgorithm algorithm;     { HashAlgorithm hash; SignatureAlgorithm signature; }
 #       opaque signature<0..2^16-1>;             for ECDSA: DER ECDSA-Sig-Value (RFC 8422 §5.4)
 #   } DigitallySigned;
-def parse_digitally_signed(r):
-    """(algorithm, signature) from a reader; the signature is judged by auth.py."""
+#
+#   struct {                                     RFC 5246 §7.4.8
+#       digitally-signed struct {
+#           opaque handshake_messages[handshake_messages_length];
+#       }
+#   } CertificateVerify;
+def parse_certificate_verify(body):
+    """(algorithm, signature) of a CertificateVerify body, or of the DigitallySigned that ends
+    a ServerKeyExchange; the signature is judged by auth.py."""
+    r = Reader(body)
     alg = r.u16()
-    return alg, r.vec16()
+    signature = r.vec16()
+    r.done()
+    return alg, signature
 
 
-def write_digitally_signed(out, alg, signature):
+def write_certificate_verify(alg, signature):
+    out = bytearray()
     put_u16(out, alg)
     put_vec16(out, signature)
+    return bytes(out)
 
 
-#   struct {                                     RFC 8422 §5.4
-#       ECCurveType curve_type;                  named_curve (3)
-#       NamedCurve namedcurve;
-#       opaque point<1..2^8-1>;                  ECPoint public
-#   } ServerECDHParams;
+#   ServerECDHParams (RFC 8422 §5.4): msg_kx.read_ecdh_params / write_ecdh_params
 #   struct {                                     RFC 8422 §5.4 (ec_diffie_hellman)
 #       ServerECDHParams params;
 #       digitally-signed struct {                Signature signed_params
@@ -136,34 +152,18 @@ def write_digitally_signed(out, alg, signature):
 #           ServerECDHParams params;
 #       };
 #   } ServerKeyExchange;
-def write_ecdh_params(group, point):
-    """ServerECDHParams bytes: what the ServerKeyExchange carries and its signature covers."""
-    out = bytearray()
-    out.append(CURVE_TYPE_NAMED_CURVE)
-    put_u16(out, group)
-    put_vec8(out, point)
-    return bytes(out)
-
-
 def parse_server_key_exchange(body):
     """(group, point, params, algorithm, signature); `params` are the ServerECDHParams bytes
     exactly as received, for verifying the signature."""
     r = Reader(body)
-    if r.u8() != CURVE_TYPE_NAMED_CURVE:
-        raise Fault(ILLEGAL_PARAMETER, 'curve_type')   # RFC 8422 §5.4: only named_curve
-    group = r.u16()
-    point = r.vec8(1, 255)
+    group, point = read_ecdh_params(r)
     params = bytes(body[:r.pos])
-    alg, signature = parse_digitally_signed(r)
-    r.done()
-    return group, point, params, alg, signature
+    return (group, point, params) + parse_certificate_verify(body[r.pos:])
 
 
 def write_server_key_exchange(params, alg, signature):
     """params from write_ecdh_params; signature by auth.sign_server_params."""
-    out = bytearray(params)
-    write_digitally_signed(out, alg, signature)
-    return bytes(out)
+    return bytes(params) + write_certificate_verify(alg, signature)
 
 
 def signed_params(client_random, server_random, params):
@@ -179,18 +179,8 @@ def signed_params(client_random, server_random, params):
 #   struct {
 #       ECPoint ecdh_Yc;                         opaque point<1..2^8-1>
 #   } ClientECDiffieHellmanPublic;
-def parse_client_key_exchange(body):
-    """The client's ephemeral public value."""
-    r = Reader(body)
-    point = r.vec8(1, 255)
-    r.done()
-    return point
-
-
-def write_client_key_exchange(point):
-    out = bytearray()
-    put_vec8(out, point)
-    return bytes(out)
+parse_client_key_exchange = parse_vec8      # the client's ephemeral public value
+write_client_key_exchange = write_vec8
 
 
 class CertificateRequest:
@@ -211,8 +201,7 @@ class CertificateRequest:
 #   } CertificateRequest;
 def parse_certificate_request(body):
     r = Reader(body)
-    cr = CertificateRequest(certificate_types=r.vec8(1, 255))
-    cr.signature_algorithms = _parse_alg_list(r)
+    cr = CertificateRequest(r.vec8(1, 255), read_u16_list(r))
     cas = r.sub16()
     while cas.left():
         if len(cr.certificate_authorities) >= MAX_AUTHORITIES:
@@ -225,7 +214,7 @@ def parse_certificate_request(body):
 def write_certificate_request(cr):
     out = bytearray()
     put_vec8(out, cr.certificate_types)
-    _write_alg_list(out, cr.signature_algorithms)
+    put_u16_list(out, cr.signature_algorithms)
     block = bytearray()
     for dn in cr.certificate_authorities:
         put_vec16(block, dn)
@@ -233,56 +222,10 @@ def write_certificate_request(cr):
     return bytes(out)
 
 
-#   struct {                                     RFC 5246 §7.4.8
-#       digitally-signed struct {
-#           opaque handshake_messages[handshake_messages_length];
-#       }
-#   } CertificateVerify;
-def parse_certificate_verify(body):
-    """(algorithm, signature)."""
-    r = Reader(body)
-    alg, signature = parse_digitally_signed(r)
-    r.done()
-    return alg, signature
-
-
-def write_certificate_verify(alg, signature):
-    out = bytearray()
-    write_digitally_signed(out, alg, signature)
-    return bytes(out)
-
-
 #   SignatureAndHashAlgorithm
 #       supported_signature_algorithms<2..2^16-2>;   RFC 5246 §7.4.1.4.1 (extension_data)
-def _parse_alg_list(r):
-    lst = r.sub16()
-    if lst.left() < 2 or lst.left() & 1:
-        raise decode_error('signature algorithms')
-    algs = []
-    while lst.left():
-        algs.append(lst.u16())
-    return algs
-
-
-def _write_alg_list(out, algs):
-    if not algs:
-        raise ValueError('at least one signature algorithm')
-    put_u16(out, 2 * len(algs))
-    for a in algs:
-        put_u16(out, a)
-
-
-def parse_signature_algorithms(data):
-    r = Reader(data)
-    algs = _parse_alg_list(r)
-    r.done()
-    return algs
-
-
-def write_signature_algorithms(algs):
-    out = bytearray()
-    _write_alg_list(out, algs)
-    return bytes(out)
+#   parse_signature_algorithms / write_signature_algorithms: msg_hello's list of 16-bit codes
+#   (parse_u16_list / write_u16_list), imported above under these names.
 
 
 #   struct {                                     RFC 7250 §4 (server_certificate_type alike)
@@ -295,24 +238,18 @@ def write_signature_algorithms(algs):
 #   } ClientCertTypeExtension;
 def parse_cert_type_list(data):
     """The ClientHello form: the types in the sender's order of preference."""
-    r = Reader(data)
-    types = r.vec8(1, 255)
-    r.done()
-    return list(types)
+    return list(parse_vec8(data))
 
 
 def write_cert_type_list(types):
-    out = bytearray()
-    put_vec8(out, bytes(types))
-    return bytes(out)
+    return write_vec8(bytes(types))
 
 
 def parse_cert_type(data):
     """The ServerHello form: the one type selected."""
-    r = Reader(data)
-    t = r.u8()
-    r.done()
-    return t
+    if len(data) != 1:
+        raise decode_error('certificate type')
+    return data[0]
 
 
 def write_cert_type(cert_type):

@@ -1,10 +1,13 @@
-"""The closing messages: ChangeCipherSpec, Finished, and the Alert record."""
+"""The closing messages: ChangeCipherSpec, Finished, and the Alert record.
+
+All three have a fixed size, so a length check stands in for the bounded wire.Reader."""
 from dtls_lite.compat import const
 from dtls_lite.errors import decode_error
-from dtls_lite.keys import VERIFY_DATA_LEN
-from dtls_lite.wire import Reader
 
 CCS_PAYLOAD = b'\x01'
+# keys.VERIFY_DATA_LEN (RFC 5246 §7.4.9: 12 for all our suites); a const folds only in its module
+_VERIFY_DATA_LEN = const(12)
+_ALERT_LEN = const(2)
 
 
 #   struct {                                     RFC 5246 §7.1
@@ -19,26 +22,21 @@ def parse_change_cipher_spec(data, pos, n):
 #       opaque verify_data[verify_data_length];  12 bytes for our suites
 #   } Finished;
 def parse_finished(body):
-    r = Reader(body)
-    v = r.take(VERIFY_DATA_LEN)
-    r.done()
-    return v
+    if len(body) != _VERIFY_DATA_LEN:
+        raise decode_error('Finished')
+    return bytes(body)
 
 
-def write_finished(verify_data):
-    return bytes(verify_data)
+write_finished = bytes      # the body is verify_data itself
 
 
 #   struct {                                     RFC 5246 §7.2
 #       AlertLevel level;                        warning(1), fatal(2)
 #       AlertDescription description;
 #   } Alert;
-ALERT_LEN = const(2)
-
-
 def parse_alert(data, pos, n):
     """(level, description); an alert record must be exactly 2 bytes."""
-    if n != ALERT_LEN:
+    if n != _ALERT_LEN:
         raise decode_error('Alert')
     return data[pos], data[pos + 1]
 

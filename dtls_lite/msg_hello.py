@@ -4,15 +4,20 @@ hello extensions we speak. Each parse/write pair sits under the RFC struct it im
 Parsers take a message body (bytes) and return a small object or raise the decode_error fault
 (via wire.Reader); writers return the body bytes. Extensions are kept as an ordered list of
 (type, data): MicroPython dicts are unordered and wire order must be ours to choose.
+
+Structs of the same shape share one reader/writer called with the field's bounds: lists of
+16-bit codes (cipher suites, groups, and msg_cert's signature algorithms) and bodies that are one
+opaque<lo..255> vector (renegotiation_info, ec_point_formats, and some of msg_cert's).
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, ILLEGAL_PARAMETER, decode_error
+from dtls_lite.errors import Fault, decode_error
 from dtls_lite.wire import Reader, put_u16, put_vec8, put_vec16
 
 RANDOM_LEN = const(32)
-MAX_COOKIE_LEN = const(255)     # DTLS 1.2 cookie<0..2^8-1> (RFC 6347 §4.3.2)
-MAX_SESSION_ID_LEN = const(32)
+_MAX_COOKIE_LEN = const(255)    # DTLS 1.2 cookie<0..2^8-1> (RFC 6347 §4.3.2)
+_MAX_SESSION_ID_LEN = const(32)
 _MAX_EXTENSIONS = const(40)     # bound the work a hostile hello can make us do
+_ILLEGAL_PARAMETER = const(47)  # errors.ILLEGAL_PARAMETER (a const folds only in its module)
 
 # ExtensionType values (IANA TLS ExtensionType registry).
 EXT_SUPPORTED_GROUPS = const(10)        # RFC 8422 §5.1.1
@@ -23,7 +28,7 @@ EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 §4 (msg_cert.py)
 EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1
 EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2
 
-POINT_FORMAT_UNCOMPRESSED = const(0)
+_POINT_FORMAT_UNCOMPRESSED = const(0)
 
 
 def find_ext(extensions, ext_type):
@@ -32,6 +37,54 @@ def find_ext(extensions, ext_type):
         if t == ext_type:
             return data
     return None
+
+
+#   Code codes<2..2^16-1>;   a list of uint16 codes (cipher suites, named groups, signature
+#                            algorithms), its byte length even and non-zero
+def read_u16_list(r):
+    lst = r.sub16()
+    if lst.left() < 2 or lst.left() & 1:
+        raise decode_error('list of 16-bit codes')
+    codes = []
+    while lst.left():
+        codes.append(lst.u16())
+    return codes
+
+
+def put_u16_list(out, codes):
+    if not codes:
+        raise ValueError('at least one code')     # the peer would refuse an empty list
+    put_u16(out, 2 * len(codes))
+    for c in codes:
+        put_u16(out, c)
+
+
+def parse_u16_list(data):
+    """An extension_data that is exactly one list of 16-bit codes."""
+    r = Reader(data)
+    codes = read_u16_list(r)
+    r.done()
+    return codes
+
+
+def write_u16_list(codes):
+    out = bytearray()
+    put_u16_list(out, codes)
+    return bytes(out)
+
+
+#   opaque data<lo..2^8-1>;  an extension_data or message body that is exactly one such vector
+def parse_vec8(data, lo=1):
+    r = Reader(data)
+    v = r.vec8(lo, 255)
+    r.done()
+    return v
+
+
+def write_vec8(data=b''):
+    out = bytearray()
+    put_vec8(out, data)
+    return bytes(out)
 
 
 #   struct {
@@ -49,7 +102,7 @@ def parse_extensions(r):
         data = block.vec16()
         if find_ext(exts, t) is not None or len(exts) >= _MAX_EXTENSIONS:
             # RFC 5246 §7.4.1.4: no more than one extension of the same type.
-            raise Fault(ILLEGAL_PARAMETER, 'duplicate extension')
+            raise Fault(_ILLEGAL_PARAMETER, 'duplicate extension')
         exts.append((t, data))
     return exts
 
@@ -65,24 +118,8 @@ def write_extensions(out, exts):
 
 
 #   NamedCurve named_curve_list<2..2^16-1>;     RFC 8422 §5.1.1 (NamedGroupList)
-def parse_supported_groups(data):
-    r = Reader(data)
-    lst = r.sub16()
-    groups = []
-    if lst.left() < 2 or lst.left() & 1:
-        raise decode_error('supported_groups')
-    while lst.left():
-        groups.append(lst.u16())
-    r.done()
-    return groups
-
-
-def write_supported_groups(groups):
-    out = bytearray()
-    put_u16(out, 2 * len(groups))
-    for g in groups:
-        put_u16(out, g)
-    return bytes(out)
+parse_supported_groups = parse_u16_list
+write_supported_groups = write_u16_list
 
 
 #   enum { uncompressed (0), deprecated (1..2), reserved (248..255) } ECPointFormat;
@@ -92,24 +129,15 @@ def write_supported_groups(groups):
 def has_uncompressed_points(data):
     """Whether an ec_point_formats extension lists uncompressed, the one format (RFC 8422
     §5.1.2: a peer whose list lacks it is refused with illegal_parameter)."""
-    r = Reader(data)
-    formats = r.vec8(1, 255)
-    r.done()
-    return POINT_FORMAT_UNCOMPRESSED in formats
+    return _POINT_FORMAT_UNCOMPRESSED in parse_vec8(data)
 
 
-#   opaque renegotiated_connection<0..255>;      RFC 5746 §3.2
+#   opaque renegotiated_connection<0..255>;      RFC 5746 §3.2 (empty in an initial handshake)
 def parse_renegotiation_info(data):
-    r = Reader(data)
-    v = r.vec8()
-    r.done()
-    return v
+    return parse_vec8(data, 0)
 
 
-def write_renegotiation_info(renegotiated_connection=b''):
-    out = bytearray()
-    put_vec8(out, renegotiated_connection)
-    return bytes(out)
+write_renegotiation_info = write_vec8
 
 
 class ClientHello:
@@ -142,15 +170,11 @@ def parse_client_hello(body):
     ch = ClientHello()
     ch.client_version = r.u16()
     ch.random = r.take(RANDOM_LEN)
-    ch.session_id = r.vec8(0, MAX_SESSION_ID_LEN)
+    ch.session_id = r.vec8(0, _MAX_SESSION_ID_LEN)
     cookie_start = r.pos
-    ch.cookie = r.vec8(0, MAX_COOKIE_LEN)
+    ch.cookie = r.vec8(0, _MAX_COOKIE_LEN)
     cookie_end = r.pos
-    suites = r.sub16()
-    if suites.left() < 2 or suites.left() & 1:
-        raise decode_error('cipher_suites')
-    while suites.left():
-        ch.cipher_suites.append(suites.u16())
+    ch.cipher_suites = read_u16_list(r)
     ch.compression_methods = r.vec8(1, 255)
     ch.extensions = parse_extensions(r)
     r.done()
@@ -164,9 +188,7 @@ def write_client_hello(ch):
     out.extend(ch.random)
     put_vec8(out, ch.session_id)
     put_vec8(out, ch.cookie)
-    put_u16(out, 2 * len(ch.cipher_suites))
-    for s in ch.cipher_suites:
-        put_u16(out, s)
+    put_u16_list(out, ch.cipher_suites)
     put_vec8(out, ch.compression_methods)
     write_extensions(out, ch.extensions)
     return bytes(out)
@@ -180,7 +202,7 @@ def parse_hello_verify_request(body):
     """(server_version, cookie)."""
     r = Reader(body)
     version = r.u16()
-    cookie = r.vec8(0, MAX_COOKIE_LEN)
+    cookie = r.vec8(0, _MAX_COOKIE_LEN)
     r.done()
     return version, cookie
 
@@ -220,7 +242,7 @@ def parse_server_hello(body):
     sh = ServerHello()
     sh.server_version = r.u16()
     sh.random = r.take(RANDOM_LEN)
-    sh.session_id = r.vec8(0, MAX_SESSION_ID_LEN)
+    sh.session_id = r.vec8(0, _MAX_SESSION_ID_LEN)
     sh.cipher_suite = r.u16()
     sh.compression_method = r.u8()
     sh.extensions = parse_extensions(r)
