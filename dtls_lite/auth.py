@@ -69,8 +69,10 @@ SIGNATURE_ALGORITHMS = (_SIG_ECDSA_SHA256, _SIG_ECDSA_SHA384)
 
 def transcript_digest(alg, messages, count=None):
     """Hash (of `alg`) over the first `count` handshake messages (all when None)."""
-    from dtls_lite.crypto.sha2 import SHA256, SHA384
-    return transcript_hash(messages, count, SHA384 if alg == _SIG_ECDSA_SHA384 else SHA256)
+    if alg != _SIG_ECDSA_SHA384:
+        return transcript_hash(messages, count)       # SHA-256, its default
+    from dtls_lite.crypto.sha2 import SHA384
+    return transcript_hash(messages, count, SHA384)
 
 
 # --- our credentials ----------------------------------------------------------------------------
@@ -206,8 +208,7 @@ class CredentialCache:
     multiplication to check the key), not one per handshake."""
 
     def __init__(self):
-        self._value = None
-        self._creds = None
+        self._value = self._creds = None
 
     def get(self, value):
         if value is None or isinstance(value, Credentials):

@@ -241,8 +241,7 @@ def parse_cert_type_list(data):
     return list(parse_vec8(data))
 
 
-def write_cert_type_list(types):
-    return write_vec8(bytes(types))
+write_cert_type_list = write_vec8     # takes the list of types as it is
 
 
 def parse_cert_type(data):

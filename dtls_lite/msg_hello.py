@@ -167,18 +167,17 @@ class ClientHello:
 #   } ClientHello;
 def parse_client_hello(body):
     r = Reader(body)
-    ch = ClientHello()
-    ch.client_version = r.u16()
-    ch.random = r.take(RANDOM_LEN)
-    ch.session_id = r.vec8(0, _MAX_SESSION_ID_LEN)
-    cookie_start = r.pos
-    ch.cookie = r.vec8(0, _MAX_COOKIE_LEN)
-    cookie_end = r.pos
-    ch.cipher_suites = read_u16_list(r)
-    ch.compression_methods = r.vec8(1, 255)
-    ch.extensions = parse_extensions(r)
+    ch = ClientHello(r.u16(),                               # client_version
+                     r.take(RANDOM_LEN),                    # random
+                     r.vec8(0, _MAX_SESSION_ID_LEN),        # session_id
+                     r.vec8(0, _MAX_COOKIE_LEN),            # cookie
+                     read_u16_list(r),                      # cipher_suites
+                     r.vec8(1, 255),                        # compression_methods
+                     parse_extensions(r))                   # extensions
     r.done()
-    ch.cookie_input = body[:cookie_start] + body[cookie_end:]
+    # The cookie starts after client_version (2), random (32) and session_id (1 + length).
+    cookie_start = 35 + len(ch.session_id)
+    ch.cookie_input = body[:cookie_start] + body[cookie_start + 1 + len(ch.cookie):]
     return ch
 
 
@@ -239,13 +238,12 @@ class ServerHello:
 #   } ServerHello;
 def parse_server_hello(body):
     r = Reader(body)
-    sh = ServerHello()
-    sh.server_version = r.u16()
-    sh.random = r.take(RANDOM_LEN)
-    sh.session_id = r.vec8(0, _MAX_SESSION_ID_LEN)
-    sh.cipher_suite = r.u16()
-    sh.compression_method = r.u8()
-    sh.extensions = parse_extensions(r)
+    sh = ServerHello(r.u16(),                               # server_version
+                     r.take(RANDOM_LEN),                    # random
+                     r.vec8(0, _MAX_SESSION_ID_LEN),        # session_id
+                     r.u16(),                               # cipher_suite
+                     r.u8(),                                # compression_method
+                     parse_extensions(r))                   # extensions
     r.done()
     return sh
 
