@@ -115,47 +115,30 @@ def verify_raw(curve, public, digest, rs):
 
 # ---------------------------------------------------------------------------------------------
 # DER (X.690) ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }   (RFC 5480 §2.2, RFC 3279)
-
-def _der_len(n):
-    if n < 0x80:
-        return bytes((n,))
-    if n < 0x100:
-        return bytes((0x81, n))
-    return bytes((0x82, n >> 8, n & 0xff))
-
-
-def _der_int(v):
-    body = v.to_bytes((len('%x' % v) + 1) // 2, 'big')   # minimal; 0x00 added if the top bit is set
-    if body[0] & 0x80:
-        body = b'\x00' + body
-    return b'\x02' + _der_len(len(body)) + body
-
+# A signature of these curves is at most 104 bytes (P-384: 2 + 2 * (2 + 49)), so every DER
+# length in it is the one-byte short form (X.690 §8.1.3.4, §10.1): a long-form length can only
+# be non-minimal or too big for r and s, and is refused as such.
 
 def der_encode(r, s):
-    body = _der_int(r) + _der_int(s)
-    return b'\x30' + _der_len(len(body)) + body
+    """DER ECDSA-Sig-Value of r, s >= 0 (below 2^488, so that the lengths stay short-form)."""
+    body = b''
+    for v in (r, s):
+        # Minimal two's complement: as few bytes as v needs, then a 0x00 if the top bit is set.
+        octets = v.to_bytes((len('%x' % v) + 1) // 2, 'big')
+        if octets[0] & 0x80:
+            octets = b'\x00' + octets
+        body += bytes((0x02, len(octets))) + octets
+    return bytes((0x30, len(body))) + body
 
 
-def _der_read_len(der, i):
-    """(length, next index) of a DER length at der[i]; ValueError if not minimal DER."""
-    if i >= len(der):
-        raise ValueError('truncated')
-    first = der[i]
-    if first < 0x80:
-        return first, i + 1
-    if first == 0x81:
-        if i + 1 >= len(der) or der[i + 1] < 0x80:
-            raise ValueError('non-minimal length')
-        return der[i + 1], i + 2
-    raise ValueError('unsupported length')    # signatures here are always < 256 bytes
-
-
-def _der_read_int(der, i, end):
-    """(value, next index) of a DER INTEGER that must be positive and minimally encoded."""
-    if i >= end or der[i] != 0x02:
+def _der_read_int(der, i):
+    """(value, next index) of a DER INTEGER at der[i] that must be positive and minimally
+    encoded; ValueError otherwise (also when it does not fit in der)."""
+    if i + 2 > len(der) or der[i] != 0x02:
         raise ValueError('expected INTEGER')
-    n, i = _der_read_len(der, i + 1)
-    if n == 0 or i + n > end:
+    n = der[i + 1]
+    i += 2
+    if not 0 < n < 0x80 or i + n > len(der):
         raise ValueError('bad INTEGER length')
     if der[i] & 0x80:
         raise ValueError('negative INTEGER')
@@ -168,14 +151,11 @@ def _der_read_int(der, i, end):
 
 def der_decode(der):
     """(r, s) from a strict DER ECDSA-Sig-Value; ValueError on anything else (BER forms,
-    trailing bytes, negative or non-minimal integers, extra elements)."""
-    if len(der) < 2 or der[0] != 0x30:
-        raise ValueError('expected SEQUENCE')
-    n, i = _der_read_len(der, 1)
-    if i + n != len(der):
-        raise ValueError('SEQUENCE length does not match')
-    r, i = _der_read_int(der, i, len(der))
-    s, i = _der_read_int(der, i, len(der))
+    long-form lengths, trailing bytes, negative or non-minimal integers, extra elements)."""
+    if not 2 <= len(der) < 0x82 or der[0] != 0x30 or der[1] != len(der) - 2:
+        raise ValueError('expected SEQUENCE of the given length')
+    r, i = _der_read_int(der, 2)
+    s, i = _der_read_int(der, i)
     if i != len(der):
         raise ValueError('trailing data in SEQUENCE')
     return r, s
