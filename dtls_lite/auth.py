@@ -253,7 +253,7 @@ def verify_server_params(public_key, offered, alg, signature, client_random, ser
                          params):
     """Client: check the ServerKeyExchange signature; decrypt_error(51) if it fails."""
     _verify(public_key, offered, alg, signature,
-            [mc.signed_params(client_random, server_random, params)], None, 'ServerKeyExchange')
+            [mc.signed_params(client_random, server_random, params)], None)
 
 
 def sign_transcript(creds, alg, messages, count=None, rng=None):
@@ -267,15 +267,15 @@ def verify_transcript(public_key, offered, body, messages, count=None):
     """Server: check a CertificateVerify body against the first `count` messages; Fault
     decode_error / illegal_parameter / decrypt_error(51) (RFC 5246 §7.4.8)."""
     alg, signature = mc.parse_certificate_verify(body)
-    _verify(public_key, offered, alg, signature, messages, count, 'CertificateVerify')
+    _verify(public_key, offered, alg, signature, messages, count)
 
 
-def _verify(public_key, offered, alg, signature, messages, count, what):
+def _verify(public_key, offered, alg, signature, messages, count):
     # RFC 5246 §7.4.1.4.1 / §7.4.8: the peer must sign with an algorithm we listed.
     if alg not in SIGNATURE_ALGORITHMS or alg not in offered:
-        raise Fault(_ILLEGAL_PARAMETER, 'signature algorithm we did not offer')
+        raise Fault(_ILLEGAL_PARAMETER)
     if not public_key.verify_digest(transcript_digest(alg, messages, count), signature):
-        raise Fault(_DECRYPT_ERROR, 'bad %s signature' % what)
+        raise Fault(_DECRYPT_ERROR)             # a bad signature (RFC 5246 §7.2.2)
 
 
 # --- certificate types (RFC 7250 §4) --------------------------------------------------------------
@@ -287,7 +287,7 @@ def select_cert_type(offered, ours):
     for t in (_CERT_TYPE_X509,) if offered is None else offered:
         if t in ours:
             return t
-    raise Fault(_UNSUPPORTED_CERTIFICATE, 'no certificate type in common')
+    raise Fault(_UNSUPPORTED_CERTIFICATE)       # no certificate type in common
 
 
 def check_cert_type(selected, offered):
@@ -297,8 +297,8 @@ def check_cert_type(selected, offered):
         selected = _CERT_TYPE_X509
     if selected not in (offered or (_CERT_TYPE_X509,)):
         if offered is not None and selected == _CERT_TYPE_X509:
-            raise Fault(_UNSUPPORTED_CERTIFICATE, 'server ignored our certificate types')
-        raise Fault(_ILLEGAL_PARAMETER, 'certificate type we did not offer')
+            raise Fault(_UNSUPPORTED_CERTIFICATE)   # the server ignored our certificate types
+        raise Fault(_ILLEGAL_PARAMETER)             # a certificate type we did not offer
     return selected
 
 
@@ -355,23 +355,21 @@ class PeerAuth:
         Fault(alert). An empty list (no certificate) is handshake_failure: the caller decides
         beforehand whether an unauthenticated client may go on (RFC 5246 §7.4.6)."""
         if not entries:
-            raise Fault(_HANDSHAKE_FAILURE, 'peer sent no certificate')
+            raise Fault(_HANDSHAKE_FAILURE)
         verify_key = verify_key or self.verify_key
         try:
             if cert_type != _CERT_TYPE_RAW_PUBLIC_KEY:
                 if self.verifier is None:
-                    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'no trust anchors for X.509')
+                    raise Fault(_UNSUPPORTED_CERTIFICATE)   # no trust anchors for X.509
                 leaf = self.verifier.verify(entries, hostname)
                 return PeerCert(_CERT_TYPE_X509, leaf.der, leaf.public_key, leaf)
             # a raw public key: trusted only if pinned and/or accepted by the callback
             from dtls_lite.x509 import keys
             key = keys.parse_spki(entries[0])   # CertificateError: bad_ or unsupported_certificate
-            if self.peer_keys is None and verify_key is None:
-                raise Fault(_BAD_CERTIFICATE, 'no verify_ecdsa_key: raw public keys untrusted')
-            if self.peer_keys is not None and key not in self.peer_keys:
-                raise Fault(_BAD_CERTIFICATE, 'raw public key is not the expected one')
-            if verify_key is not None and verify_key(key) is not True:
-                raise Fault(_BAD_CERTIFICATE, 'raw public key rejected by verify_ecdsa_key')
+            if ((self.peer_keys is None and verify_key is None)            # nothing to trust it by
+                    or (self.peer_keys is not None and key not in self.peer_keys)   # not pinned
+                    or (verify_key is not None and verify_key(key) is not True)):   # refused
+                raise Fault(_BAD_CERTIFICATE)
         except CertificateError as e:     # from x509, or the callback naming another alert
             raise Fault(e.alert, e.msg)
         return PeerCert(_CERT_TYPE_RAW_PUBLIC_KEY, bytes(entries[0]), key)

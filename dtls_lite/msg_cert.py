@@ -51,9 +51,9 @@ MAX_AUTHORITIES = const(16)
 def _read_u24_vector(r, lo, hi):
     n = r.u24()
     if n < lo:
-        raise decode_error('vector length')
+        raise decode_error()
     if n > hi:
-        raise Fault(_BAD_CERTIFICATE, 'certificate too large')
+        raise Fault(_BAD_CERTIFICATE)       # a certificate (or chain) too large
     return r.sub(n)
 
 
@@ -85,16 +85,16 @@ def parse_certificate(body, cert_type=CERT_TYPE_X509):
     r.done()
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and lst.left() and lst.data[lst.pos] == 0x30:
         if lst.left() > MAX_CERTIFICATE_LEN:
-            raise Fault(_BAD_CERTIFICATE, 'raw public key too long')
+            raise Fault(_BAD_CERTIFICATE)   # a raw public key too long
         return [lst.take(lst.left())]
     entries = []
     while lst.left():
         if len(entries) >= MAX_CHAIN_CERTS:
-            raise Fault(_BAD_CERTIFICATE, 'too many certificates')
+            raise Fault(_BAD_CERTIFICATE)   # too many certificates
         entry = _read_u24_vector(lst, 1, MAX_CERTIFICATE_LEN)
         entries.append(entry.take(entry.left()))
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and len(entries) > 1:
-        raise decode_error('more than one raw public key')
+        raise decode_error()                # more than one raw public key
     return entries
 
 
@@ -205,7 +205,7 @@ def parse_certificate_request(body):
     cas = r.sub16()
     while cas.left():
         if len(cr.certificate_authorities) >= MAX_AUTHORITIES:
-            raise decode_error('too many certificate authorities')
+            raise decode_error()            # too many certificate authorities
         cr.certificate_authorities.append(cas.vec16(1, 65535))
     r.done()
     return cr
@@ -247,7 +247,7 @@ write_cert_type_list = write_vec8     # takes the list of types as it is
 def parse_cert_type(data):
     """The ServerHello form: the one type selected."""
     if len(data) != 1:
-        raise decode_error('certificate type')
+        raise decode_error()
     return data[0]
 
 

@@ -15,7 +15,7 @@ _ALERT_LEN = const(2)
 #   } ChangeCipherSpec;
 def parse_change_cipher_spec(data, pos, n):
     if n != 1 or data[pos] != 1:
-        raise decode_error('ChangeCipherSpec')
+        raise decode_error()
 
 
 #   struct {                                     RFC 5246 §7.4.9
@@ -23,7 +23,7 @@ def parse_change_cipher_spec(data, pos, n):
 #   } Finished;
 def parse_finished(body):
     if len(body) != _VERIFY_DATA_LEN:
-        raise decode_error('Finished')
+        raise decode_error()
     return bytes(body)
 
 
@@ -37,7 +37,7 @@ write_finished = bytes      # the body is verify_data itself
 def parse_alert(data, pos, n):
     """(level, description); an alert record must be exactly 2 bytes."""
     if n != _ALERT_LEN:
-        raise decode_error('Alert')
+        raise decode_error()
     return data[pos], data[pos + 1]
 
 

@@ -44,7 +44,7 @@ def find_ext(extensions, ext_type):
 def read_u16_list(r):
     lst = r.sub16()
     if lst.left() < 2 or lst.left() & 1:
-        raise decode_error('list of 16-bit codes')
+        raise decode_error()
     codes = []
     while lst.left():
         codes.append(lst.u16())
@@ -102,7 +102,7 @@ def parse_extensions(r):
         data = block.vec16()
         if find_ext(exts, t) is not None or len(exts) >= _MAX_EXTENSIONS:
             # RFC 5246 §7.4.1.4: no more than one extension of the same type.
-            raise Fault(_ILLEGAL_PARAMETER, 'duplicate extension')
+            raise Fault(_ILLEGAL_PARAMETER)
         exts.append((t, data))
     return exts
 

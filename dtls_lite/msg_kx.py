@@ -22,7 +22,7 @@ MAX_IDENTITY_LEN = const(128)       # our bound on PSK identities/hints (RFC 427
 def read_ecdh_params(r):
     """(group, point) from a reader."""
     if r.u8() != _CURVE_TYPE_NAMED_CURVE:
-        raise Fault(_ILLEGAL_PARAMETER, 'curve_type')   # RFC 8422 §5.4: only named_curve
+        raise Fault(_ILLEGAL_PARAMETER)     # RFC 8422 §5.4: only named_curve
     return r.u16(), r.vec8(1, 255)
 
 
