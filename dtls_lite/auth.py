@@ -185,8 +185,8 @@ def credentials(value):
     if value is None or isinstance(value, Credentials):
         return value
     if isinstance(value, (str, bytes, bytearray)):
-        has_cert = ('-----BEGIN CERTIFICATE' if isinstance(value, str)
-                    else b'-----BEGIN CERTIFICATE') in value
+        has_cert = b'-----BEGIN CERTIFICATE' in (value.encode() if isinstance(value, str)
+                                                   else value)
         return Credentials(value, value if has_cert else None)
     key = _field(value, 'private_key', 'priv_key')
     if key is None:
@@ -310,8 +310,8 @@ class PeerCert:
     x509.keys.EcPublicKey (.curve, .point); subject/issuer (RFC 4514 strings), serial (int),
     not_before/not_after (seconds since 1970): from the leaf, None for a raw public key."""
 
-    def __init__(self, cert_type, der, public_key, leaf=None):
-        self.cert_type = 'raw_public_key' if cert_type == _CERT_TYPE_RAW_PUBLIC_KEY else 'x509'
+    def __init__(self, der, public_key, leaf=None):
+        self.cert_type = 'raw_public_key' if leaf is None else 'x509'    # no leaf: a raw key
         self.der = der
         self.public_key = public_key
         for name in ('subject', 'issuer', 'serial', 'not_before', 'not_after'):
@@ -362,7 +362,7 @@ class PeerAuth:
                 if self.verifier is None:
                     raise Fault(_UNSUPPORTED_CERTIFICATE)   # no trust anchors for X.509
                 leaf = self.verifier.verify(entries, hostname)
-                return PeerCert(_CERT_TYPE_X509, leaf.der, leaf.public_key, leaf)
+                return PeerCert(leaf.der, leaf.public_key, leaf)
             # a raw public key: trusted only if pinned and/or accepted by the callback
             from dtls_lite.x509 import keys
             key = keys.parse_spki(entries[0])   # CertificateError: bad_ or unsupported_certificate
@@ -372,4 +372,4 @@ class PeerAuth:
                 raise Fault(_BAD_CERTIFICATE)
         except CertificateError as e:     # from x509, or the callback naming another alert
             raise Fault(e.alert, e.msg)
-        return PeerCert(_CERT_TYPE_RAW_PUBLIC_KEY, bytes(entries[0]), key)
+        return PeerCert(bytes(entries[0]), key)
