@@ -160,12 +160,11 @@ def encode_point(curve, x, y):
 
 def decode_scalar(curve, data):
     """Private scalar from exactly `size` big-endian bytes; ValueError unless in [1, n-1]."""
-    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != curve.size:
-        raise ValueError('private key must be %d bytes' % curve.size)
-    k = int.from_bytes(bytes(data), 'big')
-    if not 0 < k < curve.n:
-        raise ValueError('private key out of range [1, n-1]')
-    return k
+    if isinstance(data, (bytes, bytearray, memoryview)) and len(data) == curve.size:
+        k = int.from_bytes(bytes(data), 'big')
+        if 0 < k < curve.n:
+            return k
+    raise ValueError('private key must be %d bytes, in [1, n-1]' % curve.size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,6 +443,5 @@ def ecdh(curve, private, peer_public):
     """x-coordinate of private * peer (SEC1 §3.3.1 ECDH primitive, the TLS premaster secret)."""
     k = decode_scalar(curve, private)
     x, y = decode_point(curve, peer_public)
-    X, Y, Z = mul(curve, k, x, y)
-    x, _ = to_affine(curve, X, Y, Z)     # cannot be infinity: prime order, 0 < k < n
-    return x.to_bytes(curve.size, 'big')
+    # k*P cannot be infinity: prime order, 0 < k < n
+    return to_affine(curve, *mul(curve, k, x, y))[0].to_bytes(curve.size, 'big')
