@@ -16,22 +16,19 @@ from the padded key: the padded inner and outer keys are computed once per key (
 reused for every block of a PRF or HKDF output.
 """
 
-_IPAD = 0x36
-_OPAD = 0x5c
-
-
 def _pads(h, key):
     """RFC 2104 §2: (K ^ ipad, K ^ opad), K zero-padded to the block; long keys hashed first.
 
     XORed as one big integer each (K shifted left = zero padding on the right): a few C-level
     operations instead of a Python loop over the block, 3-5x faster on both runtimes.
+    ipad is the byte 0x36 and opad the byte 0x5c, each repeated B (block size) times.
     """
     block = h.block_size
     if len(key) > block:
         key = h.hash(key)
     k = int.from_bytes(key, 'big') << (8 * (block - len(key)))
-    return ((k ^ int.from_bytes(bytes((_IPAD,)) * block, 'big')).to_bytes(block, 'big'),
-            (k ^ int.from_bytes(bytes((_OPAD,)) * block, 'big')).to_bytes(block, 'big'))
+    return ((k ^ int.from_bytes(b'\x36' * block, 'big')).to_bytes(block, 'big'),
+            (k ^ int.from_bytes(b'\x5c' * block, 'big')).to_bytes(block, 'big'))
 
 
 def _hmac_pads(h, ipad, opad, data):
