@@ -67,9 +67,10 @@ def write(name, curve, t, s, variant):
              't = %d teeth, s = %d combs, d = %d columns: k*G costs %d doublings and %d additions.' % (t, s, d, d - 1, s * d - 1),
              'TABLE is %d bytes (%d affine points); a bytes literal so a frozen build keeps it in flash.' % (len(table), len(table) // (2 * curve.size)),
              '"""',
-             'from dtls_lite.compat import const',
              '',
-             'T = const(%d)' % t, 'S = const(%d)' % s, 'D = const(%d)' % d, '',
+             # Plain ints, not const(): the selector imports them by name, so they are globals
+             # anyway, and const() would only add an import of dtls_lite.compat to the .mpy.
+             'T = %d' % t, 'S = %d' % s, 'D = %d' % d, '',
              'TABLE = (']
     step = 32
     for off in range(0, len(table), step):

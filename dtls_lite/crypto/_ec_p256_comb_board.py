@@ -3,11 +3,10 @@
 t = 4 teeth, s = 4 combs, d = 16 columns: k*G costs 15 doublings and 63 additions.
 TABLE is 2048 bytes (32 affine points); a bytes literal so a frozen build keeps it in flash.
 """
-from dtls_lite.compat import const
 
-T = const(4)
-S = const(4)
-D = const(16)
+T = 4
+S = 4
+D = 16
 
 TABLE = (
     b'\xdc\xa7\x46\x34\x84\x11\xaf\xb5\x7a\x94\x1b\x31\x00\xc7\x46\x2e\xc7\xdd\x30\x79\x02\xd8\x83\x40\x2c\x14\x7b\xd3\x02\x3e\x0a\x99'

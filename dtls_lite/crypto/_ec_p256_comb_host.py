@@ -3,11 +3,10 @@
 t = 8 teeth, s = 4 combs, d = 8 columns: k*G costs 7 doublings and 31 additions.
 TABLE is 32768 bytes (512 affine points); a bytes literal so a frozen build keeps it in flash.
 """
-from dtls_lite.compat import const
 
-T = const(8)
-S = const(4)
-D = const(8)
+T = 8
+S = 4
+D = 8
 
 TABLE = (
     b'\xbf\x88\x97\x9d\xaf\x32\x7f\x4e\x95\xd1\x88\xe3\xe3\x06\x05\xfb\xba\xab\xce\x1a\xfa\xb5\x36\x1f\x3e\x88\x53\x68\x30\x81\x04\x63'

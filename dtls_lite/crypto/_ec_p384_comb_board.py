@@ -3,11 +3,10 @@
 t = 4 teeth, s = 2 combs, d = 48 columns: k*G costs 47 doublings and 95 additions.
 TABLE is 1536 bytes (16 affine points); a bytes literal so a frozen build keeps it in flash.
 """
-from dtls_lite.compat import const
 
-T = const(4)
-S = const(2)
-D = const(48)
+T = 4
+S = 2
+D = 48
 
 TABLE = (
     b'\x50\xf0\xf3\x91\x2a\x0a\xab\x8a\x27\x1f\x19\x1c\xdb\xe0\x6d\xc8\x83\xae\xe2\xc2\x35\x1b\x96\x3f\xcc\x29\x09\x15\x0f\x05\x3a\xc3'

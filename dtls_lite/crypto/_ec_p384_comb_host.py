@@ -3,11 +3,10 @@
 t = 6 teeth, s = 4 combs, d = 16 columns: k*G costs 15 doublings and 63 additions.
 TABLE is 12288 bytes (128 affine points); a bytes literal so a frozen build keeps it in flash.
 """
-from dtls_lite.compat import const
 
-T = const(6)
-S = const(4)
-D = const(16)
+T = 6
+S = 4
+D = 16
 
 TABLE = (
     b'\x15\x23\xee\x3f\xa2\x6e\x61\x7f\x6d\x7b\xdd\x09\x61\xe2\x7d\xbe\x67\xe9\x11\x03\xf5\xbd\xec\xc8\xd3\xbb\xe0\x7d\x18\xda\xf9\x5c'
