@@ -2,41 +2,49 @@
 
 Not imported as code: _aead_ops.kernels('ghash', ...) exec()s SOURCE once, when the first
 AES-GCM object is made, then drops this module (see _aead_ops for why). Same functions on
-128-bit ints: _aead_py.ghash_table / ghash_blocks.
+128-bit ints: _aead_py.ghash_table / ghash_blocks. Comments live out here, next to the source
+they describe: every byte of the strings is stored in the .mpy.
+
+The 128-bit field element is held as words z0 (most significant, GCM's x^0..x^31) .. z3.
+"times x^4" is a right shift by 4; the 4 bits falling off z3 fold back into z0 through _RED
+(SP 800-38D §6.3). The per-key table holds N(x)*H for the 16 nibbles N as 4 words each.
 """
 
-SOURCE = (r'''
+# _RED[r] = the reduction of the nibble r shifted out of z3: (0xE1 << 120) >> (3 - k) for each
+# bit k of r; it only touches the top word, stored little-endian (read through ptr32).
+# ghash_table(mults): the per-key table from the 16 multiples N(x)*H (128-bit ints), 4
+# little-endian words each, most significant first.
+# ghash_blocks(y, tab, data, off, n): y (16-byte GHASH state, big-endian) <- (y ^ block) * H
+# for each 16-byte block of data[off:off+n].
+_PYTHON = r'''
 import micropython
-
-# ---- GHASH (AES-GCM), Shoup's 4-bit method on four 32-bit words -------------------------
-# The 128-bit field element is held as words z0 (most significant, GCM's x^0..x^31) .. z3.
-# "times x^4" is a right shift by 4; the 4 bits falling off z3 fold back into z0 through
-# _RED (SP 800-38D §6.3). The per-key table holds N(x)*H for the 16 nibbles N as 4 words each.
 
 _RED = bytearray(64)
 for _r in range(16):
     _w = 0
     for _k in range(4):
         if _r >> _k & 1:
-            _w ^= 0xE1000000 >> (3 - _k)  # (0xE1 << 120) >> (3 - k), top word only
-    for _j in range(4):
-        _RED[4 * _r + _j] = (_w >> (8 * _j)) & 0xFF  # little-endian word (ptr32)
+            _w ^= 0xE1000000 >> (3 - _k)
+    _RED[4 * _r:4 * _r + 4] = _w.to_bytes(4, 'little')
 
 
 def ghash_table(mults):
-    """Per-key table from the 16 multiples N(x)*H (128-bit ints): 4 little-endian words each."""
     tab = bytearray(256)
     for v in range(16):
         for j in range(4):
-            w = (mults[v] >> (96 - 32 * j)) & 0xFFFFFFFF
             o = 16 * v + 4 * j
-            tab[o] = w & 0xFF
-            tab[o + 1] = (w >> 8) & 0xFF
-            tab[o + 2] = (w >> 16) & 0xFF
-            tab[o + 3] = (w >> 24) & 0xFF
+            tab[o:o + 4] = ((mults[v] >> (96 - 32 * j)) & 0xFFFFFFFF).to_bytes(4, 'little')
     return tab
 
 
+def ghash_blocks(y, tab, data, off, n):
+    _ghash(y, tab, _RED, data, off, n, 0xFFFFFFFF)
+'''
+
+# _ghash: per block, z = 0 then for each byte of y ^ block from the last, low nibble first:
+# z = z * x^4 (shift, fold the 4 bits shifted out through red) ^ tab[nibble]; then y = z,
+# written back big-endian (the y[...] stores, unrolled below).
+_GHASH = r'''
 @micropython.viper
 def _ghash(y: ptr8, tab: ptr32, red: ptr32, data: ptr8, off: int, n: int, mask: uint):
     p = off
@@ -65,26 +73,9 @@ def _ghash(y: ptr8, tab: ptr32, red: ptr32, data: ptr8, off: int, n: int, mask: 
                 nib = b >> 4
                 j += 1
             i -= 1
-        y[0] = z0 >> 24
-        y[1] = z0 >> 16
-        y[2] = z0 >> 8
-        y[3] = z0
-        y[4] = z1 >> 24
-        y[5] = z1 >> 16
-        y[6] = z1 >> 8
-        y[7] = z1
-        y[8] = z2 >> 24
-        y[9] = z2 >> 16
-        y[10] = z2 >> 8
-        y[11] = z2
-        y[12] = z3 >> 24
-        y[13] = z3 >> 16
-        y[14] = z3 >> 8
-        y[15] = z3
-        p += 16
+'''
 
-
-def ghash_blocks(y, tab, data, off, n):
-    """y (16-byte GHASH state, big-endian) <- (y ^ block) * H for each block of data[off:off+n]."""
-    _ghash(y, tab, _RED, data, off, n, 0xFFFFFFFF)
-''',)
+SOURCE = (_PYTHON + _GHASH + ''.join(
+    '        y[%d] = z%d >> %d\n' % (4 * w + k, w, 24 - 8 * k) if k < 3 else
+    '        y[%d] = z%d\n' % (4 * w + k, w)
+    for w in range(4) for k in range(4)) + '        p += 16\n',)
