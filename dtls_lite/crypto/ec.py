@@ -263,15 +263,6 @@ def _odd_multiples(x, y, p):
     return _batch_affine(pts, p)
 
 
-# _SPREAD[b] has bit q of the byte b at bit 8q: used to transpose the scalar's teeth into one
-# byte per comb column (256 small ints; on 32-bit boards ~5 KB of heap).
-_SPREAD = [0] * 256
-for _b in range(256):
-    for _q in range(8):
-        if (_b >> _q) & 1:
-            _SPREAD[_b] |= 1 << (8 * _q)
-
-
 def _comb_plan(curve, k, plan):
     """Add the comb points of k*G (0 < k < n) to plan[i] for column i (the points that must be
     added at doubling-chain position i, i.e. get the factor 2^i).
@@ -291,18 +282,19 @@ def _comb_plan(curve, k, plan):
         k = curve.n - k
     L = t * s * d
     sd = s * d
-    chunk_bytes = sd >> 3
-    kb = ((k + (1 << L) - 1) >> 1).to_bytes(L >> 3, 'little')
+    k2 = (k + (1 << L) - 1) >> 1            # < 2^L, as k < n <= 2^L
     # Transpose: spread each tooth's bits 8 apart and stack the teeth, so that byte c*d + i of
     # the result is the column value m of comb c, column i (t <= 8, checked by load_comb).
-    spread = _SPREAD
+    # The spreading is done by bin(): the L binary digits of k2 (a marker bit above them keeps
+    # the leading zeros) as bytes are one b'0' (0x30) or b'1' (0x31) per bit, most significant
+    # first; a tooth's s*d of them read as an int, minus the b'0's, has its bit i at bit 8i.
+    # A few C-level operations per tooth, and no 256-entry spreading table in the heap.
+    digits = bin(k2 | (1 << L))[3:].encode()
+    zeros = int.from_bytes(b'0' * sd, 'big')
     acc = 0
     for j in range(t):
-        o = j * chunk_bytes
-        chunk = 0
-        for q in range(chunk_bytes - 1, -1, -1):
-            chunk = (chunk << 64) | spread[kb[o + q]]
-        acc |= chunk << j
+        end = L - j * sd
+        acc |= (int.from_bytes(digits[end - sd:end], 'big') - zeros) << j
     cols = acc.to_bytes(sd, 'little')
     half = 1 << (t - 1)
     hm = half - 1
