@@ -9,13 +9,13 @@ Viper ints are machine words: on 32-bit boards counters wrap mod 2^32 by themsel
 builds only the low 32 bits are ever stored, so both give inc32 semantics.
 """
 
-SOURCE = (r'''
-import micropython
-
-
+# xor_into(dst, doff, src, soff, n): dst[doff:doff+n] ^= src[soff:soff+n].
+# copy_into(dst, doff, src, soff, n): dst[doff:doff+n] = src[soff:soff+n] (non-overlapping).
+# The same loops with a different store (filled in below): kept as two functions, since a mode
+# flag would be a branch per word on the record path.
+_BULK = r'''
 @micropython.viper
-def xor_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
-    """dst[doff:doff+n] ^= src[soff:soff+n]."""
+def %s(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
     d = int(dst) + doff
     s = int(src) + soff
     i = 0
@@ -24,48 +24,32 @@ def xor_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
         sw = ptr32(s)
         nw = n >> 2
         while i < nw:
-            dw[i] = dw[i] ^ sw[i]
+            dw[i] = %s
             i += 1
         i = nw << 2
     db = ptr8(d)
     sb = ptr8(s)
     while i < n:
-        db[i] = db[i] ^ sb[i]
+        db[i] = %s
         i += 1
-''', r'''
-@micropython.viper
-def copy_into(dst: ptr8, doff: int, src: ptr8, soff: int, n: int):
-    """dst[doff:doff+n] = src[soff:soff+n] (non-overlapping).
+'''
 
-    xor_into's loops with a store instead of an XOR: kept separate, since a mode flag would be
-    a branch per word on the record path."""
-    d = int(dst) + doff
-    s = int(src) + soff
-    i = 0
-    if ((d | s) & 3) == 0:
-        dw = ptr32(d)
-        sw = ptr32(s)
-        nw = n >> 2
-        while i < nw:
-            dw[i] = sw[i]
-            i += 1
-        i = nw << 2
-    db = ptr8(d)
-    sb = ptr8(s)
-    while i < n:
-        db[i] = sb[i]
-        i += 1
-''', r'''
+# fill_zero(dst, off, n): dst[off:off+n] = 0.
+_FILL_ZERO = r'''
 @micropython.viper
 def fill_zero(dst: ptr8, off: int, n: int):
     i = 0
     while i < n:
         dst[off + i] = 0
         i += 1
-''', r'''
+'''
+
+# ctr_fill(dst, tmpl, nblocks): counter blocks, block i = tmpl with its last 4 bytes (big-endian)
+# + i mod 2^32; tmpl may be dst itself. Words when both are aligned, bytes otherwise (a ptr8
+# store keeps the low 8 bits of the counter by itself).
+_CTR_FILL = r'''
 @micropython.viper
 def ctr_fill(dst: ptr8, tmpl: ptr8, nblocks: int):
-    """Counter blocks: block i = tmpl with its last 4 bytes (big-endian) + i mod 2^32."""
     c = (tmpl[12] << 24) | (tmpl[13] << 16) | (tmpl[14] << 8) | tmpl[15]
     if ((int(dst) | int(tmpl)) & 3) == 0:
         tw = ptr32(tmpl)
@@ -79,10 +63,10 @@ def ctr_fill(dst: ptr8, tmpl: ptr8, nblocks: int):
             dw[o] = w0
             dw[o + 1] = w1
             dw[o + 2] = w2
-            dst[4 * o + 12] = (c >> 24) & 0xFF
-            dst[4 * o + 13] = (c >> 16) & 0xFF
-            dst[4 * o + 14] = (c >> 8) & 0xFF
-            dst[4 * o + 15] = c & 0xFF
+            dst[4 * o + 12] = c >> 24
+            dst[4 * o + 13] = c >> 16
+            dst[4 * o + 14] = c >> 8
+            dst[4 * o + 15] = c
             c += 1
             o += 4
             b += 1
@@ -94,11 +78,14 @@ def ctr_fill(dst: ptr8, tmpl: ptr8, nblocks: int):
         while i < 12:
             dst[o + i] = tmpl[i]
             i += 1
-        dst[o + 12] = (c >> 24) & 0xFF
-        dst[o + 13] = (c >> 16) & 0xFF
-        dst[o + 14] = (c >> 8) & 0xFF
-        dst[o + 15] = c & 0xFF
+        dst[o + 12] = c >> 24
+        dst[o + 13] = c >> 16
+        dst[o + 14] = c >> 8
+        dst[o + 15] = c
         c += 1
         o += 16
         b += 1
-''',)
+'''
+
+SOURCE = ('import micropython\n' + _BULK % ('xor_into', 'dw[i] ^ sw[i]', 'db[i] ^ sb[i]'),
+          _BULK % ('copy_into', 'sw[i]', 'sb[i]'), _FILL_ZERO, _CTR_FILL)
