@@ -8,16 +8,14 @@ import sys
 
 MICROPYTHON = sys.implementation.name == 'micropython'
 
+# ticks_ms(): milliseconds from an arbitrary origin; wraps on boards, so callers use ticks_diff.
+# native_inverse: modular inverse in C where the runtime has it, CPython's pow(a, -1, m) (3.8+);
+# MicroPython's pow(a, -1, m) silently returns 0, so there the curve code keeps its own extended
+# Euclid.
 if MICROPYTHON:
     from micropython import const  # noqa: F401
-    import time as _time
-
-    def ticks_ms():
-        """Milliseconds from an arbitrary origin; wraps on boards, callers use ticks_diff."""
-        return _time.ticks_ms()
-
-    def ticks_diff(a, b):
-        return _time.ticks_diff(a, b)
+    from time import ticks_ms, ticks_diff  # noqa: F401
+    native_inverse = None
 
 else:
     import time as _time
@@ -31,6 +29,10 @@ else:
     def ticks_diff(a, b):
         return a - b
 
+    def native_inverse(a, m):
+        """a^-1 mod m; ValueError if a is 0 mod m (as dtls_lite.crypto.ec.inverse_euclid)."""
+        return pow(a, -1, m)
+
 
 # The C AES of MicroPython (ECB/CBC only); absent on CPython and on builds without it.
 try:
@@ -39,16 +41,6 @@ try:
 except ImportError:
     cryptolib_aes = None
     HAVE_CRYPTOLIB = False
-
-
-# Modular inverse in C where the runtime has it: CPython's pow(a, -1, m) (3.8+). MicroPython's
-# pow(a, -1, m) silently returns 0, so there the curve code keeps its own extended Euclid.
-if MICROPYTHON:
-    native_inverse = None
-else:
-    def native_inverse(a, m):
-        """a^-1 mod m; ValueError if a is 0 mod m (as dtls_lite.crypto.ec.inverse_euclid)."""
-        return pow(a, -1, m)
 
 
 def urandom(n):

@@ -20,7 +20,7 @@ records are sealed in one shared, preallocated buffer); `read` gets bytes.
 from dtls_lite.compat import const, ticks_ms, ticks_diff
 from dtls_lite.errors import (ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers,
                               Fault)
-from dtls_lite.cookie import CookieJar, DEFAULT_LIFETIME_MS
+from dtls_lite.cookie import CookieJar
 from dtls_lite.crypto.util import get_rng
 from dtls_lite import engine as eng
 from dtls_lite import fragment as fr
@@ -39,6 +39,7 @@ DEFAULT_MAX_PEERS = const(16)             # sessions a small device holds (~1.5 
 DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB while it runs)
 DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; a leaf + CA chain ~1 KB
 DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
+_COOKIE_LIFETIME_MS = const(60000)         # cookie secret rotation period (cookie.py)
 _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
 MAX_HELLO_MESSAGE_SEQ = const(255)        # clients send hellos with message_seq 0 or 1 (a few retries)
@@ -119,7 +120,7 @@ class Config:
         if not isinstance(secret, (bytes, bytearray)) or len(secret) < 16:
             raise ConfigError('cookie_secret must be at least 16 bytes')
         self.cookies = CookieJar(bytes(secret), _int(config, 'cookie_lifetime_ms',
-                                                     DEFAULT_LIFETIME_MS, 1000))
+                                                     _COOKIE_LIFETIME_MS, 1000))
         self.txbuf = bytearray(self.max_datagram + 64)
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.

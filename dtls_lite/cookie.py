@@ -13,39 +13,32 @@ from dtls_lite.crypto.hmac import hmac
 from dtls_lite.crypto.sha2 import SHA256
 from dtls_lite.crypto.util import ct_equal
 
-COOKIE_LEN = const(16)   # 128-bit MAC: forging costs 2^128 tries; keeps the hello small
-DEFAULT_LIFETIME_MS = const(60000)
-
-
-def session_bytes(session):
-    """A stable byte string for the application's opaque session key (never interpreted)."""
-    if isinstance(session, (bytes, bytearray)):
-        return bytes(session)
-    return repr(session).encode()
+_COOKIE_LEN = const(16)   # 128-bit MAC: forging costs 2^128 tries; keeps the hello small
+_DEFAULT_LIFETIME_MS = const(60000)
 
 
 class CookieJar:
-    def __init__(self, secret, lifetime_ms=DEFAULT_LIFETIME_MS):
+    def __init__(self, secret, lifetime_ms=_DEFAULT_LIFETIME_MS):
         self.secret = secret
         self.lifetime_ms = lifetime_ms
         self._period = None
         self._keys = None
 
     def _secrets(self, now_ms):
+        """(secret_k of this period, of the one before), derived once per period."""
         period = now_ms // self.lifetime_ms
         if period != self._period:
             self._period = period
-            self._keys = (self._derive(period), self._derive(period - 1))
+            keys = self._keys = []
+            for p in (period, period - 1):
+                keys.append(hmac(SHA256, self.secret, b'dtls_lite cookie' + str(p).encode()))
         return self._keys
-
-    def _derive(self, period):
-        return hmac(SHA256, self.secret, b'dtls_lite cookie' + str(period).encode())
 
     def make(self, session, cookie_input, now_ms):
         return self._mac(self._secrets(now_ms)[0], session, cookie_input)
 
     def check(self, session, cookie_input, cookie, now_ms):
-        if len(cookie) != COOKIE_LEN:
+        if len(cookie) != _COOKIE_LEN:
             return False
         for k in self._secrets(now_ms):
             if ct_equal(self._mac(k, session, cookie_input), cookie):
@@ -53,5 +46,6 @@ class CookieJar:
         return False
 
     def _mac(self, key, session, cookie_input):
-        s = session_bytes(session)
-        return hmac(SHA256, key, bytes((len(s) >> 8, len(s) & 0xff)) + s + cookie_input)[:COOKIE_LEN]
+        # The application's opaque session key as a stable byte string (never interpreted).
+        s = bytes(session) if isinstance(session, (bytes, bytearray)) else repr(session).encode()
+        return hmac(SHA256, key, bytes((len(s) >> 8, len(s) & 0xff)) + s + cookie_input)[:_COOKIE_LEN]

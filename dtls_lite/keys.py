@@ -17,16 +17,16 @@ from dtls_lite.compat import const
 from dtls_lite.crypto.hmac import prf
 from dtls_lite.crypto.sha2 import SHA256
 
-MASTER_SECRET_LEN = const(48)
+_MASTER_SECRET_LEN = const(48)
 VERIFY_DATA_LEN = const(12)   # RFC 5246 §7.4.9: verify_data_length 12 for all our suites
 
 
 def master_secret(premaster, client_random, server_random, session_hash=None, h=SHA256):
     """RFC 7627 §4 when session_hash is given (EMS negotiated), else RFC 5246 §8.1."""
     if session_hash is not None:
-        return prf(h, premaster, b'extended master secret', session_hash, MASTER_SECRET_LEN)
+        return prf(h, premaster, b'extended master secret', session_hash, _MASTER_SECRET_LEN)
     return prf(h, premaster, b'master secret', client_random + server_random,
-               MASTER_SECRET_LEN)
+               _MASTER_SECRET_LEN)
 
 
 def key_block(master, client_random, server_random, key_len, iv_len, h=SHA256):
@@ -50,8 +50,7 @@ def psk_premaster(psk):
 
 def ecdhe_psk_premaster(z, psk):
     """RFC 5489 §2: uint16 len(Z), Z (the ECDH shared secret), uint16 len(psk), psk."""
-    return (bytes((len(z) >> 8, len(z) & 0xff)) + z
-            + bytes((len(psk) >> 8, len(psk) & 0xff)) + psk)
+    return len(z).to_bytes(2, 'big') + z + len(psk).to_bytes(2, 'big') + psk
 
 
 def transcript_hash(messages, count=None, h=SHA256):
@@ -61,7 +60,6 @@ def transcript_hash(messages, count=None, h=SHA256):
     messages and hashes them at each checkpoint, then frees them.
     """
     ctx = h.new()
-    n = len(messages) if count is None else count
-    for i in range(n):
-        ctx.update(messages[i])
+    for m in (messages if count is None else messages[:count]):
+        ctx.update(m)
     return ctx.digest()

@@ -18,59 +18,53 @@ KX_PSK = const(1)          # RFC 4279 §2
 KX_ECDHE_PSK = const(2)    # RFC 5489 §2, RFC 8442
 KX_ECDHE_ECDSA = const(3)  # RFC 8422 (auth.py, msg_cert.py)
 
-# (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len, prf_hash)
-# prf_hash: the hash of the PRF, of the Finished/EMS transcript hashes (RFC 5246 §5, §7.4.9;
-# RFC 5289 §3 for the _SHA384 suite): 'sha256' for all but TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384.
+# (code, name, kx, aead name, key_len, fixed_iv_len, explicit_nonce_len, tag_len)
+# The PRF hash, also the hash of the Finished/EMS transcripts (RFC 5246 §5, §7.4.9), is the one the
+# name ends with (RFC 5288 §3, RFC 5289 §3), SHA-256 when it names none: see prf_hash().
+# Preference order when the application does not choose (DEFAULT_CIPHERS below): the KX_PSK rows
+# in table order, so PSK CCM_8 first (RFC 7925 §4.2's mandatory-to-implement PSK suite, and what
+# tinydtls offers), then the other PSK AEADs; with ECDSA handlers or trust anchors
+# (DEFAULT_ECDSA_CIPHERS) the KX_ECDHE_ECDSA rows in table order: CCM_8 first (RFC 7925 §4.4.1,
+# what tinydtls offers), then CCM, GCM and ChaCha20 for peers without CCM. ECDHE-PSK suites are
+# offered only when configured, keeping the ClientHello lean.
 SUITES = (
-    (0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8', KX_PSK, 'AES_128_CCM_8', 16, 4, 8, 8, 'sha256'),
-    (0xC0A4, 'TLS_PSK_WITH_AES_128_CCM', KX_PSK, 'AES_128_CCM', 16, 4, 8, 16, 'sha256'),
-    (0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', KX_PSK, 'AES_128_GCM', 16, 4, 8, 16, 'sha256'),
-    (0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_PSK, 'CHACHA20_POLY1305', 32, 12, 0, 16, 'sha256'),
+    (0xC0A8, 'TLS_PSK_WITH_AES_128_CCM_8', KX_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
+    (0xC0A4, 'TLS_PSK_WITH_AES_128_CCM', KX_PSK, 'AES_128_CCM', 16, 4, 8, 16),
+    (0x00A8, 'TLS_PSK_WITH_AES_128_GCM_SHA256', KX_PSK, 'AES_128_GCM', 16, 4, 8, 16),
+    (0xCCAB, 'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_PSK, 'CHACHA20_POLY1305', 32, 12, 0, 16),
     (0xCCAC, 'TLS_ECDHE_PSK_WITH_CHACHA20_POLY1305_SHA256', KX_ECDHE_PSK, 'CHACHA20_POLY1305',
-     32, 12, 0, 16, 'sha256'),
-    (0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256', KX_ECDHE_PSK, 'AES_128_CCM_8', 16, 4, 8, 8, 'sha256'),
-    (0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', KX_ECDHE_PSK, 'AES_128_GCM', 16, 4, 8, 16, 'sha256'),
+     32, 12, 0, 16),
+    (0xD003, 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256', KX_ECDHE_PSK, 'AES_128_CCM_8', 16, 4, 8, 8),
+    (0xD001, 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256', KX_ECDHE_PSK, 'AES_128_GCM', 16, 4, 8, 16),
     # ECDHE_ECDSA (RFC 8422 §6; CCM: RFC 7251, the CCM_8 one is RFC 7925's certificate MTI)
-    (0xC0AE, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', KX_ECDHE_ECDSA, 'AES_128_CCM_8', 16, 4, 8, 8,
-     'sha256'),
-    (0xC0AC, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM', KX_ECDHE_ECDSA, 'AES_128_CCM', 16, 4, 8, 16,
-     'sha256'),
-    (0xC02B, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', KX_ECDHE_ECDSA, 'AES_128_GCM', 16, 4, 8, 16,
-     'sha256'),
-    (0xC02C, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', KX_ECDHE_ECDSA, 'AES_256_GCM', 32, 4, 8, 16,
-     'sha384'),
+    (0xC0AE, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', KX_ECDHE_ECDSA, 'AES_128_CCM_8', 16, 4, 8, 8),
+    (0xC0AC, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM', KX_ECDHE_ECDSA, 'AES_128_CCM', 16, 4, 8, 16),
+    (0xC02B, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', KX_ECDHE_ECDSA, 'AES_128_GCM', 16, 4, 8, 16),
+    (0xC02C, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', KX_ECDHE_ECDSA, 'AES_256_GCM', 32, 4, 8, 16),
     (0xCCA9, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', KX_ECDHE_ECDSA, 'CHACHA20_POLY1305',
-     32, 12, 0, 16, 'sha256'),
+     32, 12, 0, 16),
 )
 
-# Preference order when the application does not choose: PSK CCM_8 first (RFC 7925 §4.2's
-# mandatory-to-implement PSK suite, and what tinydtls offers), then the other PSK AEADs.
-# ECDHE-PSK suites are offered only when configured, keeping the ClientHello lean.
-DEFAULT_CIPHERS = (
-    'TLS_PSK_WITH_AES_128_CCM_8',
-    'TLS_PSK_WITH_AES_128_CCM',
-    'TLS_PSK_WITH_AES_128_GCM_SHA256',
-    'TLS_PSK_WITH_CHACHA20_POLY1305_SHA256',
-)
 
-# The certificate / raw-public-key suites offered when ECDSA handlers or trust anchors are set
-# and `ciphers` is not given: CCM_8 first (RFC 7925 §4.4.1, what tinydtls offers), then CCM,
-# GCM and ChaCha20 for peers without CCM.
-DEFAULT_ECDSA_CIPHERS = (
-    'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8',
-    'TLS_ECDHE_ECDSA_WITH_AES_128_CCM',
-    'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
-    'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
-    'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
-)
+def _names(kx):
+    names = []
+    for row in SUITES:
+        if row[2] == kx:
+            names.append(row[1])
+    return tuple(names)
+
+
+# (The names are taken from the table: a string literal repeated costs its bytes again in a .mpy.)
+DEFAULT_CIPHERS = _names(KX_PSK)
+DEFAULT_ECDSA_CIPHERS = _names(KX_ECDHE_ECDSA)
 
 # Named groups (RFC 8422 §5.1.1, RFC 7748): code -> name; the crypto module is imported lazily
 # so a PSK-only device never loads elliptic-curve code.
 GROUP_SECP256R1 = const(23)
-GROUP_SECP384R1 = const(24)
-GROUP_X25519 = const(29)
-GROUP_NAMES = ((GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'),
-               (GROUP_SECP384R1, 'secp384r1'))
+_GROUP_SECP384R1 = const(24)
+_GROUP_X25519 = const(29)
+_GROUP_NAMES = ((_GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'),
+                (_GROUP_SECP384R1, 'secp384r1'))
 DEFAULT_GROUPS = ('x25519', 'secp256r1', 'secp384r1')
 
 # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): a client's signal instead of the extension.
@@ -92,43 +86,33 @@ def by_name(name):
 
 
 def group_code(name):
-    for code, n in GROUP_NAMES:
+    for code, n in _GROUP_NAMES:
         if n == name:
             return code
     raise ConfigError('unknown group: %r' % (name,))
 
 
-def group_name(code):
-    for c, n in GROUP_NAMES:
-        if c == code:
-            return n
-    return None
-
-
 def group_module(code):
     """The crypto module with generate_key(rng) and ecdh(private, peer_public) for a group."""
-    if code == GROUP_X25519:
-        from dtls_lite.crypto import x25519
-        return x25519
-    if code == GROUP_SECP384R1:
-        from dtls_lite.crypto import p384
-        return p384
-    from dtls_lite.crypto import p256
-    return p256
+    if code == _GROUP_X25519:
+        from dtls_lite.crypto import x25519 as mod
+    elif code == _GROUP_SECP384R1:
+        from dtls_lite.crypto import p384 as mod
+    else:
+        from dtls_lite.crypto import p256 as mod
+    return mod
 
 
 def group_point_ok(code, point):
     """Length check of a peer's public value before it reaches the curve code."""
-    if code == GROUP_X25519:
+    if code == _GROUP_X25519:
         return len(point) == 32
     # SEC1 uncompressed only (RFC 8422 §5.4.1: uncompressed is the only format).
-    if code == GROUP_SECP384R1:
-        return len(point) == 97 and point[0] == 4
-    return len(point) == 65 and point[0] == 4
+    return len(point) == (97 if code == _GROUP_SECP384R1 else 65) and point[0] == 4
 
 
 # The groups of the curves our ECDSA keys use (x509.keys curve names).
-SIGNATURE_GROUPS = ((GROUP_SECP256R1, 'p256'), (GROUP_SECP384R1, 'p384'))
+SIGNATURE_GROUPS = ((GROUP_SECP256R1, 'p256'), (_GROUP_SECP384R1, 'p384'))
 
 
 def curve_group(curve):
@@ -140,6 +124,6 @@ def curve_group(curve):
 
 
 def prf_hash(suite):
-    """The hash descriptor of a suite's PRF and handshake hashes (row column prf_hash)."""
+    """The hash descriptor of a suite's PRF and handshake hashes (see SUITES)."""
     from dtls_lite.crypto import sha2
-    return sha2.SHA384 if suite[8] == 'sha384' else sha2.SHA256
+    return sha2.SHA384 if suite[1].endswith('_SHA384') else sha2.SHA256

@@ -21,7 +21,7 @@ class Reader:
 
     def _need(self, n):
         if n < 0 or self.pos + n > self.end:
-            raise decode_error('truncated')
+            raise decode_error()    # truncated
         p = self.pos
         self.pos = p + n
         return p
@@ -34,16 +34,12 @@ class Reader:
         d = self.data
         return (d[p] << 8) | d[p + 1]
 
+    # u24/u48 are rare (handshake lengths, a record sequence number): built from u8/u16.
     def u24(self):
-        p = self._need(3)
-        d = self.data
-        return (d[p] << 16) | (d[p + 1] << 8) | d[p + 2]
+        return (self.u8() << 16) | self.u16()
 
     def u48(self):
-        hi = self.u16()
-        p = self._need(4)
-        d = self.data
-        return (hi << 32) | (d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]
+        return (self.u16() << 32) | (self.u16() << 16) | self.u16()
 
     def take(self, n):
         """The next n bytes, as bytes."""
@@ -58,7 +54,7 @@ class Reader:
 
     def _vec(self, n, lo, hi):
         if n < lo or n > hi:
-            raise decode_error('vector length')
+            raise decode_error()    # vector length outside the struct's bounds
         return self.take(n)
 
     def sub(self, n):
@@ -69,17 +65,10 @@ class Reader:
     def sub16(self):
         return self.sub(self.u16())
 
-    def sub8(self):
-        return self.sub(self.u8())
-
     def done(self):
         """Reject trailing bytes: every struct must be consumed exactly."""
         if self.pos != self.end:
-            raise decode_error('trailing bytes')
-
-
-def put_u8(out, v):
-    out.append(v & 0xff)
+            raise decode_error()    # trailing bytes
 
 
 def put_u16(out, v):
@@ -89,8 +78,7 @@ def put_u16(out, v):
 
 def put_u24(out, v):
     out.append((v >> 16) & 0xff)
-    out.append((v >> 8) & 0xff)
-    out.append(v & 0xff)
+    put_u16(out, v)
 
 
 def put_vec8(out, data):
