@@ -60,8 +60,7 @@ class Curve:
         per point); MicroPython decodes each point on use from the bytes constant, so a frozen
         table never has to be copied into the heap.
         """
-        if (len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size
-                or t > 8 or (s * d) & 7):
+        if len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size or t > 8:
             raise ValueError('comb table does not match its parameters')
         self.comb = (t, s, d, table)
         self.point = self.comb_point
