@@ -8,22 +8,21 @@ Signatures are not checked here; chain.py does that. Unsupported algorithms, key
 raise unsupported_certificate(43); anything malformed raises bad_certificate(42).
 """
 from dtls_lite.compat import const
-from dtls_lite.x509 import der
-from dtls_lite.x509.der import DerReader, fail, format_time
+from dtls_lite.x509.der import (fail, whole, format_time, oid_to_str, OID_ECDSA_SHA256,
+                                OID_ECDSA_SHA384)
 from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE
 from dtls_lite.x509.keys import read_spki
 from dtls_lite.x509.name import name_to_str, common_name
-from dtls_lite.x509.pem import pem_blocks, is_pem
+from dtls_lite.x509.pem import pem_blocks, is_pem, to_der
 
 # A peer's certificate larger than this is refused before parsing: DTLS certificates for
 # constrained devices are ~0.5 KB, and a board must not spend its heap on a hostile one.
 MAX_CERTIFICATE_BYTES = const(8192)
 
-# Key usage bits (RFC 5280 §4.2.1.3) as a mask: bit i is named bit i.
+# Key usage bits (RFC 5280 §4.2.1.3) as a mask: bit i is named bit i. The ones a DTLS peer
+# acts on or writes; the others are nonRepudiation 0x02, keyEncipherment 0x04,
+# dataEncipherment 0x08, encipherOnly 0x80, decipherOnly 0x100.
 KU_DIGITAL_SIGNATURE = const(0x01)
-KU_NON_REPUDIATION = const(0x02)
-KU_KEY_ENCIPHERMENT = const(0x04)
-KU_DATA_ENCIPHERMENT = const(0x08)
 KU_KEY_AGREEMENT = const(0x10)
 KU_KEY_CERT_SIGN = const(0x20)
 KU_CRL_SIGN = const(0x40)
@@ -32,6 +31,12 @@ KU_CRL_SIGN = const(0x40)
 EKU_ANY = '2.5.29.37.0'
 EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1'
 EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+
+# X.680 universal tags (private copies of der's: they fold at compile time)
+_BOOLEAN = const(0x01)
+_INTEGER = const(0x02)
+_OCTET_STRING = const(0x04)
+_SEQUENCE = const(0x30)
 
 # Extensions we understand (2.5.29.x, last content octet); a critical one not in here is
 # recorded in `unknown_critical` and makes the chain validator refuse the certificate.
@@ -89,15 +94,15 @@ class Certificate:
 # AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
 # RFC 5758 §3.2: for ecdsa-with-SHA256/384 the parameters field MUST be absent.
 def read_signature_algorithm(r):
-    alg = r.sub(der.SEQUENCE)
+    alg = r.sub()
     oid = alg.read_oid()
-    if oid == der.OID_ECDSA_SHA256:
+    if oid == OID_ECDSA_SHA256:
         name = 'ecdsa-sha256'
-    elif oid == der.OID_ECDSA_SHA384:
+    elif oid == OID_ECDSA_SHA384:
         name = 'ecdsa-sha384'
     else:
         raise CertificateError(UNSUPPORTED_CERTIFICATE,
-                               'unsupported signature algorithm ' + der.oid_to_str(oid))
+                               'unsupported signature algorithm ' + oid_to_str(oid))
     alg.done()
     return name
 
@@ -108,20 +113,18 @@ def read_signature_algorithm(r):
 #      signatureValue       BIT STRING  }
 def parse_certificate(data):
     """A Certificate from DER or PEM bytes (the first CERTIFICATE block of a PEM text)."""
-    if isinstance(data, str) or is_pem(data):
-        data = _first_pem_certificate(data)
-    data = bytes(data)
+    data = to_der(data, 'CERTIFICATE')
     if len(data) > MAX_CERTIFICATE_BYTES:
         fail('certificate too large')
     cert = Certificate(data)
-    r = DerReader(data)
-    c = r.sub(der.SEQUENCE)
-    r.done()
-    cert.tbs = c.read_raw(der.SEQUENCE)
+    c = whole(data)
+    begin = c.pos
+    t = c.sub()
+    cert.tbs = data[begin:c.pos]
     cert.sig_alg = read_signature_algorithm(c)
     cert.signature = c.read_octets()
     c.done()
-    _parse_tbs(cert, DerReader(cert.tbs, 0, None, c.depth))
+    _parse_tbs(cert, t)
     return cert
 
 
@@ -136,9 +139,7 @@ def parse_certificate(data):
 #      issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
 #      subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
 #      extensions      [3]  EXPLICIT Extensions OPTIONAL }      -- v3
-def _parse_tbs(cert, outer):
-    t = outer.sub(der.SEQUENCE)
-    outer.done()
+def _parse_tbs(cert, t):
     v = t.optional(0xa0)
     if v is not None:
         version = v.read_uint()
@@ -155,21 +156,20 @@ def _parse_tbs(cert, outer):
     # RFC 5280 §4.1.2.3: must equal signatureAlgorithm in the outer SEQUENCE.
     if read_signature_algorithm(t) != cert.sig_alg:
         fail('signature algorithm mismatch')
-    cert.issuer_der = t.read_raw(der.SEQUENCE)
+    cert.issuer_der = t.read_raw(_SEQUENCE)
     cert.issuer = name_to_str(cert.issuer_der)
-    validity = t.sub(der.SEQUENCE)
+    validity = t.sub()
     cert.not_before = validity.read_time()
     cert.not_after = validity.read_time()
     validity.done()
-    cert.subject_der = t.read_raw(der.SEQUENCE)
+    cert.subject_der = t.read_raw(_SEQUENCE)
     cert.subject = name_to_str(cert.subject_der)
-    spki_start = t.pos
+    begin = t.pos
     cert.public_key = read_spki(t)
-    cert.spki = t.data[spki_start:t.pos]
+    cert.spki = t.data[begin:t.pos]
     if cert.version >= 2:
-        for tag in (0x81, 0x82):
-            if t.peek_tag() == tag:
-                t.read_tlv()
+        t.skip(0x81)
+        t.skip(0x82)
     if cert.version == 3:
         exts = t.optional(0xa3)
         if exts is not None:
@@ -182,66 +182,79 @@ def _parse_tbs(cert, outer):
 #      extnID      OBJECT IDENTIFIER,
 #      critical    BOOLEAN DEFAULT FALSE,
 #      extnValue   OCTET STRING }
+# Each extension we understand is read from its extnValue below, its ASN.1 quoted at its branch.
 def _parse_extensions(cert, wrapper):
-    seq = wrapper.sub(der.SEQUENCE)
+    seq = wrapper.sub()
     wrapper.done()
     if seq.at_end():
         fail('empty extensions')
     seen = []
     while not seq.at_end():
-        ext = seq.sub(der.SEQUENCE)
+        ext = seq.sub()
         oid = ext.read_oid()
         critical = False
-        if ext.peek_tag() == der.BOOLEAN:
+        if ext.peek_tag() == _BOOLEAN:
             critical = ext.read_bool()
             if not critical:
                 fail('explicit DEFAULT critical FALSE')
-        value = ext.sub(der.OCTET_STRING)
+        value = ext.sub(_OCTET_STRING)
         ext.done()
         # RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
         if oid in seen:
             fail('duplicate extension')
         seen.append(oid)
-        kind = oid[2] if len(oid) == 3 and oid[0] == 0x55 and oid[1] == 0x1d else -1
+        kind = oid[2] if len(oid) == 3 and oid[:2] == b'\x55\x1d' else -1
         if kind == _EXT_BASIC_CONSTRAINTS:
-            _parse_basic_constraints(cert, value)
+            # BasicConstraints ::= SEQUENCE {                           RFC 5280 §4.2.1.9
+            #      cA                      BOOLEAN DEFAULT FALSE,
+            #      pathLenConstraint       INTEGER (0..MAX) OPTIONAL }
+            bc = value.sub()
+            cert.basic_constraints = True
+            if bc.peek_tag() == _BOOLEAN:
+                cert.is_ca = bc.read_bool()
+                if not cert.is_ca:
+                    fail('explicit DEFAULT cA FALSE')
+            if bc.peek_tag() == _INTEGER:
+                cert.path_len = bc.read_uint()
+            bc.done()
         elif kind == _EXT_KEY_USAGE:
-            _parse_key_usage(cert, value)
+            cert.key_usage = _read_key_usage(value)
         elif kind == _EXT_EKU:
-            _parse_ext_key_usage(cert, value)
+            # ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId   RFC 5280 §4.2.1.12
+            purposes = value.sub()
+            if purposes.at_end():
+                fail('empty extKeyUsage')
+            cert.ext_key_usage = []
+            while not purposes.at_end():
+                cert.ext_key_usage.append(oid_to_str(purposes.read_oid()))
         elif kind == _EXT_SAN:
-            _parse_subject_alt_name(cert, value)
+            _read_subject_alt_name(cert, value)
         elif kind == _EXT_SKI:
-            cert.subject_key_id = value.read(der.OCTET_STRING)
+            # SubjectKeyIdentifier ::= KeyIdentifier (OCTET STRING)       RFC 5280 §4.2.1.2
+            cert.subject_key_id = value.read(_OCTET_STRING)
         elif kind == _EXT_AKI:
-            _parse_authority_key_id(cert, value)
+            # AuthorityKeyIdentifier ::= SEQUENCE {                      RFC 5280 §4.2.1.1
+            #      keyIdentifier             [0] KeyIdentifier           OPTIONAL,
+            #      authorityCertIssuer       [1] GeneralNames            OPTIONAL,
+            #      authorityCertSerialNumber [2] CertificateSerialNumber OPTIONAL }
+            aki = value.sub()
+            if aki.peek_tag() == 0x80:
+                cert.authority_key_id = aki.read(0x80)
+            aki.skip(0xa1)
+            aki.skip(0x82)
+            aki.done()
         else:
             if critical:
-                cert.unknown_critical.append(der.oid_to_str(oid))
+                cert.unknown_critical.append(oid_to_str(oid))
             continue
         value.done()
-
-
-# BasicConstraints ::= SEQUENCE {                                  RFC 5280 §4.2.1.9
-#      cA                      BOOLEAN DEFAULT FALSE,
-#      pathLenConstraint       INTEGER (0..MAX) OPTIONAL }
-def _parse_basic_constraints(cert, value):
-    bc = value.sub(der.SEQUENCE)
-    cert.basic_constraints = True
-    if bc.peek_tag() == der.BOOLEAN:
-        cert.is_ca = bc.read_bool()
-        if not cert.is_ca:
-            fail('explicit DEFAULT cA FALSE')
-    if bc.peek_tag() == der.INTEGER:
-        cert.path_len = bc.read_uint()
-    bc.done()
 
 
 # KeyUsage ::= BIT STRING { digitalSignature(0), nonRepudiation(1), keyEncipherment(2),
 #      dataEncipherment(3), keyAgreement(4), keyCertSign(5), cRLSign(6), encipherOnly(7),
 #      decipherOnly(8) }                                            RFC 5280 §4.2.1.3
-def _parse_key_usage(cert, value):
-    bits, unused = value.read_bit_string()
+def _read_key_usage(value):
+    bits = value.read_bit_string()[0]
     if len(bits) > 2:
         fail('keyUsage too long')
     mask = 0
@@ -251,29 +264,15 @@ def _parse_key_usage(cert, value):
     # "When the keyUsage extension appears ..., at least one of the bits MUST be set to 1."
     if not mask:
         fail('empty keyUsage')
-    cert.key_usage = mask
-
-
-# ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId     RFC 5280 §4.2.1.12
-def _parse_ext_key_usage(cert, value):
-    seq = value.sub(der.SEQUENCE)
-    out = []
-    while not seq.at_end():
-        out.append(der.oid_to_str(seq.read_oid()))
-    if not out:
-        fail('empty extKeyUsage')
-    cert.ext_key_usage = out
+    return mask
 
 
 # GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName           RFC 5280 §4.2.1.6
 # GeneralName ::= CHOICE { otherName [0], rfc822Name [1] IA5String, dNSName [2] IA5String,
 #      x400Address [3], directoryName [4], ediPartyName [5],
 #      uniformResourceIdentifier [6] IA5String, iPAddress [7] OCTET STRING, registeredID [8] }
-_SAN_KINDS = {0x81: 'email', 0x82: 'DNS', 0x86: 'URI'}
-
-
-def _parse_subject_alt_name(cert, value):
-    seq = value.sub(der.SEQUENCE)
+def _read_subject_alt_name(cert, value):
+    seq = value.sub()
     if seq.at_end():
         fail('empty subjectAltName')
     while not seq.at_end():
@@ -282,52 +281,30 @@ def _parse_subject_alt_name(cert, value):
             if len(b) not in (4, 16):
                 fail('bad iPAddress length')
             cert.subject_alt_names.append(('IP', format_ip(b)))
-        elif tag in _SAN_KINDS:
+        elif tag in (0x81, 0x82, 0x86):
             if any(c > 0x7e or c < 0x20 for c in b):
                 fail('bad IA5String in subjectAltName')
-            cert.subject_alt_names.append((_SAN_KINDS[tag], bytes(b).decode()))
+            kind = 'email' if tag == 0x81 else 'DNS' if tag == 0x82 else 'URI'
+            cert.subject_alt_names.append((kind, bytes(b).decode()))
         # other GeneralName forms are skipped (we never match against them)
-
-
-# AuthorityKeyIdentifier ::= SEQUENCE {                             RFC 5280 §4.2.1.1
-#      keyIdentifier             [0] KeyIdentifier           OPTIONAL,
-#      authorityCertIssuer       [1] GeneralNames            OPTIONAL,
-#      authorityCertSerialNumber [2] CertificateSerialNumber OPTIONAL }
-def _parse_authority_key_id(cert, value):
-    seq = value.sub(der.SEQUENCE)
-    if seq.peek_tag() == 0x80:
-        cert.authority_key_id = seq.read(0x80)
-    if seq.peek_tag() == 0xa1:
-        seq.read_tlv()
-    if seq.peek_tag() == 0x82:
-        seq.read_tlv()
-    seq.done()
 
 
 def format_ip(b):
     """4 or 16 address octets as text (IPv6 in RFC 5952 form: longest zero run as '::')."""
     if len(b) == 4:
-        return '%d.%d.%d.%d' % (b[0], b[1], b[2], b[3])
-    groups = [(b[i] << 8) | b[i + 1] for i in range(0, 16, 2)]
-    best, best_len, i = -1, 1, 0
-    while i < 8:
-        j = i
-        while j < 8 and groups[j] == 0:
-            j += 1
-        if j - i > best_len:
-            best, best_len = i, j - i
-        i = j + 1 if j == i else j
-    hexes = ['%x' % g for g in groups]
-    if best < 0:
-        return ':'.join(hexes)
-    return ':'.join(hexes[:best]) + '::' + ':'.join(hexes[best + best_len:])
-
-
-def _first_pem_certificate(data):
-    for label, body in pem_blocks(data):
-        if label == 'CERTIFICATE':
-            return body
-    fail('no PEM certificate')
+        return '%d.%d.%d.%d' % tuple(b)
+    groups = ['%x' % ((b[i] << 8) | b[i + 1]) for i in range(0, 16, 2)]
+    # RFC 5952 §4.2: the longest run of two or more zero groups (the first of equal ones)
+    best, best_len = 0, 1
+    for i in range(8):
+        n = 0
+        while i + n < 8 and groups[i + n] == '0':
+            n += 1
+        if n > best_len:
+            best, best_len = i, n
+    if best_len < 2:
+        return ':'.join(groups)
+    return ':'.join(groups[:best]) + '::' + ':'.join(groups[best + best_len:])
 
 
 def load_certificates(data, skip_unsupported=False):

@@ -25,11 +25,9 @@ when validation passed) and returns True to accept (pinning, self-signed peers) 
 reject; it may also raise its own CertificateError.
 """
 from dtls_lite.compat import const
-from dtls_lite.x509.cert import (Certificate, parse_certificate, load_certificates,
-                                 KU_DIGITAL_SIGNATURE, KU_KEY_CERT_SIGN,
+from dtls_lite.x509.cert import (Certificate, parse_certificate, load_certificates, format_ip,
                                  EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
-from dtls_lite.x509.errors import (CertificateError, BAD_CERTIFICATE, UNSUPPORTED_CERTIFICATE,
-                                   CERTIFICATE_EXPIRED, CERTIFICATE_UNKNOWN, UNKNOWN_CA)
+from dtls_lite.x509.errors import CertificateError
 
 # Longest path accepted: leaf + this many CA certificates above it. IoT PKIs are 2-3 deep;
 # the bound keeps a hostile chain from costing many signature verifications on a board.
@@ -39,6 +37,16 @@ MAX_PATH_CAS = const(4)
 _MIN_PLAUSIBLE_TIME = const(1735689600)
 # MicroPython ports whose epoch is 2000-01-01 (time.gmtime(0) year 2000) need this offset.
 _EPOCH_2000 = const(946684800)
+
+# Alert codes (errors.py has the table and why each applies) and the key usage bits we check
+# (cert.KU_*), as private constants that fold at compile time.
+_BAD_CERTIFICATE = const(42)
+_UNSUPPORTED_CERTIFICATE = const(43)
+_CERTIFICATE_EXPIRED = const(45)
+_CERTIFICATE_UNKNOWN = const(46)
+_UNKNOWN_CA = const(48)
+_KU_DIGITAL_SIGNATURE = const(0x01)
+_KU_KEY_CERT_SIGN = const(0x20)
 
 
 def wall_clock():
@@ -56,7 +64,7 @@ class Verifier:
     def __init__(self, anchors=(), check_time=True, clock=None, purpose=None, callback=None,
                  max_path_cas=MAX_PATH_CAS):
         if isinstance(anchors, (str, bytes, bytearray)):
-            anchors = load_certificates(anchors, skip_unsupported=True)   # a PEM bundle
+            anchors = load_certificates(anchors, True)   # a PEM bundle; skip unsupported roots
         self.anchors = [a if isinstance(a, Certificate) else parse_certificate(a) for a in anchors]
         self.check_time = check_time
         self.clock = clock or wall_clock
@@ -66,22 +74,12 @@ class Verifier:
         self.callback = callback
         self.max_path_cas = max_path_cas
 
-    def now(self):
-        """The validation time, or None when time checks are off."""
-        if not self.check_time:
-            return None
-        t = self.clock()
-        if t < _MIN_PLAUSIBLE_TIME:
-            raise CertificateError(CERTIFICATE_UNKNOWN,
-                                   'no wall clock (set the time, or check_time=False)')
-        return t
-
     def verify(self, chain, hostname=None):
         """The validated leaf Certificate of `chain` (DER bytes or Certificates, leaf first)."""
         if not chain:
-            raise CertificateError(BAD_CERTIFICATE, 'empty certificate chain')
+            raise CertificateError(_BAD_CERTIFICATE, 'empty certificate chain')
         if len(chain) > self.max_path_cas + 1:
-            raise CertificateError(UNKNOWN_CA, 'certificate chain too long')
+            raise CertificateError(_UNKNOWN_CA, 'certificate chain too long')
         certs = [c if isinstance(c, Certificate) else parse_certificate(c) for c in chain]
         error = None
         try:
@@ -91,113 +89,100 @@ class Verifier:
         if self.callback is not None:
             if self.callback(certs[0], error):
                 return certs[0]
-            raise error or CertificateError(BAD_CERTIFICATE, 'rejected by the application')
+            raise error or CertificateError(_BAD_CERTIFICATE, 'rejected by the application')
         if error is not None:
             raise error
         return certs[0]
 
     def _verify_path(self, certs, hostname):
-        now = self.now()
-        leaf = certs[0]
-        _check_leaf(leaf, self.purpose, hostname)
+        now = None      # the validation time, None when time checks are off
+        if self.check_time:
+            now = self.clock()
+            if now < _MIN_PLAUSIBLE_TIME:
+                raise CertificateError(_CERTIFICATE_UNKNOWN,
+                                       'no wall clock (set the time, or check_time=False)')
+        leaf = cert = certs[0]
+        # The leaf signs the handshake (ECDHE_ECDSA, RFC 8422 §5.3): keyUsage must allow
+        # digitalSignature, extKeyUsage (when present) the purpose, and the name must match.
+        _check_critical(leaf)
+        if leaf.key_usage is not None and not leaf.key_usage & _KU_DIGITAL_SIGNATURE:
+            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'keyUsage lacks digitalSignature')
+        purpose = self.purpose
+        if purpose is not None and leaf.ext_key_usage is not None:
+            wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
+            if wanted not in leaf.ext_key_usage and EKU_ANY not in leaf.ext_key_usage:
+                raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'extKeyUsage forbids ' + purpose)
+        if hostname is not None and not match_hostname(leaf, hostname):
+            raise CertificateError(_BAD_CERTIFICATE, 'certificate is not for ' + hostname)
         for anchor in self.anchors:
             if anchor.der == leaf.der:  # pinned: the peer's certificate is itself trusted
                 _check_time(leaf, now)
                 return
-        cert = leaf
         unused = certs[1:]
         below = 0  # non-self-issued intermediates between the current issuer and the leaf
         for _ in range(self.max_path_cas + 1):
             _check_time(cert, now)
             _check_critical(cert)
-            anchor = self._anchor_for(cert)
-            if anchor is not None:
-                _check_ca(anchor, below, True)
-                _check_time(anchor, now)
-                return
-            issuer = None
-            for c in unused:
-                if c.subject_der == cert.issuer_der:
-                    issuer = c
+            # The issuer: a trust anchor of that name, else the first certificate the peer sent
+            # with that name (the peer's order is not trusted; each is used at most once).
+            anchors = [a for a in self.anchors if a.subject_der == cert.issuer_der]
+            issuers = anchors or [c for c in unused if c.subject_der == cert.issuer_der][:1]
+            if not issuers:
+                raise CertificateError(_UNKNOWN_CA, 'no trust anchor for issuer ' + cert.issuer)
+            for issuer in issuers:
+                if issuer.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
                     break
-            if issuer is None:
-                raise CertificateError(UNKNOWN_CA, 'no trust anchor for issuer ' + cert.issuer)
+            else:
+                # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify"
+                raise CertificateError(_BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
+            _check_ca(issuer, below, anchors)
+            if anchors:
+                _check_time(issuer, now)
+                return
             unused.remove(issuer)
-            _check_signature(cert, issuer)
-            _check_ca(issuer, below, False)
             if not issuer.is_self_issued():
                 below += 1
             cert = issuer
-        raise CertificateError(UNKNOWN_CA, 'certificate path too long')
-
-    def _anchor_for(self, cert):
-        """The trust anchor that issued `cert` (signature checked), or None."""
-        named = [a for a in self.anchors if a.subject_der == cert.issuer_der]
-        for anchor in named:
-            if anchor.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
-                return anchor
-        if named:
-            raise CertificateError(BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
-        return None
-
-
-def _check_signature(cert, issuer):
-    # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify correctly".
-    if not issuer.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
-        raise CertificateError(BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
+        raise CertificateError(_UNKNOWN_CA, 'certificate path too long')
 
 
 def _check_time(cert, now):
     if now is None:
         return
     if now < cert.not_before:
-        raise CertificateError(BAD_CERTIFICATE, 'not yet valid: ' + cert.subject)
+        raise CertificateError(_BAD_CERTIFICATE, 'not yet valid: ' + cert.subject)
     if now > cert.not_after:
-        raise CertificateError(CERTIFICATE_EXPIRED, 'expired: ' + cert.subject)
+        raise CertificateError(_CERTIFICATE_EXPIRED, 'expired: ' + cert.subject)
 
 
 def _check_critical(cert):
     # RFC 5280 §4.2: a certificate with an unrecognised critical extension MUST be rejected.
     if cert.unknown_critical:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE,
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE,
                                'unknown critical extension ' + cert.unknown_critical[0])
 
 
 def _check_ca(ca, below, is_anchor):
     """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it."""
     _check_critical(ca)
-    if ca.basic_constraints or ca.version == 3 or not is_anchor:
-        if not ca.is_ca:
-            raise CertificateError(UNKNOWN_CA, 'issuer is not a CA: ' + ca.subject)
+    # v1 trust anchors (no extensions at all) may act as CAs, as in OpenSSL
+    if (ca.basic_constraints or ca.version == 3 or not is_anchor) and not ca.is_ca:
+        raise CertificateError(_UNKNOWN_CA, 'issuer is not a CA: ' + ca.subject)
     if ca.path_len is not None and below > ca.path_len:
-        raise CertificateError(UNKNOWN_CA, 'path length exceeded at ' + ca.subject)
-    if ca.key_usage is not None and not ca.key_usage & KU_KEY_CERT_SIGN:
-        raise CertificateError(UNKNOWN_CA, 'issuer keyUsage lacks keyCertSign: ' + ca.subject)
-
-
-def _check_leaf(leaf, purpose, hostname):
-    _check_critical(leaf)
-    if leaf.key_usage is not None and not leaf.key_usage & KU_DIGITAL_SIGNATURE:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'keyUsage lacks digitalSignature')
-    if purpose is not None and leaf.ext_key_usage is not None:
-        wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
-        if wanted not in leaf.ext_key_usage and EKU_ANY not in leaf.ext_key_usage:
-            raise CertificateError(UNSUPPORTED_CERTIFICATE, 'extKeyUsage forbids ' + purpose)
-    if hostname is not None and not match_hostname(leaf, hostname):
-        raise CertificateError(BAD_CERTIFICATE, 'certificate is not for ' + hostname)
+        raise CertificateError(_UNKNOWN_CA, 'path length exceeded at ' + ca.subject)
+    if ca.key_usage is not None and not ca.key_usage & _KU_KEY_CERT_SIGN:
+        raise CertificateError(_UNKNOWN_CA, 'issuer keyUsage lacks keyCertSign: ' + ca.subject)
 
 
 def match_hostname(cert, hostname):
     """RFC 6125 §6.4: DNS-ID with a whole-label leftmost wildcard, or an exact iPAddress."""
     host = hostname.lower().rstrip('.')
-    if _looks_like_ip(host):
-        from dtls_lite.x509.write import ip_bytes
-        from dtls_lite.x509.cert import format_ip
+    parts = host.split('.')
+    if ':' in host or (len(parts) == 4 and all(p.isdigit() for p in parts)):
         try:
-            canonical = format_ip(ip_bytes(host))
+            return format_ip(ip_bytes(host)) in cert.ip_addresses
         except ValueError:
             return False
-        return canonical in cert.ip_addresses
     for pattern in cert.dns_names:
         p = pattern.lower().rstrip('.')
         if p == host:
@@ -209,11 +194,20 @@ def match_hostname(cert, hostname):
     return False
 
 
-def _looks_like_ip(host):
-    if ':' in host:
-        return True
-    parts = host.split('.')
-    return len(parts) == 4 and all(p.isdigit() for p in parts)
+def ip_bytes(text):
+    """An IPv4 or IPv6 address string as its 4 or 16 octets (ValueError if it is not one)."""
+    if ':' not in text:
+        parts = [int(p) for p in text.split('.')]
+        if len(parts) != 4 or not all(0 <= p <= 255 for p in parts):
+            raise ValueError('bad IPv4 address ' + text)
+        return bytes(parts)
+    head, sep, tail = text.partition('::')
+    h = [int(x, 16) for x in head.split(':')] if head else []
+    t = [int(x, 16) for x in tail.split(':')] if tail else []
+    missing = 8 - len(h) - len(t)
+    if (sep and missing < 1) or (not sep and missing) or not all(0 <= x <= 0xffff for x in h + t):
+        raise ValueError('bad IPv6 address ' + text)
+    return b''.join(x.to_bytes(2, 'big') for x in h + [0] * missing + t)
 
 
 def sha256_fingerprint(cert):

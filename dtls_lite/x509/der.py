@@ -2,8 +2,9 @@
 
 A `DerReader` walks a window [pos, end) of one bytes object. `read(tag)` returns the contents
 of the next element after checking its tag; `sub(tag)` returns a reader bounded to a nested
-element (at most _MAX_DEPTH deep); `done()` rejects trailing bytes. Nothing is copied until a
-caller asks for bytes. Every violation raises CertificateError(bad_certificate):
+element (at most _MAX_DEPTH deep); `done()` rejects trailing bytes; `whole(data)` is the reader
+of a DER object that must be one SEQUENCE and nothing more. Nothing is copied until a caller
+asks for bytes. Every violation raises CertificateError(bad_certificate):
   - truncation: a length running past the end of its enclosing element
   - indefinite lengths (0x80), non-minimal long-form lengths, lengths over 4 octets
   - high tag numbers (X.509 never uses them)
@@ -14,12 +15,14 @@ Times become seconds since 1970-01-01 UTC (plain ints compare on both runtimes; 
 from dtls_lite.compat import const
 from dtls_lite.x509.errors import CertificateError, BAD_CERTIFICATE
 
-# Universal tags (X.680 §8.4) as they appear in the identifier octet.
-BOOLEAN = const(0x01)
+# Universal tags (X.680 §8.4) as they appear in the identifier octet. The public ones are for
+# callers building or checking DER; the x509 modules keep private copies that fold at compile
+# time (a const of another module is a run-time attribute lookup).
+_BOOLEAN = const(0x01)
 INTEGER = const(0x02)
-BIT_STRING = const(0x03)
+_BIT_STRING = const(0x03)
 OCTET_STRING = const(0x04)
-NULL = const(0x05)
+_NULL = const(0x05)
 OID = const(0x06)
 UTF8_STRING = const(0x0c)
 PRINTABLE_STRING = const(0x13)
@@ -57,14 +60,17 @@ class DerReader:
         """The tag of the next element, or -1 at the end of the window."""
         return self.data[self.pos] if self.pos < self.end else -1
 
-    def read_tlv(self):
-        """Next element as (tag, content_start, content_end); advances past it."""
+    def read_tlv(self, tag=None):
+        """Next element as (tag, content_start, content_end), checked against `tag` if given;
+        advances past it."""
         data, pos, end = self.data, self.pos, self.end
         if end - pos < 2:
             fail('truncated element')
-        tag = data[pos]
-        if tag & 0x1f == 0x1f:
+        t = data[pos]
+        if t & 0x1f == 0x1f:
             fail('high tag number')
+        if tag is not None and t != tag:
+            fail('expected tag 0x%02x, got 0x%02x' % (tag, t))
         n = data[pos + 1]
         pos += 2
         if n & 0x80:
@@ -83,7 +89,7 @@ class DerReader:
         if n > end - pos:
             fail('truncated element')
         self.pos = pos + n
-        return tag, pos, pos + n
+        return t, pos, pos + n
 
     def read_any(self):
         """Next element as (tag, content bytes)."""
@@ -92,31 +98,29 @@ class DerReader:
 
     def read(self, tag):
         """Contents of the next element, which must carry `tag`."""
-        t, start, stop = self.read_tlv()
-        if t != tag:
-            fail('expected tag 0x%02x, got 0x%02x' % (tag, t))
+        _, start, stop = self.read_tlv(tag)
         return self.data[start:stop]
 
     def read_raw(self, tag):
         """The whole next element (tag, length and contents), e.g. a Name or a signed TBS."""
         begin = self.pos
-        t, start, stop = self.read_tlv()
-        if t != tag:
-            fail('expected tag 0x%02x, got 0x%02x' % (tag, t))
-        return self.data[begin:stop]
+        return self.data[begin:self.read_tlv(tag)[2]]
 
     def sub(self, tag=SEQUENCE):
         """A reader bounded to the contents of the next element (a SEQUENCE unless told)."""
         if self.depth >= _MAX_DEPTH:
             fail('nesting too deep')
-        t, start, stop = self.read_tlv()
-        if t != tag:
-            fail('expected tag 0x%02x, got 0x%02x' % (tag, t))
+        _, start, stop = self.read_tlv(tag)
         return DerReader(self.data, start, stop, self.depth + 1)
 
     def optional(self, tag):
         """`sub(tag)` if the next element carries `tag`, else None."""
         return self.sub(tag) if self.peek_tag() == tag else None
+
+    def skip(self, tag):
+        """Step over the next element if it carries `tag` (an OPTIONAL field we do not use)."""
+        if self.peek_tag() == tag:
+            self.read_tlv()
 
     def done(self):
         if self.pos != self.end:
@@ -137,29 +141,38 @@ class DerReader:
         return v, b
 
     def read_uint(self):
-        v, b = self.read_integer()
+        v = self.read_integer()[0]
         if v < 0:
             fail('negative INTEGER')
         return v
 
     def read_bool(self):
-        b = self.read(BOOLEAN)
+        b = self.read(_BOOLEAN)
         # X.690 §11.1: TRUE is 0xff in DER.
-        if len(b) != 1 or b[0] not in (0, 0xff):
+        if b not in (b'\x00', b'\xff'):
             fail('bad BOOLEAN')
-        return b[0] == 0xff
+        return b == b'\xff'
 
     def read_null(self):
-        if self.read(NULL):
+        if self.read(_NULL):
             fail('bad NULL')
 
     def read_oid(self):
-        """OBJECT IDENTIFIER contents (compare against the byte constants in this module)."""
+        """OBJECT IDENTIFIER contents (compare against the byte constants in this module).
+
+        X.690 §8.19: non-empty, each sub-identifier minimal (no leading 0x80), last one closed.
+        """
         b = self.read(OID)
-        check_oid(b)
+        if not b or b[-1] & 0x80:
+            fail('bad OID')
+        start = True
+        for c in b:
+            if start and c == 0x80:
+                fail('non-minimal OID')
+            start = not c & 0x80
         return b
 
-    def read_bit_string(self, tag=BIT_STRING):
+    def read_bit_string(self, tag=_BIT_STRING):
         """BIT STRING as (bytes, unused_bits); X.690 §11.2: unused bits are zero."""
         b = self.read(tag)
         if not b or b[0] > 7 or (len(b) == 1 and b[0]):
@@ -169,7 +182,7 @@ class DerReader:
             fail('BIT STRING padding not zero')
         return b[1:], unused
 
-    def read_octets(self, tag=BIT_STRING):
+    def read_octets(self, tag=_BIT_STRING):
         """A BIT STRING that holds whole octets (keys, signatures)."""
         b, unused = self.read_bit_string(tag)
         if unused:
@@ -179,43 +192,34 @@ class DerReader:
     def read_time(self):
         """UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5) as seconds since the epoch."""
         tag, b = self.read_any()
-        if tag == UTC_TIME and len(b) == 13:
-            year = _digits(b, 0, 2)
+        # the year's digits: YY (UTCTime, 13 octets) or YYYY (GeneralizedTime, 15 octets),
+        # then MMDDHHMMSS and 'Z' (DER times are UTC with seconds, no fraction)
+        n = len(b) - 11
+        if not ((tag == UTC_TIME and n == 2) or (tag == GENERALIZED_TIME and n == 4)):
+            fail('bad time')
+        if b[-1] != 0x5a:
+            fail('time not in UTC')
+        for c in b[:-1]:
+            if not 0x30 <= c <= 0x39:  # int() alone would take a sign, spaces or '_'
+                fail('bad time')
+        year = int(b[:n])
+        if n == 2:
             # RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.
             year += 1900 if year >= 50 else 2000
-            rest = 2
-        elif tag == GENERALIZED_TIME and len(b) == 15:
-            year = _digits(b, 0, 4)
-            rest = 4
-        else:
+        month, day, hour, minute, second = [int(b[i:i + 2]) for i in range(n, n + 10, 2)]
+        days = days_from_civil(year, month, day)
+        # A real date maps back to itself; Feb 30 or month 13 comes back as another date.
+        if civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
             fail('bad time')
-        if b[-1] != 0x5a:  # 'Z': DER times are UTC with seconds, no fraction
-            fail('time not in UTC')
-        month = _digits(b, rest, 2)
-        day = _digits(b, rest + 2, 2)
-        hour = _digits(b, rest + 4, 2)
-        minute = _digits(b, rest + 6, 2)
-        second = _digits(b, rest + 8, 2)
-        if not (1 <= month <= 12 and 1 <= day <= days_in_month(year, month)
-                and hour < 24 and minute < 60 and second < 60):
-            fail('bad time')
-        return ((days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60 + second
+        return ((days * 24 + hour) * 60 + minute) * 60 + second
 
 
-def _digits(b, start, n):
-    v = 0
-    for i in range(start, start + n):
-        c = b[i] - 0x30
-        if not 0 <= c <= 9:
-            fail('bad time')
-        v = v * 10 + c
-    return v
-
-
-def days_in_month(year, month):
-    if month == 2:
-        return 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
+def whole(data):
+    """A reader over the contents of `data`, which must be one SEQUENCE and nothing more."""
+    outer = DerReader(data)
+    r = outer.sub()
+    outer.done()
+    return r
 
 
 def days_from_civil(year, month, day):
@@ -243,26 +247,14 @@ def civil_from_days(days):
     mp = (5 * doy + 2) // 153
     day = doy - (153 * mp + 2) // 5 + 1
     month = mp + 3 if mp < 10 else mp - 9
-    year = yoe + era * 400 + (1 if month <= 2 else 0)
-    return year, month, day
+    return yoe + era * 400 + (month <= 2), month, day
 
 
 def format_time(t):
     """Seconds since the epoch as 'YYYY-MM-DD HH:MM:SSZ' (for display)."""
     days, secs = divmod(t, 86400)
-    y, m, d = civil_from_days(days)
-    return '%04d-%02d-%02d %02d:%02d:%02dZ' % (y, m, d, secs // 3600, secs // 60 % 60, secs % 60)
-
-
-def check_oid(b):
-    """X.690 §8.19: non-empty, each sub-identifier minimal (no leading 0x80), last one closed."""
-    if not b or b[-1] & 0x80:
-        fail('bad OID')
-    start = True
-    for c in b:
-        if start and c == 0x80:
-            fail('non-minimal OID')
-        start = not (c & 0x80)
+    return '%04d-%02d-%02d %02d:%02d:%02dZ' % (civil_from_days(days) + (
+        secs // 3600, secs // 60 % 60, secs % 60))
 
 
 def oid_to_str(b):
@@ -274,30 +266,28 @@ def oid_to_str(b):
         if not c & 0x80:
             parts.append(v)
             v = 0
-    first = parts[0]
-    head = [0, first] if first < 40 else ([1, first - 40] if first < 80 else [2, first - 80])
-    return '.'.join(str(x) for x in head + parts[1:])
+    # X.690 §8.19.4: the first sub-identifier packs the first two arcs as 40 * a + b, a <= 2.
+    first = min(parts[0] // 40, 2)
+    parts[0] -= 40 * first
+    return '%d.' % first + '.'.join(str(x) for x in parts)
 
 
 def oid_from_str(s):
     """Dotted decimal to OID contents (the inverse of oid_to_str)."""
     nums = [int(x) for x in s.split('.')]
-    nums = [nums[0] * 40 + nums[1]] + nums[2:]
-    out = bytearray()
+    first = nums.pop(0)
+    nums[0] += 40 * first
+    out = b''
     for v in nums:
-        chunk = [v & 0x7f]
-        v >>= 7
-        while v:
-            chunk.append(0x80 | (v & 0x7f))
+        chunk = bytes([v & 0x7f])
+        while v > 0x7f:
             v >>= 7
-        chunk.reverse()
-        out.extend(bytes(chunk))
-    return bytes(out)
+            chunk = bytes([0x80 | (v & 0x7f)]) + chunk
+        out += chunk
+    return out
 
 
 # Object identifiers we act on, as DER contents.
 OID_EC_PUBLIC_KEY = b'\x2a\x86\x48\xce\x3d\x02\x01'       # 1.2.840.10045.2.1 (RFC 5480)
-OID_P256 = b'\x2a\x86\x48\xce\x3d\x03\x01\x07'            # 1.2.840.10045.3.1.7 prime256v1
-OID_P384 = b'\x2b\x81\x04\x00\x22'                        # 1.3.132.0.34 secp384r1
 OID_ECDSA_SHA256 = b'\x2a\x86\x48\xce\x3d\x04\x03\x02'    # 1.2.840.10045.4.3.2 (RFC 5758)
 OID_ECDSA_SHA384 = b'\x2a\x86\x48\xce\x3d\x04\x03\x03'    # 1.2.840.10045.4.3.3

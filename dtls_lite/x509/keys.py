@@ -6,36 +6,41 @@ Private keys load from SEC1 ('EC PRIVATE KEY') or PKCS#8 ('PRIVATE KEY', unencry
 DER, and write back to either. Curves: P-256 and P-384 (anything else: unsupported_certificate).
 The curve code (dtls_lite.crypto.p256 / p384) is imported only when a key of that curve is used.
 """
-from dtls_lite.x509 import der
-from dtls_lite.x509.der import DerReader, fail
+from dtls_lite.compat import const
+from dtls_lite.x509.der import DerReader, fail, whole, OID_EC_PUBLIC_KEY
 from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE, DECRYPT_ERROR
-from dtls_lite.x509.pem import pem_blocks, pem_encode, is_pem
+from dtls_lite.x509.pem import pem_blocks, pem_encode, is_pem, to_der
 
-# Curve table: name, namedCurve OID, scalar bytes, group order n (FIPS 186-4 D.1.2.3 / D.1.2.4).
+# X.680 universal tags (private copies of der's: they fold at compile time)
+_BIT_STRING = const(0x03)
+_OCTET_STRING = const(0x04)
+_OID = const(0x06)
+_SEQUENCE = const(0x30)
+
+# Curve table: name, namedCurve OID contents (RFC 5480 §2.1.1.1), scalar bytes. The group order
+# that bounds a private scalar lives with the curve arithmetic (crypto.ec), which checks it.
 _CURVES = (
-    ('p256', der.OID_P256, 32,
-     0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551),
-    ('p384', der.OID_P384, 48,
-     0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973),
+    ('p256', b'\x2a\x86\x48\xce\x3d\x03\x01\x07', 32),    # 1.2.840.10045.3.1.7 prime256v1
+    ('p384', b'\x2b\x81\x04\x00\x22', 48),                # 1.3.132.0.34 secp384r1
 )
 
 
-def _curve(name=None, oid=None):
+def _curve(name_or_oid):
+    """The _CURVES entry with this name ('p256') or namedCurve OID (bytes)."""
+    field = 1 if isinstance(name_or_oid, bytes) else 0  # (no str == bytes: MicroPython warns)
     for c in _CURVES:
-        if c[0] == name or c[1] == oid:
+        if c[field] == name_or_oid:
             return c
     raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported curve')
 
 
 def curve_module(name):
     """The dtls_lite.crypto module doing the arithmetic of a curve."""
-    if name == 'p256':
+    if _curve(name)[0] == 'p256':
         from dtls_lite.crypto import p256
         return p256
-    if name == 'p384':
-        from dtls_lite.crypto import p384
-        return p384
-    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported curve')
+    from dtls_lite.crypto import p384
+    return p384
 
 
 def hash_for(sig_alg):
@@ -57,10 +62,9 @@ class EcPublicKey:
     """An EC public key: curve ('p256'/'p384') and SEC1 uncompressed point (0x04 || X || Y)."""
 
     def __init__(self, curve, point):
-        size = _curve(name=curve)[2]
         # RFC 5480 §2.2: the uncompressed form is the one every implementation must support;
         # compressed points would need a square root we do not carry.
-        if len(point) != 1 + 2 * size or point[0] != 4:
+        if len(point) != 1 + 2 * _curve(curve)[2] or point[0] != 4:
             raise CertificateError(UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
         # SEC1 §3.2.2.1 partial validation (coordinates < p, on the curve): a raw public key
         # (RFC 7250) is used for ECDSA only after this, never as an arbitrary pair of integers.
@@ -72,11 +76,9 @@ class EcPublicKey:
         self.curve = curve
         self.point = bytes(point)
 
+    # (!= follows from __eq__ on both runtimes)
     def __eq__(self, other):
         return isinstance(other, EcPublicKey) and self.curve == other.curve and self.point == other.point
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
 
     def __hash__(self):
         return hash(self.point)
@@ -101,18 +103,25 @@ class EcPublicKey:
         return write_spki(self)
 
 
+# AlgorithmIdentifier for an EC key, in a SubjectPublicKeyInfo or a PKCS#8 PrivateKeyInfo:
+#   SEQUENCE { algorithm id-ecPublicKey, parameters namedCurve OID }   RFC 5480 §2.1.1
+# (implicitCurve and specifiedCurve MUST NOT be used). Returns the curve name.
+def _read_ec_algorithm(r):
+    alg = r.sub()
+    if alg.read_oid() != OID_EC_PUBLIC_KEY:
+        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'key is not EC')
+    curve = _curve(alg.read_oid())[0]
+    alg.done()
+    return curve
+
+
 # SubjectPublicKeyInfo  ::=  SEQUENCE  {                      RFC 5280 §4.1.2.7, RFC 5480 §2
 #      algorithm         AlgorithmIdentifier,   -- id-ecPublicKey, parameters namedCurve OID
 #      subjectPublicKey  BIT STRING  }          -- ECPoint, uncompressed
 def read_spki(r):
     """Parse a SubjectPublicKeyInfo from a reader positioned on it."""
-    spki = r.sub(der.SEQUENCE)
-    alg = spki.sub(der.SEQUENCE)
-    if alg.read_oid() != der.OID_EC_PUBLIC_KEY:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'public key is not EC')
-    # RFC 5480 §2.1.1: parameters are a namedCurve (implicitCurve and specifiedCurve MUST NOT be used)
-    curve = _curve(oid=alg.read_oid())[0]
-    alg.done()
+    spki = r.sub()
+    curve = _read_ec_algorithm(spki)
     point = spki.read_octets()
     spki.done()
     return EcPublicKey(curve, point)
@@ -120,9 +129,7 @@ def read_spki(r):
 
 def parse_spki(data):
     """An EcPublicKey from SPKI DER or PEM ('PUBLIC KEY'); an RFC 7250 raw public key."""
-    if isinstance(data, str) or is_pem(data):
-        data = _pem_one(data, ('PUBLIC KEY',))[1]
-    r = DerReader(bytes(data))
+    r = DerReader(to_der(data, 'PUBLIC KEY'))
     key = read_spki(r)
     r.done()
     return key
@@ -137,16 +144,16 @@ def _short_tlv(tag, content):
 
 def write_spki(key):
     # without x509.write, which only keygen needs: 6 KB less heap for every ECDSA Context
-    alg = _short_tlv(der.SEQUENCE, _short_tlv(der.OID, der.OID_EC_PUBLIC_KEY)
-                     + _short_tlv(der.OID, _curve(name=key.curve)[1]))
-    return _short_tlv(der.SEQUENCE, alg + _short_tlv(der.BIT_STRING, b'\x00' + key.point))
+    alg = _short_tlv(_SEQUENCE, _short_tlv(_OID, OID_EC_PUBLIC_KEY)
+                     + _short_tlv(_OID, _curve(key.curve)[1]))
+    return _short_tlv(_SEQUENCE, alg + _short_tlv(_BIT_STRING, b'\x00' + key.point))
 
 
 class EcPrivateKey:
     """An EC private key: curve, scalar `d` (fixed-width bytes) and its public key."""
 
     def __init__(self, curve, d, public=None):
-        _, oid, size, n = _curve(name=curve)
+        size = _curve(curve)[2]
         # RFC 5915 wants exactly `size` octets; some encoders drop leading zeros and GnuTLS
         # adds one when the top bit is set (as if it were an INTEGER). Accept both.
         d = bytes(d)
@@ -154,14 +161,15 @@ class EcPrivateKey:
             d = d[1:]
         if len(d) < size:
             d = bytes(size - len(d)) + d
-        v = int.from_bytes(d, 'big')
-        if len(d) != size or not 0 < v < n:
+        try:
+            # the curve code checks the length and that d is in [1, n-1]
+            derived = curve_module(curve).public_key(d)
+        except ValueError:
             fail('private key out of range')
-        self.curve = curve
-        self.d = d
-        derived = curve_module(curve).public_key(self.d)
         if public is not None and bytes(public) != derived:
             fail('private key does not match its public key')
+        self.curve = curve
+        self.d = d
         self.public_key = EcPublicKey(curve, derived)
 
     @classmethod
@@ -179,17 +187,17 @@ class EcPrivateKey:
     def to_sec1(self, parameters=True):
         """SEC1 DER (RFC 5915), with the curve OID and public key as OpenSSL writes them."""
         from dtls_lite.x509.write import seq, tlv, integer
-        parts = [integer(1), tlv(der.OCTET_STRING, self.d)]
+        parts = [integer(1), tlv(_OCTET_STRING, self.d)]
         if parameters:
-            parts.append(tlv(0xa0, tlv(der.OID, _curve(name=self.curve)[1])))
-        parts.append(tlv(0xa1, tlv(der.BIT_STRING, b'\x00' + self.public_key.point)))
+            parts.append(tlv(0xa0, tlv(_OID, _curve(self.curve)[1])))
+        parts.append(tlv(0xa1, tlv(_BIT_STRING, b'\x00' + self.public_key.point)))
         return seq(*parts)
 
     def to_pkcs8(self):
         """PKCS#8 PrivateKeyInfo DER (RFC 5208 / RFC 5915 §3: curve in the algorithm only)."""
         from dtls_lite.x509.write import seq, tlv, integer
-        alg = seq(tlv(der.OID, der.OID_EC_PUBLIC_KEY), tlv(der.OID, _curve(name=self.curve)[1]))
-        return seq(integer(0), alg, tlv(der.OCTET_STRING, self.to_sec1(parameters=False)))
+        alg = seq(tlv(_OID, OID_EC_PUBLIC_KEY), tlv(_OID, _curve(self.curve)[1]))
+        return seq(integer(0), alg, tlv(_OCTET_STRING, self.to_sec1(False)))
 
     def to_pem(self, pkcs8=True):
         if pkcs8:
@@ -204,17 +212,15 @@ class EcPrivateKey:
 #   publicKey  [1] BIT STRING OPTIONAL }
 def parse_sec1(data, curve=None):
     """EcPrivateKey from SEC1 DER; `curve` comes from PKCS#8 when the key omits parameters."""
-    r = DerReader(bytes(data))
-    k = r.sub(der.SEQUENCE)
-    r.done()
+    k = whole(data)
     if k.read_uint() != 1:
         fail('bad ECPrivateKey version')
-    d = k.read(der.OCTET_STRING)
+    d = k.read(_OCTET_STRING)
     params = k.optional(0xa0)
     if params is not None:
-        named = _curve(oid=params.read_oid())[0]
+        named = _curve(params.read_oid())[0]
         params.done()
-        if curve is not None and named != curve:
+        if curve not in (None, named):
             fail('curve mismatch in private key')
         curve = named
     public = None
@@ -235,43 +241,30 @@ def parse_sec1(data, curve=None):
 #   attributes           [0]  IMPLICIT Attributes OPTIONAL,
 #   publicKey            [1]  IMPLICIT BIT STRING OPTIONAL }  (v2 only)
 def parse_pkcs8(data):
-    r = DerReader(bytes(data))
-    k = r.sub(der.SEQUENCE)
-    r.done()
+    k = whole(data)
     version = k.read_uint()
     if version > 1:
         fail('bad PKCS#8 version')
-    alg = k.sub(der.SEQUENCE)
-    if alg.read_oid() != der.OID_EC_PUBLIC_KEY:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'private key is not EC')
-    curve = _curve(oid=alg.read_oid())[0]
-    alg.done()
-    inner = k.read(der.OCTET_STRING)
-    if k.peek_tag() == 0xa0:
-        k.read_tlv()
-    if version == 1 and k.peek_tag() == 0x81:
-        k.read_tlv()
+    curve = _read_ec_algorithm(k)
+    inner = k.read(_OCTET_STRING)
+    k.skip(0xa0)
+    if version == 1:
+        k.skip(0x81)
     k.done()
     return parse_sec1(inner, curve)
-
-
-def _pem_one(data, labels):
-    for label, body in pem_blocks(data):
-        if label in labels:
-            return label, body
-    fail('no PEM block ' + ' or '.join(labels))
 
 
 def load_private_key(data):
     """EcPrivateKey from PEM (SEC1 or PKCS#8) or DER (PKCS#8 tried first, then SEC1)."""
     if isinstance(data, str) or is_pem(data):
-        label, body = _pem_one(data, ('PRIVATE KEY', 'EC PRIVATE KEY'))
-        return parse_pkcs8(body) if label == 'PRIVATE KEY' else parse_sec1(body)
+        for label, body in pem_blocks(data):
+            if label == 'PRIVATE KEY':
+                return parse_pkcs8(body)
+            if label == 'EC PRIVATE KEY':
+                return parse_sec1(body)
+        fail('no PEM block PRIVATE KEY or EC PRIVATE KEY')
     data = bytes(data)
     # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.
-    r = DerReader(data)
-    k = r.sub(der.SEQUENCE)
+    k = DerReader(data).sub()
     k.read_uint()
-    if k.peek_tag() == der.SEQUENCE:
-        return parse_pkcs8(data)
-    return parse_sec1(data)
+    return parse_pkcs8(data) if k.peek_tag() == _SEQUENCE else parse_sec1(data)

@@ -10,8 +10,17 @@ joined by ',', with multi-valued RDNs joined by '+'. Known attribute types use t
 names; any other type is written as its dotted OID with the value as '#' + hex of its DER
 (§2.4), as is any value that is not a string type.
 """
-from dtls_lite.x509 import der
-from dtls_lite.x509.der import DerReader, fail
+from dtls_lite.compat import const
+from dtls_lite.x509.der import fail, whole, oid_to_str
+
+# X.680 universal tags of the directory string types (private copies of der's)
+_UTF8_STRING = const(0x0c)
+_PRINTABLE_STRING = const(0x13)
+_TELETEX_STRING = const(0x14)
+_IA5_STRING = const(0x16)
+_UNIVERSAL_STRING = const(0x1c)
+_BMP_STRING = const(0x1e)
+_SET = const(0x31)
 
 # (short name, OID contents) in the order RFC 4514 §3 lists them, then the common extras.
 ATTRIBUTES = (
@@ -28,9 +37,6 @@ ATTRIBUTES = (
     ('emailAddress', b'\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01'),  # 1.2.840.113549.1.9.1
 )
 
-_STRING_TAGS = (der.UTF8_STRING, der.PRINTABLE_STRING, der.TELETEX_STRING, der.IA5_STRING,
-                der.UNIVERSAL_STRING, der.BMP_STRING)
-
 
 def attribute_oid(short):
     for name, oid in ATTRIBUTES:
@@ -39,53 +45,45 @@ def attribute_oid(short):
     raise ValueError('unknown attribute ' + short)
 
 
-def _short_name(oid):
-    for name, o in ATTRIBUTES:
-        if o == oid:
-            return name
-    return None
-
-
 def decode_string(tag, b):
     """Text of a directory string value."""
-    if tag == der.UTF8_STRING:
+    if tag == _UTF8_STRING:
         try:
             return bytes(b).decode()
         except UnicodeError:
             fail('bad UTF8String')
-    if tag == der.BMP_STRING or tag == der.UNIVERSAL_STRING:
-        width = 2 if tag == der.BMP_STRING else 4
+    if tag == _BMP_STRING or tag == _UNIVERSAL_STRING:
+        width = 2 if tag == _BMP_STRING else 4
         if len(b) % width:
             fail('bad string length')
         units = [int.from_bytes(b[i:i + width], 'big') for i in range(0, len(b), width)]
-        out = []
+        out = ''
         i = 0
         while i < len(units):
             u = units[i]
             if 0xd800 <= u < 0xdc00 and i + 1 < len(units):  # UTF-16 surrogate pair
-                u = 0x10000 + ((u - 0xd800) << 10) + (units[i + 1] - 0xdc00)
                 i += 1
+                u = 0x10000 + ((u - 0xd800) << 10) + (units[i] - 0xdc00)
             if u > 0x10ffff or 0xd800 <= u < 0xe000:
                 fail('bad string character')
-            out.append(chr(u))
+            out += chr(u)
             i += 1
-        return ''.join(out)
+        return out
     # PrintableString and IA5String are ASCII subsets; T.61 read as Latin-1, as most software does.
     return ''.join(chr(c) for c in b)
 
 
 def escape(value):
     """RFC 4514 §2.4 escaping of an attribute value."""
-    out = []
+    out = ''
     last = len(value) - 1
     for i, ch in enumerate(value):
         if ch in ',+"\\<>;' or (i == 0 and ch in '# ') or (i == last and ch == ' '):
-            out.append('\\' + ch)
+            ch = '\\' + ch
         elif ch == '\x00':
-            out.append('\\00')
-        else:
-            out.append(ch)
-    return ''.join(out)
+            ch = '\\00'
+        out += ch
+    return out
 
 
 def name_attributes(raw):
@@ -94,28 +92,31 @@ def name_attributes(raw):
     type is the short name or the dotted OID; value is the text, or (hex_form True) '#hex' of
     the DER value when the type is unknown or the value is not a string.
     """
-    outer = DerReader(raw)
-    seq = outer.sub(der.SEQUENCE)
-    outer.done()
+    seq = whole(raw)
     out = []
     index = 0
     while not seq.at_end():
-        rdn = seq.sub(der.SET)
+        rdn = seq.sub(_SET)
         if rdn.at_end():
             fail('empty RDN')
         while not rdn.at_end():
-            atv = rdn.sub(der.SEQUENCE)
+            atv = rdn.sub()
             oid = atv.read_oid()
             begin = atv.pos
             tag, value = atv.read_any()
             atv.done()
-            short = _short_name(oid)
-            hex_form = short is None or tag not in _STRING_TAGS
+            short = None
+            for name, o in ATTRIBUTES:
+                if o == oid:
+                    short = name
+            hex_form = short is None or tag not in (_UTF8_STRING, _PRINTABLE_STRING,
+                                                    _TELETEX_STRING, _IA5_STRING,
+                                                    _UNIVERSAL_STRING, _BMP_STRING)
             if hex_form:
                 text = '#' + bytes(atv.data[begin:atv.pos]).hex()
             else:
                 text = decode_string(tag, value)
-            out.append((short or der.oid_to_str(oid), text, index, hex_form))
+            out.append((short or oid_to_str(oid), text, index, hex_form))
         index += 1
     return out
 
@@ -123,14 +124,16 @@ def name_attributes(raw):
 def name_to_str(raw):
     """A DER Name as its RFC 4514 string, e.g. 'CN=server,O=Example'."""
     rdns = []
+    last = -1
     for typ, text, index, hex_form in name_attributes(raw):
         item = typ + '=' + (text if hex_form else escape(text))
-        if rdns and rdns[-1][0] == index:
-            rdns[-1][1].append(item)
+        if index == last:
+            rdns[-1] += '+' + item      # a multi-valued RDN, in its DER order
         else:
-            rdns.append((index, [item]))
+            rdns.append(item)
+        last = index
     rdns.reverse()
-    return ','.join('+'.join(items) for index, items in rdns)
+    return ','.join(rdns)
 
 
 def common_name(raw):

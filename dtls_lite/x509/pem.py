@@ -6,13 +6,7 @@
 """
 import binascii
 
-from dtls_lite.x509.errors import CertificateError, BAD_CERTIFICATE
-
-
-def _text(data):
-    if isinstance(data, str):
-        return data
-    return bytes(data).decode()
+from dtls_lite.x509.der import fail
 
 
 def is_pem(data):
@@ -23,7 +17,7 @@ def is_pem(data):
 
 def pem_blocks(data):
     """All (label, der) blocks of a PEM text, in order."""
-    text = _text(data)
+    text = data if isinstance(data, str) else bytes(data).decode()
     out = []
     pos = 0
     while True:
@@ -32,17 +26,16 @@ def pem_blocks(data):
             return out
         eol = text.find('-----', begin + 11)
         if eol < 0:
-            raise CertificateError(BAD_CERTIFICATE, 'bad PEM header')
+            fail('bad PEM header')
         label = text[begin + 11:eol]
         footer = '-----END ' + label + '-----'
         stop = text.find(footer, eol + 5)
         if stop < 0:
-            raise CertificateError(BAD_CERTIFICATE, 'PEM block without END line')
-        body = ''.join(text[eol + 5:stop].split())
+            fail('PEM block without END line')
         try:
-            der = binascii.a2b_base64(body)
+            der = binascii.a2b_base64(''.join(text[eol + 5:stop].split()))
         except ValueError:  # binascii.Error is a ValueError (MicroPython has no .Error)
-            raise CertificateError(BAD_CERTIFICATE, 'bad base64 in PEM')
+            fail('bad base64 in PEM')
         out.append((label, der))
         pos = stop + len(footer)
 
@@ -52,7 +45,7 @@ def pem_decode(data, label):
     for lab, der in pem_blocks(data):
         if lab == label:
             return der
-    raise CertificateError(BAD_CERTIFICATE, 'no PEM block ' + label)
+    fail('no PEM block ' + label)
 
 
 def pem_encode(label, der):
@@ -61,8 +54,8 @@ def pem_encode(label, der):
     lines = ['-----BEGIN %s-----' % label]
     for i in range(0, len(b64), 64):
         lines.append(b64[i:i + 64])
-    lines.append('-----END %s-----' % label)
-    return '\n'.join(lines) + '\n'
+    lines.append('-----END %s-----\n' % label)
+    return '\n'.join(lines)
 
 
 def to_der(data, label):

@@ -8,10 +8,26 @@ subjectKeyIdentifier and authorityKeyIdentifier (RFC 5280 §4.2.1.2 method 1: SH
 """
 import hashlib
 
-from dtls_lite.x509 import der
-from dtls_lite.x509.der import days_from_civil, civil_from_days
+from dtls_lite.compat import const
+from dtls_lite.x509.der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
+                                OID_ECDSA_SHA384)
+from dtls_lite.x509.chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
 from dtls_lite.x509.name import attribute_oid
 from dtls_lite.x509.keys import write_spki, default_sig_alg
+
+# X.680 universal tags (private copies of der's: they fold at compile time)
+_BOOLEAN = const(0x01)
+_INTEGER = const(0x02)
+_BIT_STRING = const(0x03)
+_OCTET_STRING = const(0x04)
+_OID = const(0x06)
+_UTF8_STRING = const(0x0c)
+_PRINTABLE_STRING = const(0x13)
+_IA5_STRING = const(0x16)
+_UTC_TIME = const(0x17)
+_GENERALIZED_TIME = const(0x18)
+_SEQUENCE = const(0x30)
+_SET = const(0x31)
 
 
 def length(n):
@@ -27,7 +43,7 @@ def tlv(tag, content):
 
 
 def seq(*parts):
-    return tlv(der.SEQUENCE, b''.join(parts))
+    return tlv(_SEQUENCE, b''.join(parts))
 
 
 def integer(v):
@@ -35,45 +51,42 @@ def integer(v):
     b = v.to_bytes((len('%x' % v) + 1) // 2, 'big')
     if b[0] & 0x80:
         b = b'\x00' + b
-    return tlv(der.INTEGER, b)
+    return tlv(_INTEGER, b)
 
 
 def oid(contents):
-    return tlv(der.OID, contents)
+    return tlv(_OID, contents)
 
 
 def boolean(v):
-    return tlv(der.BOOLEAN, b'\xff' if v else b'\x00')
+    return tlv(_BOOLEAN, b'\xff' if v else b'\x00')
 
 
 def bit_string(data, unused=0):
-    return tlv(der.BIT_STRING, bytes([unused]) + bytes(data))
+    return tlv(_BIT_STRING, bytes([unused]) + bytes(data))
 
 
 def named_bits(bits):
     """A named-bit BIT STRING (X.690 §11.2.2: trailing zero bits removed) from a bit mask
     where bit i is named bit i (keyUsage digitalSignature = bit 0 = 0x80 of the first octet)."""
-    if not bits:
-        return bit_string(b'')
-    top = 0
-    while bits >> (top + 1):
-        top += 1
-    nbytes = top // 8 + 1
-    out = bytearray(nbytes)
-    for i in range(top + 1):
-        if bits >> i & 1:
-            out[i // 8] |= 0x80 >> (i % 8)
-    return bit_string(out, 7 - top % 8)
+    n = 0                   # named bits up to the highest one set
+    while bits >> n:
+        n += 1
+    unused = -n % 8
+    v = 0
+    for i in range(n):      # bit i of the mask is the i-th bit from the left
+        v = v << 1 | (bits >> i & 1)
+    return bit_string((v << unused).to_bytes((n + unused) // 8, 'big'), unused)
 
 
 def time(t):
     """UTCTime for 1950-2049, GeneralizedTime otherwise (RFC 5280 §4.1.2.5)."""
     days, secs = divmod(t, 86400)
     y, m, d = civil_from_days(days)
-    hms = '%02d%02d%02dZ' % (secs // 3600, secs // 60 % 60, secs % 60)
+    text = '%04d%02d%02d%02d%02d%02dZ' % (y, m, d, secs // 3600, secs // 60 % 60, secs % 60)
     if 1950 <= y < 2050:
-        return tlv(der.UTC_TIME, ('%02d%02d%02d' % (y % 100, m, d) + hms).encode())
-    return tlv(der.GENERALIZED_TIME, ('%04d%02d%02d' % (y, m, d) + hms).encode())
+        return tlv(_UTC_TIME, text[2:].encode())
+    return tlv(_GENERALIZED_TIME, text.encode())
 
 
 def name(attrs):
@@ -85,29 +98,13 @@ def name(attrs):
     rdns = []
     for short, value in attrs:
         if short == 'C':
-            tag = der.PRINTABLE_STRING
+            tag = _PRINTABLE_STRING
         elif short in ('emailAddress', 'DC'):
-            tag = der.IA5_STRING
+            tag = _IA5_STRING
         else:
-            tag = der.UTF8_STRING
-        rdns.append(tlv(der.SET, seq(oid(attribute_oid(short)), tlv(tag, value.encode()))))
+            tag = _UTF8_STRING
+        rdns.append(tlv(_SET, seq(oid(attribute_oid(short)), tlv(tag, value.encode()))))
     return seq(*rdns)
-
-
-def ip_bytes(text):
-    """An IPv4 or IPv6 address string as its 4 or 16 octets (for subjectAltName iPAddress)."""
-    if ':' not in text:
-        parts = [int(p) for p in text.split('.')]
-        if len(parts) != 4 or not all(0 <= p <= 255 for p in parts):
-            raise ValueError('bad IPv4 address ' + text)
-        return bytes(parts)
-    head, sep, tail = text.partition('::')
-    h = [int(x, 16) for x in head.split(':')] if head else []
-    t = [int(x, 16) for x in tail.split(':')] if tail else []
-    missing = 8 - len(h) - len(t)
-    if (sep and missing < 1) or (not sep and missing) or not all(0 <= x <= 0xffff for x in h + t):
-        raise ValueError('bad IPv6 address ' + text)
-    return b''.join(x.to_bytes(2, 'big') for x in h + [0] * missing + t)
 
 
 def key_id(public_key):
@@ -116,12 +113,9 @@ def key_id(public_key):
 
 
 # Extension OIDs (RFC 5280 §4.2.1) and key usage bits.
-OID_SKI = b'\x55\x1d\x0e'
-OID_KEY_USAGE = b'\x55\x1d\x0f'
-OID_SAN = b'\x55\x1d\x11'
-OID_BASIC_CONSTRAINTS = b'\x55\x1d\x13'
-OID_EKU = b'\x55\x1d\x25'
-OID_AKI = b'\x55\x1d\x23'
+OID_KEY_USAGE = b'\x55\x1d\x0f'                          # 2.5.29.15
+OID_SAN = b'\x55\x1d\x11'                                # 2.5.29.17
+OID_BASIC_CONSTRAINTS = b'\x55\x1d\x13'                  # 2.5.29.19
 OID_SERVER_AUTH = b'\x2b\x06\x01\x05\x05\x07\x03\x01'   # 1.3.6.1.5.5.7.3.1
 OID_CLIENT_AUTH = b'\x2b\x06\x01\x05\x05\x07\x03\x02'   # 1.3.6.1.5.5.7.3.2
 KU_DIGITAL_SIGNATURE = 0x01
@@ -133,7 +127,7 @@ KU_CRL_SIGN = 0x40
 def extension(ext_oid, value, critical=False):
     # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
     # DER leaves a DEFAULT value out, so critical appears only when TRUE.
-    return seq(oid(ext_oid), boolean(True) if critical else b'', tlv(der.OCTET_STRING, value))
+    return seq(oid(ext_oid), boolean(True) if critical else b'', tlv(_OCTET_STRING, value))
 
 
 def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_after,
@@ -156,26 +150,27 @@ def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_a
         b[0] = (b[0] & 0x7f) | 0x40
         serial = int.from_bytes(bytes(b), 'big')
     sig_alg = sig_alg or default_sig_alg(issuer_key.curve)
-    alg = seq(oid(der.OID_ECDSA_SHA384 if sig_alg == 'ecdsa-sha384' else der.OID_ECDSA_SHA256))
+    alg = seq(oid(OID_ECDSA_SHA384 if sig_alg == 'ecdsa-sha384' else OID_ECDSA_SHA256))
     if key_usage is None:
         key_usage = (KU_KEY_CERT_SIGN | KU_CRL_SIGN) if is_ca else KU_DIGITAL_SIGNATURE
-    issuer_public_key = issuer_public_key or issuer_key.public_key
     bc = boolean(True) if is_ca else b''
     if is_ca and path_len is not None:
         bc += integer(path_len)
-    exts = [extension(OID_BASIC_CONSTRAINTS, seq(bc), critical=is_ca)]
+    exts = [extension(OID_BASIC_CONSTRAINTS, seq(bc), is_ca)]
     if key_usage:
-        exts.append(extension(OID_KEY_USAGE, named_bits(key_usage), critical=True))
+        exts.append(extension(OID_KEY_USAGE, named_bits(key_usage), True))
     if ext_key_usage:
-        exts.append(extension(OID_EKU, seq(*[oid(o) for o in ext_key_usage])))
+        exts.append(extension(b'\x55\x1d\x25', seq(*[oid(o) for o in ext_key_usage])))  # 2.5.29.37
     if dns_names or ip_addresses:
         # GeneralName: dNSName [2] IA5String, iPAddress [7] OCTET STRING (RFC 5280 §4.2.1.6)
         names = [tlv(0x82, n.encode()) for n in dns_names]
         names += [tlv(0x87, ip_bytes(a)) for a in ip_addresses]
         exts.append(extension(OID_SAN, seq(*names)))
-    exts.append(extension(OID_SKI, tlv(der.OCTET_STRING, key_id(public_key))))
+    # subjectKeyIdentifier 2.5.29.14; authorityKeyIdentifier 2.5.29.35:
     # AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
-    exts.append(extension(OID_AKI, seq(tlv(0x80, key_id(issuer_public_key)))))
+    exts.append(extension(b'\x55\x1d\x0e', tlv(_OCTET_STRING, key_id(public_key))))
+    exts.append(extension(b'\x55\x1d\x23',
+                          seq(tlv(0x80, key_id(issuer_public_key or issuer_key.public_key)))))
     tbs = seq(
         tlv(0xa0, integer(2)),                      # version [0] EXPLICIT v3(2)
         integer(serial),
@@ -186,8 +181,7 @@ def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_a
         write_spki(public_key),
         tlv(0xa3, seq(*exts)),                      # extensions [3] EXPLICIT
     )
-    signature = issuer_key.sign(sig_alg, tbs, rng)
-    return seq(tbs, alg, bit_string(signature))
+    return seq(tbs, alg, bit_string(issuer_key.sign(sig_alg, tbs, rng)))
 
 
 def epoch_seconds(year, month, day, hour=0, minute=0, second=0):
