@@ -24,74 +24,52 @@ from dtls_lite.compat import const, HAVE_CRYPTOLIB, cryptolib_aes
 
 MODE_ECB = const(1)
 MODE_CBC = const(2)
-BLOCK = const(16)
-
-
-def _build_sbox():
-    # Multiplicative inverse via log/antilog tables over generator 3, then the affine map.
-    exp = [0] * 256
-    log = [0] * 256
-    x = 1
-    for i in range(255):
-        exp[i] = x
-        log[x] = i
-        x ^= (x << 1) ^ (0x1B if x & 0x80 else 0)  # x * 3 in GF(2^8)
-        x &= 0xFF
-    sbox = bytearray(256)
-    for a in range(256):
-        b = exp[(255 - log[a]) % 255] if a else 0
-        s = b
-        for _ in range(4):
-            b = ((b << 1) | (b >> 7)) & 0xFF
-            s ^= b
-        sbox[a] = s ^ 0x63
-    return bytes(sbox)
-
-
-def _xtime(a):
-    a <<= 1
-    return (a ^ 0x11B) if a & 0x100 else a
-
-
-def _mul(a, b):
-    r = 0
-    while b:
-        if b & 1:
-            r ^= a
-        a = _xtime(a)
-        b >>= 1
-    return r
-
-
-def _ror8(w):
-    return ((w >> 8) | (w << 24)) & 0xFFFFFFFF
-
-
-def _tables(box, coeffs):
-    """Four T-tables: T0[a] = box[a] times the MixColumns column `coeffs`, T1..T3 rotations."""
-    c0, c1, c2, c3 = coeffs
-    t0 = []
-    for a in range(256):
-        s = box[a]
-        t0.append((_mul(s, c0) << 24) | (_mul(s, c1) << 16) | (_mul(s, c2) << 8) | _mul(s, c3))
-    t1 = [_ror8(w) for w in t0]
-    t2 = [_ror8(w) for w in t1]
-    t3 = [_ror8(w) for w in t2]
-    return t0, t1, t2, t3
-
 
 # Built on the first PureAES, never on import: where cryptolib does the work (every board) the
 # ~10 KB of tables (more on 32-bit ports, where most 32-bit words are heap ints) never exist.
-_SBOX = None
-_TE = None   # TE0..TE3
-_INV = None  # (inverse S-box, TD0..TD3), built on the first decryption
+# _TE = (S-box, TE0..TE3); _INV = (inverse S-box, TD0..TD3), built on the first decryption
+# (CCM and GCM only ever encrypt); _LOG/_EXP: GF(2^8) logarithms to the generator 3.
+_TE = None
+_INV = None
+_LOG = None
+_EXP = None
+
+
+def _tables(box, coeffs):
+    """(box, T0..T3): T0[a] = box[a] times the MixColumns column `coeffs` (GF(2^8) products
+    through the log tables), T1..T3 its byte rotations."""
+    t = [[]]
+    for a in range(256):
+        w = 0
+        for c in coeffs:
+            w = (w << 8) | (_EXP[(_LOG[box[a]] + _LOG[c]) % 255] if box[a] else 0)
+        t[0].append(w)
+    for i in range(3):
+        t.append([((w >> 8) | (w << 24)) & 0xFFFFFFFF for w in t[i]])
+    return (box,) + tuple(t)
 
 
 def _forward():
-    global _SBOX, _TE
+    """Build the S-box (FIPS-197 §5.1.1: multiplicative inverse, then the affine map) and TE."""
+    global _TE, _LOG, _EXP
     if _TE is None:
-        _SBOX = _build_sbox()
-        _TE = _tables(_SBOX, (2, 1, 1, 3))
+        exp = bytearray(256)
+        log = bytearray(256)
+        x = 1
+        for i in range(255):
+            exp[i] = x
+            log[x] = i
+            x ^= (x << 1) ^ (0x11B if x & 0x80 else 0)  # x * 3 in GF(2^8)
+        _LOG, _EXP = log, exp
+        sbox = bytearray(256)
+        for a in range(256):
+            b = exp[(255 - log[a]) % 255] if a else 0
+            s = b
+            for _ in range(4):
+                b = ((b << 1) | (b >> 7)) & 0xFF
+                s ^= b
+            sbox[a] = s ^ 0x63
+        _TE = _tables(bytes(sbox), (2, 1, 1, 3))
 
 
 def _inverse():
@@ -99,10 +77,13 @@ def _inverse():
     if _INV is None:
         inv = bytearray(256)
         for a in range(256):
-            inv[_SBOX[a]] = a
-        inv = bytes(inv)
-        _INV = (inv,) + _tables(inv, (14, 9, 13, 11))
+            inv[_TE[0][a]] = a
+        _INV = _tables(bytes(inv), (14, 9, 13, 11))
     return _INV
+
+
+def _sub_word(sb, t):
+    return (sb[t >> 24] << 24) | (sb[(t >> 16) & 255] << 16) | (sb[(t >> 8) & 255] << 8) | sb[t & 255]
 
 
 def _expand(key):
@@ -110,27 +91,27 @@ def _expand(key):
     nk = len(key) // 4
     w = list(struct.unpack('>%dI' % nk, key))
     rcon = 1
-    sb = _SBOX
+    sb = _TE[0]
     for i in range(nk, 4 * (nk + 7)):
         t = w[i - 1]
-        if i % nk == 0:
-            t = ((t << 8) | (t >> 24)) & 0xFFFFFFFF
-            t = (sb[t >> 24] << 24) | (sb[(t >> 16) & 255] << 16) | (sb[(t >> 8) & 255] << 8) | sb[t & 255]
-            t ^= rcon << 24
-            rcon = _xtime(rcon)
-        elif nk > 6 and i % nk == 4:
-            t = (sb[t >> 24] << 24) | (sb[(t >> 16) & 255] << 16) | (sb[(t >> 8) & 255] << 8) | sb[t & 255]
+        r = i % nk
+        if r == 0 or (nk > 6 and r == 4):
+            t = _sub_word(sb, t)
+            if r == 0:  # SubWord(RotWord(t)) = RotWord(SubWord(t)), then Rcon
+                t = (((t << 8) | (t >> 24)) & 0xFFFFFFFF) ^ (rcon << 24)
+                rcon = (rcon << 1) ^ (0x11B if rcon & 0x80 else 0)
         w.append(w[i - nk] ^ t)
     return w
 
 
 def _decrypt_schedule(ek, nr):
-    """Round keys for the equivalent inverse cipher (FIPS-197 §5.3.5): reversed, InvMixColumns."""
-    sb = _SBOX
+    """Round keys for the equivalent inverse cipher (FIPS-197 §5.3.5): reversed, InvMixColumns,
+    and each round's four words in the column order 0, 3, 2, 1 (see _crypt_block)."""
+    sb = _TE[0]
     d0, d1, d2, d3 = _inverse()[1:]
     dk = []
     for r in range(nr, -1, -1):
-        for c in range(4):
+        for c in (0, 3, 2, 1):
             w = ek[4 * r + c]
             if 0 < r < nr:
                 # InvMixColumns(w) = TD*[S[S^-1... ]]: TD tables take S^-1 inputs, so feed S(b).
@@ -139,8 +120,15 @@ def _decrypt_schedule(ek, nr):
     return dk
 
 
-def _encrypt_block(rk, nr, s0, s1, s2, s3):
-    t0, t1, t2, t3 = _TE
+def _crypt_block(rk, nr, tables, s0, s1, s2, s3):
+    """One block through the T-table rounds with tables = _TE (encryption) or _INV (decryption).
+
+    The inverse cipher reads its columns rotated the other way (column j takes rows from
+    columns j, j-1, j-2, j-3 instead of j, j+1, j+2, j+3). Handing it the state words in the
+    order 0, 3, 2, 1 turns that into the forward pattern, so one function serves both: the
+    decryption caller passes and receives the words in that order, and _decrypt_schedule stores
+    the round keys in it."""
+    box, t0, t1, t2, t3 = tables
     s0 ^= rk[0]
     s1 ^= rk[1]
     s2 ^= rk[2]
@@ -153,31 +141,11 @@ def _encrypt_block(rk, nr, s0, s1, s2, s3):
         s3 = t0[s3 >> 24] ^ t1[(s0 >> 16) & 255] ^ t2[(s1 >> 8) & 255] ^ t3[s2 & 255] ^ rk[k + 3]
         s0, s1, s2 = a, b, c
         k += 4
-    sb = _SBOX
+    sb = box
     return ((sb[s0 >> 24] << 24 | sb[(s1 >> 16) & 255] << 16 | sb[(s2 >> 8) & 255] << 8 | sb[s3 & 255]) ^ rk[k],
             (sb[s1 >> 24] << 24 | sb[(s2 >> 16) & 255] << 16 | sb[(s3 >> 8) & 255] << 8 | sb[s0 & 255]) ^ rk[k + 1],
             (sb[s2 >> 24] << 24 | sb[(s3 >> 16) & 255] << 16 | sb[(s0 >> 8) & 255] << 8 | sb[s1 & 255]) ^ rk[k + 2],
             (sb[s3 >> 24] << 24 | sb[(s0 >> 16) & 255] << 16 | sb[(s1 >> 8) & 255] << 8 | sb[s2 & 255]) ^ rk[k + 3])
-
-
-def _decrypt_block(rk, nr, s0, s1, s2, s3):
-    ib, t0, t1, t2, t3 = _INV
-    s0 ^= rk[0]
-    s1 ^= rk[1]
-    s2 ^= rk[2]
-    s3 ^= rk[3]
-    k = 4
-    for _ in range(nr - 1):
-        a = t0[s0 >> 24] ^ t1[(s3 >> 16) & 255] ^ t2[(s2 >> 8) & 255] ^ t3[s1 & 255] ^ rk[k]
-        b = t0[s1 >> 24] ^ t1[(s0 >> 16) & 255] ^ t2[(s3 >> 8) & 255] ^ t3[s2 & 255] ^ rk[k + 1]
-        c = t0[s2 >> 24] ^ t1[(s1 >> 16) & 255] ^ t2[(s0 >> 8) & 255] ^ t3[s3 & 255] ^ rk[k + 2]
-        s3 = t0[s3 >> 24] ^ t1[(s2 >> 16) & 255] ^ t2[(s1 >> 8) & 255] ^ t3[s0 & 255] ^ rk[k + 3]
-        s0, s1, s2 = a, b, c
-        k += 4
-    return ((ib[s0 >> 24] << 24 | ib[(s3 >> 16) & 255] << 16 | ib[(s2 >> 8) & 255] << 8 | ib[s1 & 255]) ^ rk[k],
-            (ib[s1 >> 24] << 24 | ib[(s0 >> 16) & 255] << 16 | ib[(s3 >> 8) & 255] << 8 | ib[s2 & 255]) ^ rk[k + 1],
-            (ib[s2 >> 24] << 24 | ib[(s1 >> 16) & 255] << 16 | ib[(s0 >> 8) & 255] << 8 | ib[s3 & 255]) ^ rk[k + 2],
-            (ib[s3 >> 24] << 24 | ib[(s2 >> 16) & 255] << 16 | ib[(s1 >> 8) & 255] << 8 | ib[s0 & 255]) ^ rk[k + 3])
 
 
 class PureAES:
@@ -222,7 +190,7 @@ class PureAES:
                 s1 ^= c1
                 s2 ^= c2
                 s3 ^= c3
-            c0, c1, c2, c3 = _encrypt_block(rk, nr, s0, s1, s2, s3)
+            c0, c1, c2, c3 = _crypt_block(rk, nr, _TE, s0, s1, s2, s3)
             pack('>4I', out, off, c0, c1, c2, c3)
         if cbc and len(src):
             self._iv = (c0, c1, c2, c3)
@@ -233,12 +201,13 @@ class PureAES:
         if self._dk is None:
             self._dk = _decrypt_schedule(self._ek, self._nr)
         rk, nr, cbc = self._dk, self._nr, self._mode == MODE_CBC
+        tables = _INV
         if cbc:
             p0, p1, p2, p3 = self._iv
         unpack, pack = struct.unpack_from, struct.pack_into
         for off in range(0, len(src), 16):
             s0, s1, s2, s3 = unpack('>4I', src, off)
-            d0, d1, d2, d3 = _decrypt_block(rk, nr, s0, s1, s2, s3)
+            d0, d3, d2, d1 = _crypt_block(rk, nr, tables, s0, s3, s2, s1)
             if cbc:
                 d0 ^= p0
                 d1 ^= p1
