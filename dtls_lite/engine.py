@@ -612,7 +612,7 @@ class Engine:
             return CONNECTED
         self._send_finished([], now_ms)
         # Last flight: no timer (RFC 6347 §4.2.4); kept only to answer a retransmitting client.
-        hs.timer.finish()
+        hs.timer.deadline = None
         hs.transcript = None
         hs.master = None
         hs.expires = now_ms + self.cfg.linger_ms
@@ -965,8 +965,8 @@ class Engine:
                 self.hs = None                  # linger over: forget the last flight
                 return
             # else a stalled handshake
-        elif not hs.timer.expired(now_ms):
-            return
+        elif hs.timer.deadline is None or now_ms < hs.timer.deadline:
+            return                              # FINISHED, or WAITING
         elif hs.timer.back_off(now_ms):
             hs.sent_ms = now_ms
             self._send_flight()

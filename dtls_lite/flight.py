@@ -42,7 +42,8 @@ r"""The retransmission timer of one flight (RFC 6347 §4.2.4), as its own small 
 
 Times are plain non-wrapping milliseconds (the Context unwraps the board tick counter).
 PREPARING and SENDING are instants in a sans-IO engine (the engine builds the flight and emits
-its datagrams in one call), so this object tracks WAITING (a deadline) versus FINISHED (none).
+its datagrams in one call), so this object tracks WAITING (a deadline) versus FINISHED (none):
+the engine reads `deadline` to know when the timer expires, and sets it to None to finish.
 The timeout starts at `initial_ms` (RFC 6347: 1 s; RFC 7925 §11 suggests 9 s for constrained
 networks), doubles on each expiry up to `max_ms`, and resets for each new flight. After
 `max_retransmits` expiries the handshake has failed.
@@ -64,12 +65,6 @@ class FlightTimer:
         self.timeout_ms = self.initial_ms
         self.retransmits = 0
         self.deadline = now_ms + self.timeout_ms
-
-    def finish(self):
-        self.deadline = None
-
-    def expired(self, now_ms):
-        return self.deadline is not None and now_ms >= self.deadline
 
     def back_off(self, now_ms):
         """The timer expired and the flight is about to be re-sent: double the timeout.

@@ -16,7 +16,7 @@ messages strictly in message_seq order, accepting them out of order, duplicated 
 within a bounded memory budget.
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, HANDSHAKE_FAILURE, decode_error
+from dtls_lite.errors import Fault, decode_error
 
 HS_HEADER_LEN = const(12)
 
@@ -38,6 +38,8 @@ FINISHED = const(20)
 # come again with the peer's retransmission.
 MAX_PENDING_MESSAGES = const(6)
 
+_HANDSHAKE_FAILURE = const(40)    # errors.HANDSHAKE_FAILURE (a const folds only in its module)
+
 
 def message(msg_type, message_seq, body):
     """A whole handshake message: header with fragment_offset 0, fragment_length = length."""
@@ -49,14 +51,9 @@ def message(msg_type, message_seq, body):
 
 def fragment(msg, offset, size):
     """The fragment [offset, offset+size) of a whole message from message(), with its header."""
-    hdr = bytearray(msg[0:HS_HEADER_LEN])
-    hdr[6] = offset >> 16
-    hdr[7] = (offset >> 8) & 0xff
-    hdr[8] = offset & 0xff
-    hdr[9] = size >> 16
-    hdr[10] = (size >> 8) & 0xff
-    hdr[11] = size & 0xff
-    return bytes(hdr) + msg[HS_HEADER_LEN + offset:HS_HEADER_LEN + offset + size]
+    return (msg[0:6] + bytes((offset >> 16, (offset >> 8) & 0xff, offset & 0xff,
+                              size >> 16, (size >> 8) & 0xff, size & 0xff))
+            + msg[HS_HEADER_LEN + offset:HS_HEADER_LEN + offset + size])
 
 
 def parse_fragment(data, pos, end):
@@ -66,7 +63,7 @@ def parse_fragment(data, pos, end):
     it lies outside the message.
     """
     if end - pos < HS_HEADER_LEN:
-        raise decode_error('handshake header')
+        raise decode_error()        # a truncated handshake header
     d = data
     msg_type = d[pos]
     length = (d[pos + 1] << 16) | (d[pos + 2] << 8) | d[pos + 3]
@@ -74,7 +71,7 @@ def parse_fragment(data, pos, end):
     off = (d[pos + 6] << 16) | (d[pos + 7] << 8) | d[pos + 8]
     flen = (d[pos + 9] << 16) | (d[pos + 10] << 8) | d[pos + 11]
     if pos + HS_HEADER_LEN + flen > end or off + flen > length:
-        raise decode_error('fragment bounds')
+        raise decode_error()        # past the record's end, or outside the message
     return msg_type, length, seq, off, flen
 
 
@@ -98,9 +95,6 @@ class _Partial:
         merged.append((s, e))
         merged.sort()
         self.ranges = merged
-
-    def complete(self):
-        return len(self.body) == 0 or self.ranges == [(0, len(self.body))]
 
 
 class Reassembler:
@@ -128,7 +122,7 @@ class Reassembler:
         if seq >= self.next_seq + MAX_PENDING_MESSAGES:
             return -1
         if length > self.max_message:
-            raise Fault(HANDSHAKE_FAILURE, 'handshake message too long')
+            raise Fault(_HANDSHAKE_FAILURE)     # a message longer than max_message
         part = None
         for p in self.pending:
             if p.seq == seq:
@@ -139,24 +133,23 @@ class Reassembler:
             self.pending.remove(part)
             part = None
         if part is None:
-            if seq != self.next_seq and self._ahead_bytes() + length > self.max_message:
-                return -1
+            if seq != self.next_seq:
+                ahead = length
+                for p in self.pending:
+                    if p.seq != self.next_seq:
+                        ahead += len(p.body)
+                if ahead > self.max_message:
+                    return -1
             part = _Partial(msg_type, length, seq)
             self.pending.append(part)
         part.add(off, data, body_pos, flen)
         return 1
 
-    def _ahead_bytes(self):
-        n = 0
-        for p in self.pending:
-            if p.seq != self.next_seq:
-                n += len(p.body)
-        return n
-
     def pop(self):
         """(msg_type, message_seq, body) of the next complete in-order message, or None."""
         for p in self.pending:
-            if p.seq == self.next_seq and p.complete():
+            # complete: one range covering the whole body (or an empty body)
+            if p.seq == self.next_seq and (not p.body or p.ranges == [(0, len(p.body))]):
                 self.pending.remove(p)
                 self.next_seq += 1
                 return p.msg_type, p.seq, bytes(p.body)
