@@ -46,21 +46,15 @@ class AESCCM(OneShot):
             raise ValueError('CCM tag length must be 4..16 and even')
         if not _MIN_NONCE <= nonce_len <= _MAX_NONCE:
             raise ValueError('CCM nonce length must be 7..13')
-        if len(key) not in (16, 24, 32):
-            raise ValueError('AES key must be 16, 24 or 32 bytes')
+        self._ecb = aes.new(key, aes.MODE_ECB)  # raises ValueError for a key not of 16, 24, 32 bytes
         self.key_len = len(key)
         self.tag_len = tag_len
         self.nonce_len = nonce_len
-        self._ecb = aes.new(key, aes.MODE_ECB)
         if lean:
             self._cbc = self._chain = None
         else:
             self._cbc = aes.new(key, aes.MODE_CBC)
             self._chain = bytearray(16)  # the CBC object's current chaining value
-
-    def _too_long(self, n):
-        # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes; and our record bound.
-        return n > MAX_RECORD or n >> (8 * (15 - self.nonce_len))
 
     def _mac(self, nonce, aad, data, n):
         """CBC-MAC (RFC 3610 §2.2) over data[0:n]; returns the buffer holding T in its first 16 bytes."""
@@ -96,21 +90,18 @@ class AESCCM(OneShot):
         fill_zero(s, p, pad)
         p += pad
         if self._cbc is None:
-            return self._mac_blocks(s, p)
+            # The lean path: X_i = E(X_(i-1) ^ B_i) one block at a time with the ECB object.
+            fill_zero(_x, 0, 16)
+            ecb = self._ecb
+            for off in range(0, p, 16):
+                xor_into(_x, 0, s, off, 16)
+                ecb.encrypt(_x, _x)
+            return _x
         xor_into(s, 0, self._chain, 0, 16)  # cancel the IV the CBC object carried over
         v = view(p)
         self._cbc.encrypt(v, v)
         copy_into(self._chain, 0, s, p - 16, 16)
         return self._chain
-
-    def _mac_blocks(self, s, p):
-        """The lean path: X_i = E(X_(i-1) ^ B_i) one block at a time with the ECB object."""
-        fill_zero(_x, 0, 16)
-        ecb = self._ecb
-        for off in range(0, p, 16):
-            xor_into(_x, 0, s, off, 16)
-            ecb.encrypt(_x, _x)
-        return _x
 
     def _keystream(self, nonce, nblocks):
         """E(A0) .. E(A(nblocks-1)) into the scratch buffer (RFC 3610 §2.3)."""
@@ -129,7 +120,8 @@ class AESCCM(OneShot):
         m = self.tag_len
         if len(nonce) != self.nonce_len:
             raise ValueError('bad CCM nonce length')
-        if self._too_long(n) or len(buf) < n + m:
+        # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes; and our record bound.
+        if n > MAX_RECORD or n >> (8 * (15 - self.nonce_len)) or len(buf) < n + m:
             raise ValueError('bad CCM record length')
         t = self._mac(nonce, aad, buf, n)
         s = self._keystream(nonce, (n + 31) >> 4)
@@ -146,8 +138,8 @@ class AESCCM(OneShot):
         c = n - m
         if len(nonce) != self.nonce_len:
             raise ValueError('bad CCM nonce length')  # our caller's mistake, not the peer's
-        if self._too_long(c):
-            return -1  # longer than any record we seal: cannot be genuine
+        if c > MAX_RECORD or c >> (8 * (15 - self.nonce_len)):
+            return -1  # longer than any record we seal (see seal_into): cannot be genuine
         s = self._keystream(nonce, (c + 31) >> 4)
         copy_into(_s0, 0, s, 0, 16)
         xor_into(buf, 0, s, 16, c)

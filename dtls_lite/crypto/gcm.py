@@ -48,22 +48,15 @@ def _h_multiples(h):
     return t
 
 
-def _put_len64(buf, off, v):
-    for i in range(8):
-        buf[off + 7 - i] = (v >> (8 * i)) & 0xFF
-
-
 class AESGCM(OneShot):
     """AES-GCM with any IV length >= 1 byte and a tag of 4..16 bytes (16 in DTLS)."""
 
     def __init__(self, key, tag_len=16):
-        if len(key) not in (16, 24, 32):
-            raise ValueError('AES key must be 16, 24 or 32 bytes')
         if not 4 <= tag_len <= 16:
             raise ValueError('GCM tag length must be 4..16')
+        self._ecb = aes.new(key, aes.MODE_ECB)  # raises ValueError for a key not of 16, 24, 32 bytes
         self.key_len = len(key)
         self.tag_len = tag_len
-        self._ecb = aes.new(key, aes.MODE_ECB)
         h = bytearray(16)
         self._ecb.encrypt(h, h)
         self._table = ghash_table(_h_multiples(int.from_bytes(h, 'big')))
@@ -80,8 +73,9 @@ class AESGCM(OneShot):
 
     def _absorb_lengths(self, a_bytes, c_bytes):
         """The final GHASH block: len64(A) || len64(C) in bits."""
-        _put_len64(_blk, 0, a_bytes * 8)
-        _put_len64(_blk, 8, c_bytes * 8)
+        for i in range(8):  # big-endian
+            _blk[7 - i] = (a_bytes * 8 >> (8 * i)) & 0xFF
+            _blk[15 - i] = (c_bytes * 8 >> (8 * i)) & 0xFF
         ghash_blocks(_y, self._table, _blk, 0, 16)
 
     def _counters(self, nonce, nblocks):
