@@ -44,14 +44,6 @@ KERNELS = {}
 native_error = None
 
 
-def _drop(name):
-    """Forget the module dtls_lite.crypto.<name> (its source string is garbage afterwards)."""
-    sys.modules.pop('dtls_lite.crypto.' + name, None)
-    pkg = sys.modules.get('dtls_lite.crypto')
-    if pkg is not None and name in pkg.__dict__:
-        delattr(pkg, name)
-
-
 def kernels(kind, viper_module, py_module):
     """The functions of kernel set `kind` as a dict: SOURCE of dtls_lite.crypto.<viper_module>
     compiled now on MicroPython, or else the plain-Python module <py_module>'s.
@@ -73,7 +65,11 @@ def kernels(kind, viper_module, py_module):
         except (SyntaxError, MemoryError, ImportError) as e:
             native_error = e
         finally:
-            _drop(viper_module)
+            # Forget the source module (its strings are garbage afterwards).
+            sys.modules.pop('dtls_lite.crypto.' + viper_module, None)
+            pkg = sys.modules.get('dtls_lite.crypto')
+            if pkg is not None and viper_module in pkg.__dict__:
+                delattr(pkg, viper_module)
     KERNELS[kind] = 'python'
     __import__('dtls_lite.crypto.' + py_module)
     return sys.modules['dtls_lite.crypto.' + py_module].__dict__
