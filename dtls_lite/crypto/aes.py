@@ -167,56 +167,53 @@ class PureAES:
                 raise ValueError('IV must be 16 bytes')
             self._iv = struct.unpack('>4I', iv)
 
-    def _out(self, src, dst):
+    def encrypt(self, src, dst=None):
+        return self._run(src, dst, False)
+
+    def decrypt(self, src, dst=None):
+        return self._run(src, dst, True)
+
+    def _run(self, src, dst, decrypt):
+        """ECB or CBC over src into dst (or a new bytes object, returned)."""
         n = len(src)
         if n % 16:
             raise ValueError('length must be a multiple of 16')
         if dst is None:
-            return bytearray(n)
-        if len(dst) < n:
+            out = bytearray(n)
+        elif len(dst) < n:
             raise ValueError('output too small')
-        return dst
-
-    def encrypt(self, src, dst=None):
-        out = self._out(src, dst)
-        rk, nr, cbc = self._ek, self._nr, self._mode == MODE_CBC
-        if cbc:
-            c0, c1, c2, c3 = self._iv
+        else:
+            out = dst
+        if decrypt:
+            if self._dk is None:
+                self._dk = _decrypt_schedule(self._ek, self._nr)
+            rk, tables = self._dk, _INV
+        else:
+            rk, tables = self._ek, _TE
+        nr, cbc = self._nr, self._mode == MODE_CBC
+        if cbc:  # the chaining value: previous ciphertext block (or the IV)
+            v0, v1, v2, v3 = self._iv
         unpack, pack = struct.unpack_from, struct.pack_into
-        for off in range(0, len(src), 16):
+        for off in range(0, n, 16):
             s0, s1, s2, s3 = unpack('>4I', src, off)
-            if cbc:
-                s0 ^= c0
-                s1 ^= c1
-                s2 ^= c2
-                s3 ^= c3
-            c0, c1, c2, c3 = _crypt_block(rk, nr, _TE, s0, s1, s2, s3)
-            pack('>4I', out, off, c0, c1, c2, c3)
-        if cbc and len(src):
-            self._iv = (c0, c1, c2, c3)
-        return bytes(out) if dst is None else None
-
-    def decrypt(self, src, dst=None):
-        out = self._out(src, dst)
-        if self._dk is None:
-            self._dk = _decrypt_schedule(self._ek, self._nr)
-        rk, nr, cbc = self._dk, self._nr, self._mode == MODE_CBC
-        tables = _INV
-        if cbc:
-            p0, p1, p2, p3 = self._iv
-        unpack, pack = struct.unpack_from, struct.pack_into
-        for off in range(0, len(src), 16):
-            s0, s1, s2, s3 = unpack('>4I', src, off)
-            d0, d3, d2, d1 = _crypt_block(rk, nr, tables, s0, s3, s2, s1)
-            if cbc:
-                d0 ^= p0
-                d1 ^= p1
-                d2 ^= p2
-                d3 ^= p3
-                p0, p1, p2, p3 = s0, s1, s2, s3
+            if decrypt:  # P = D(C) ^ chain; chain = C
+                d0, d3, d2, d1 = _crypt_block(rk, nr, tables, s0, s3, s2, s1)
+                if cbc:
+                    d0 ^= v0
+                    d1 ^= v1
+                    d2 ^= v2
+                    d3 ^= v3
+                    v0, v1, v2, v3 = s0, s1, s2, s3
+            else:  # C = E(P ^ chain); chain = C
+                if cbc:
+                    s0 ^= v0
+                    s1 ^= v1
+                    s2 ^= v2
+                    s3 ^= v3
+                d0, d1, d2, d3 = v0, v1, v2, v3 = _crypt_block(rk, nr, tables, s0, s1, s2, s3)
             pack('>4I', out, off, d0, d1, d2, d3)
-        if cbc and len(src):
-            self._iv = (p0, p1, p2, p3)
+        if cbc and n:
+            self._iv = (v0, v1, v2, v3)
         return bytes(out) if dst is None else None
 
 
