@@ -13,7 +13,7 @@ from dtls_lite.compat import const
 from dtls_lite.errors import Fault, decode_error
 from dtls_lite.wire import Reader, put_u16, put_vec8, put_vec16
 
-RANDOM_LEN = const(32)
+_RANDOM_LEN = const(32)         # engine.py mirrors it
 _MAX_COOKIE_LEN = const(255)    # DTLS 1.2 cookie<0..2^8-1> (RFC 6347 §4.3.2)
 _MAX_SESSION_ID_LEN = const(32)
 _MAX_EXTENSIONS = const(40)     # bound the work a hostile hello can make us do
@@ -25,8 +25,8 @@ EXT_EC_POINT_FORMATS = const(11)        # RFC 8422 §5.1.2
 EXT_SIGNATURE_ALGORITHMS = const(13)    # RFC 5246 §7.4.1.4.1 (msg_cert.py)
 EXT_CLIENT_CERTIFICATE_TYPE = const(19)  # RFC 7250 §4 (msg_cert.py)
 EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 §4 (msg_cert.py)
-EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1
-EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2
+_EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1 (engine mirrors it)
+_EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2 (engine mirrors it)
 
 _POINT_FORMAT_UNCOMPRESSED = const(0)
 
@@ -168,7 +168,7 @@ class ClientHello:
 def parse_client_hello(body):
     r = Reader(body)
     ch = ClientHello(r.u16(),                               # client_version
-                     r.take(RANDOM_LEN),                    # random
+                     r.take(_RANDOM_LEN),                    # random
                      r.vec8(0, _MAX_SESSION_ID_LEN),        # session_id
                      r.vec8(0, _MAX_COOKIE_LEN),            # cookie
                      read_u16_list(r),                      # cipher_suites
@@ -239,7 +239,7 @@ class ServerHello:
 def parse_server_hello(body):
     r = Reader(body)
     sh = ServerHello(r.u16(),                               # server_version
-                     r.take(RANDOM_LEN),                    # random
+                     r.take(_RANDOM_LEN),                    # random
                      r.vec8(0, _MAX_SESSION_ID_LEN),        # session_id
                      r.u16(),                               # cipher_suite
                      r.u8(),                                # compression_method
