@@ -338,7 +338,7 @@ class PeerAuth:
         self.peer_keys = None
         if peer_keys is not None:
             try:
-                self.peer_keys = [public_key_of(k) for k in peer_keys]
+                self.peer_keys = list(map(public_key_of, peer_keys))
             except CertificateError as e:
                 raise ConfigError('bad peer key: %s' % (e,))
         self.verify_key = verify_key
