@@ -25,13 +25,13 @@ Sequence numbers are Python ints: on 32-bit boards they stay small ints (no allo
 import struct
 from dtls_lite.compat import const
 
-CT_CHANGE_CIPHER_SPEC = const(20)
-CT_ALERT = const(21)
+_CT_CHANGE_CIPHER_SPEC = const(20)   # (the engine mirrors these and the versions as its own)
+_CT_ALERT = const(21)
 CT_HANDSHAKE = const(22)
 CT_APPLICATION_DATA = const(23)
 
-DTLS12 = const(0xFEFD)
-DTLS10 = const(0xFEFF)
+_DTLS12 = const(0xFEFD)                # what we write
+_DTLS10 = const(0xFEFF)                # what the engine also accepts in a record header
 
 HEADER_LEN = const(13)
 REPLAY_WINDOW = const(64)              # RFC 6347 §4.1.2.6: a window of at least 32; we keep 64
@@ -54,7 +54,7 @@ def parse_header(data, pos):
 
 
 def write_header(buf, off, ctype, epoch, seq, length):
-    struct.pack_into('>BHHHIH', buf, off, ctype, DTLS12, epoch, seq >> 32, seq & 0xFFFFFFFF, length)
+    struct.pack_into('>BHHHIH', buf, off, ctype, _DTLS12, epoch, seq >> 32, seq & 0xFFFFFFFF, length)
 
 
 def write_plain(buf, off, ctype, epoch, seq, payload):
@@ -76,13 +76,13 @@ def write_plain(buf, off, ctype, epoch, seq, payload):
 # The bitmap is a 64-bit circular window indexed by seq mod 64 (no shifting, no big ints):
 # bit set = that sequence number was seen (RFC 6347 §4.1.2.6).
 
-WINDOW_BYTES = const(REPLAY_WINDOW // 8)
+_WINDOW_BYTES = const(REPLAY_WINDOW // 8)
 
 
 def new_rec(read_iv, write_iv):
-    rec = bytearray(WINDOW_BYTES + len(read_iv) + len(write_iv))
-    rec[WINDOW_BYTES:WINDOW_BYTES + len(read_iv)] = read_iv
-    rec[WINDOW_BYTES + len(read_iv):] = write_iv
+    rec = bytearray(_WINDOW_BYTES + len(read_iv) + len(write_iv))
+    rec[_WINDOW_BYTES:_WINDOW_BYTES + len(read_iv)] = read_iv
+    rec[_WINDOW_BYTES + len(read_iv):] = write_iv
     return rec
 
 
@@ -95,14 +95,12 @@ def _nonce(suite, rec, iv_off, seqbytes, sp):
     """Fill _NONCE from the IV at rec[iv_off:] and the 8 bytes at seqbytes[sp:] (epoch||seq
     for ChaCha20-Poly1305, the record's explicit nonce for CCM/GCM)."""
     n = _NONCE
+    for i in range(4):
+        n[i] = rec[iv_off + i]
     if suite[6]:
-        for i in range(4):
-            n[i] = rec[iv_off + i]
         for i in range(8):
             n[4 + i] = seqbytes[sp + i]
     else:
-        for i in range(4):
-            n[i] = rec[iv_off + i]
         for i in range(8):
             n[4 + i] = rec[iv_off + 4 + i] ^ seqbytes[sp + i]
     return n
@@ -131,8 +129,8 @@ def seal(aead, suite, rec, wr_seq, buf, off, ctype, payload, tail=None):
         for i in range(8):
             buf[p + i] = buf[off + 3 + i]
     buf[p + ex:p + ex + n] = payload
-    nonce = _nonce(suite, rec, WINDOW_BYTES + suite[5], buf, off + 3)
-    aad = _aad(buf, off + 3, ctype, DTLS12, n)
+    nonce = _nonce(suite, rec, _WINDOW_BYTES + suite[5], buf, off + 3)
+    aad = _aad(buf, off + 3, ctype, _DTLS12, n)
     if tail is None:
         tail = memoryview(buf)[p + ex:]
     m = aead.seal_into(nonce, aad, tail, n)
@@ -150,7 +148,7 @@ def open_into(aead, suite, rec, data, pos, length, out):
     # Through a memoryview: a bytes slice would copy the whole record once more per record.
     out[0:n] = memoryview(data)[p + ex:p + length]
     # CCM/GCM: the explicit nonce is whatever the peer sent (RFC 5288 §3); ChaCha: epoch||seq.
-    nonce = _nonce(suite, rec, WINDOW_BYTES, data, p if ex else pos + 3)
+    nonce = _nonce(suite, rec, _WINDOW_BYTES, data, p if ex else pos + 3)
     aad = _aad(data, pos + 3, data[pos], (data[pos + 1] << 8) | data[pos + 2], n - suite[7])
     return aead.open_into(nonce, aad, out, n)
 
@@ -168,7 +166,7 @@ def mark(rec, top, seq):
     """Record seq as seen (only after it authenticated); returns the new top."""
     if seq > top:
         if seq - top >= REPLAY_WINDOW:
-            for i in range(WINDOW_BYTES):
+            for i in range(_WINDOW_BYTES):
                 rec[i] = 0
         else:
             s = top + 1
