@@ -20,7 +20,7 @@ unrolled code. Print '\\n'.join(SOURCE) to read what the device compiles.
 def _lines(indent, lines):
     """One source block: each line on its own line at the given indentation (in spaces)."""
     pad = ' ' * indent
-    return ''.join(pad + line + '\n' for line in lines)
+    return pad + ('\n' + pad).join(lines) + '\n'
 
 
 # ---- ChaCha20 block function (RFC 8439 §2.3) ----------------------------------------------
@@ -45,16 +45,18 @@ def _chacha20_source():
             double_round.extend(_quarter_round_step(*step))
     # chacha20_blocks(out, st, nblocks, mask): nblocks keystream blocks into out from the
     # 16-word state st; st[12] (the block counter) advances by nblocks.
-    return ('import micropython\n\n\n'
-            '@micropython.viper\n'
-            'def chacha20_blocks(out: ptr32, st: ptr32, nblocks: int, mask: uint):\n'
-            + _lines(4, ('b = 0', 'o = 0', 'while b < nblocks:'))
-            + _lines(8, ['x%d = uint(st[%d])' % (i, i) for i in range(16)] + ['i = 0', 'while i < 10:'])
-            + _lines(12, double_round + ['i += 1'])
-            # the block is the rounds' output plus the input state (§2.3)
-            + _lines(8, ['out[o] = x0 + uint(st[0])']
-                     + ['out[o + %d] = x%d + uint(st[%d])' % (i, i, i) for i in range(1, 16)]
-                     + ['st[12] = uint(st[12]) + 1', 'o += 16', 'b += 1']))
+    return ''.join((
+        'import micropython\n\n\n'
+        '@micropython.viper\n'
+        'def chacha20_blocks(out: ptr32, st: ptr32, nblocks: int, mask: uint):\n',
+        _lines(4, ('b = 0', 'o = 0', 'while b < nblocks:')),
+        _lines(8, ['x%d = uint(st[%d])' % (i, i) for i in range(16)] + ['i = 0', 'while i < 10:']),
+        _lines(12, double_round + ['i += 1']),
+        # the block is the rounds' output plus the input state (§2.3)
+        _lines(8, ['out[o] = x0 + uint(st[0])']
+               + ['out[o + %d] = x%d + uint(st[%d])' % (i, i, i) for i in range(1, 16)]
+               + ['st[12] = uint(st[12]) + 1', 'o += 16', 'b += 1']),
+        _POLY_WRAPPERS))
 
 
 # ---- Poly1305 (RFC 8439 §2.5) in 13-bit limbs -------------------------------------------
@@ -148,10 +150,10 @@ def _poly_blocks_source():
             for j in range(10)))
     body += _carry('d')
     body += ['h%d = d%d' % (i, i) for i in range(10)] + ['p += 16']
-    return ('@micropython.viper\n'
-            'def _poly_blocks(h: ptr32, r: ptr32, data: ptr8, off: int, n: int):\n'
-            + _lines(4, load) + _lines(8, body)
-            + _lines(4, ['h[%d] = h%d' % (i, i) for i in range(10)]))
+    return ''.join(('@micropython.viper\n'
+                    'def _poly_blocks(h: ptr32, r: ptr32, data: ptr8, off: int, n: int):\n',
+                    _lines(4, load), _lines(8, body),
+                    _lines(4, ['h[%d] = h%d' % (i, i) for i in range(10)])))
 
 
 # _poly_finish(h, kb, out, mask): carry h to 13-bit limbs (twice: the 2^130 = 5 fold can carry
@@ -204,5 +206,5 @@ def _poly_finish(h: ptr32, kb: ptr8, out: ptr8, mask: uint):
 '''
 
 # One viper function per piece (compiled one at a time: a smaller transient parse tree).
-SOURCE = (_chacha20_source() + _POLY_WRAPPERS, _poly_setup_source(), _POLY_FINISH,
+SOURCE = (_chacha20_source(), _poly_setup_source(), _POLY_FINISH,
           _poly_blocks_source())
