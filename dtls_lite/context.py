@@ -18,8 +18,7 @@ The data handed to `write` is a bytes-like object valid only during the call (ap
 records are sealed in one shared, preallocated buffer); `read` gets bytes.
 """
 from dtls_lite.compat import const, ticks_ms, ticks_diff
-from dtls_lite.errors import (ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers,
-                              Fault)
+from dtls_lite.errors import ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers, Fault
 from dtls_lite.cookie import CookieJar
 from dtls_lite.crypto.util import get_rng
 from dtls_lite import engine as eng
@@ -28,95 +27,102 @@ from dtls_lite import msg_hello as mh
 from dtls_lite import record
 from dtls_lite import suites as st
 
-# Defaults, with their reasons.
-DEFAULT_MAX_DATAGRAM = const(1200)        # fits the IPv6 minimum MTU (1280) minus IP/UDP headers
-MIN_MAX_DATAGRAM = const(100)             # below this a ClientHello fragment header barely fits
-DEFAULT_RETRANSMIT_INITIAL_MS = const(1000)   # RFC 6347 §4.2.4.1 (RFC 7925 §11: 9000 for LLNs)
-DEFAULT_RETRANSMIT_MAX_MS = const(60000)      # RFC 6347 §4.2.4.1
-DEFAULT_MAX_RETRANSMITS = const(7)        # 1+2+4+...+60 s: about 2 minutes at the defaults
-DEFAULT_HANDSHAKE_TIMEOUT_MS = const(120000)  # a stalled handshake frees its slot after this
-DEFAULT_MAX_PEERS = const(16)             # sessions a small device holds (~1.5 KB each)
-DEFAULT_MAX_HANDSHAKES = const(4)         # concurrent handshakes (each a few KB while it runs)
-DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)   # PSK messages are tiny; a leaf + CA chain ~1 KB
-DEFAULT_MAX_RECORD = const(2048)          # largest incoming protected record we decrypt
-_COOKIE_LIFETIME_MS = const(60000)         # cookie secret rotation period (cookie.py)
+# Defaults and limits, with their reasons.
+_DEFAULT_MAX_DATAGRAM = const(1200)       # fits the IPv6 minimum MTU (1280) minus IP/UDP headers
+_MIN_MAX_DATAGRAM = const(100)            # below this a ClientHello fragment header barely fits
+_DEFAULT_RETRANSMIT_INITIAL_MS = const(1000)  # RFC 6347 §4.2.4.1 (RFC 7925 §11: 9000 for LLNs)
+_DEFAULT_RETRANSMIT_MAX_MS = const(60000)     # RFC 6347 §4.2.4.1
+_DEFAULT_MAX_RETRANSMITS = const(7)       # 1+2+4+...+60 s: about 2 minutes at the defaults
+_DEFAULT_HANDSHAKE_TIMEOUT_MS = const(120000)  # a stalled handshake frees its slot after this
+_DEFAULT_MAX_PEERS = const(16)            # sessions a small device holds (~1.5 KB each)
+_DEFAULT_MAX_HANDSHAKES = const(4)        # concurrent handshakes (each a few KB while it runs)
+_DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)  # PSK messages are tiny; a leaf + CA chain ~1 KB
+_DEFAULT_MAX_RECORD = const(2048)         # largest incoming protected record we decrypt
+_COOKIE_LIFETIME_MS = const(60000)        # cookie secret rotation period (cookie.py)
 _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
-MAX_HELLO_LEN = const(2048)               # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
-MAX_HELLO_MESSAGE_SEQ = const(255)        # clients send hellos with message_seq 0 or 1 (a few retries)
-MAX_HELLO_RECORD_SEQ = (1 << 48) - (1 << 16)   # leaves the server's epoch 0 room to the uint48 end
+_NO_LIMIT = const(1 << 30)                # the upper bound of a limit that needs none
+_MAX_HELLO_LEN = const(2048)              # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
+_MAX_HELLO_MESSAGE_SEQ = const(255)       # clients send hellos with message_seq 0 or 1 (a few retries)
+_MAX_HELLO_RECORD_SEQ = const((1 << 48) - (1 << 16))  # leaves the server's epoch 0 room to the uint48 end
 
-_KNOWN = ('ciphers', 'max_datagram', 'mtu', 'retransmit_initial_ms', 'retransmit_max_ms',
-          'max_retransmits', 'handshake_timeout_ms', 'max_peers', 'max_handshakes',
-          'cookie_secret', 'cookie_lifetime_ms', 'clock', 'rng', 'groups', 'require_ems',
-          'max_handshake_message', 'max_record', 'linger_ms', 'lean', 'preload', 'coalesce_handshake',
-          'ca', 'check_time', 'cert_clock', 'verify_cert', 'server_name', 'peer_keys',
-          'request_client_cert', 'require_client_cert')
+# Wire and engine values this module mirrors privately (MicroPython folds only a module's own
+# constants; host_tests/test_host_dtls_consts.py checks they agree with their owners).
+_CT_HANDSHAKE = const(22)         # record
+_HEADER_LEN = const(13)           # record
+_HS_HEADER_LEN = const(12)        # fragment
+_CLIENT_HELLO = const(1)          # fragment
+_HELLO_VERIFY_REQUEST = const(3)  # fragment
+_KX_PSK = const(1)                # suites
+_KX_ECDHE_ECDSA = const(3)        # suites
+_OUT_DATAGRAM = const(0)          # engine
+_OUT_APP = const(1)               # engine
+_EVENT_CONNECT = const(0x01DC)    # engine
+_CONNECTED = const(14)            # engine
+_CLOSED = const(15)               # engine
 
-
-def _int(config, name, default, lo, hi=1 << 30):
-    v = config.get(name, default)
+def _int(config, name, default, lo, hi=_NO_LIMIT):
+    v = config.pop(name, default)
     if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi:
         raise ConfigError('%s must be an int in [%d, %d], not %r' % (name, lo, hi, v))
     return v
 
 
 class Config:
-    """Validated settings and the buffers and counters every engine of a Context shares."""
+    """Validated settings and the buffers and counters every engine of a Context shares, and
+    the application's handlers bound to the Context (`ctx`, set by Context)."""
 
     def __init__(self, config):
-        for k in config:
-            if k not in _KNOWN:
-                raise ConfigError('unknown Context keyword: %r' % (k,))
-        names = config.get('ciphers', st.DEFAULT_CIPHERS)
+        # Each keyword is taken out of `config` (the Context's own **config dict) as it is
+        # validated; any left at the end is unknown.
+        self.explicit_ciphers = 'ciphers' in config
+        names = config.pop('ciphers', st.DEFAULT_CIPHERS)
         if isinstance(names, str) or not names:
             raise ConfigError('ciphers must be a non-empty sequence of IANA suite names')
         self.suites = [st.by_name(n) for n in names]
-        self.explicit_ciphers = 'ciphers' in config
         self._ecdsa_config(config)
-        self.groups = [st.group_code(n) for n in config.get('groups', st.DEFAULT_GROUPS)]
+        self.groups = [st.group_code(n) for n in config.pop('groups', st.DEFAULT_GROUPS)]
         if self.offers_ecdhe() and not self.groups:
             raise ConfigError('ECDHE suites need at least one group')
-        mtu = config.get('mtu', DEFAULT_MAX_DATAGRAM)
-        self.max_datagram = _int(config, 'max_datagram', mtu, MIN_MAX_DATAGRAM, 65507)
-        self.retransmit_initial_ms = _int(config, 'retransmit_initial_ms',
-                                          DEFAULT_RETRANSMIT_INITIAL_MS, 1)
-        self.retransmit_max_ms = _int(config, 'retransmit_max_ms', DEFAULT_RETRANSMIT_MAX_MS,
-                                      self.retransmit_initial_ms)
-        self.max_retransmits = _int(config, 'max_retransmits', DEFAULT_MAX_RETRANSMITS, 0, 64)
+        mtu = config.pop('mtu', _DEFAULT_MAX_DATAGRAM)
+        self.max_datagram = _int(config, 'max_datagram', mtu, _MIN_MAX_DATAGRAM, 65507)
+        initial = self.retransmit_initial_ms = _int(config, 'retransmit_initial_ms',
+                                                    _DEFAULT_RETRANSMIT_INITIAL_MS, 1)
+        self.retransmit_max_ms = _int(config, 'retransmit_max_ms', _DEFAULT_RETRANSMIT_MAX_MS,
+                                      initial)
+        self.max_retransmits = _int(config, 'max_retransmits', _DEFAULT_MAX_RETRANSMITS, 0, 64)
         self.handshake_timeout_ms = _int(config, 'handshake_timeout_ms',
-                                         DEFAULT_HANDSHAKE_TIMEOUT_MS, 1)
+                                         _DEFAULT_HANDSHAKE_TIMEOUT_MS, 1)
         # A server keeps its last flight as long as the client may still retransmit the flight
         # before it (RFC 6347 §4.2.4): up to the client's handshake timeout, not just one RTO.
         self.linger_ms = _int(config, 'linger_ms', max(self.retransmit_max_ms,
                                                        self.handshake_timeout_ms), 0)
         # Answer a burst of the peer's repeated flight once: datagrams of one retransmission
         # arrive within far less than a quarter of the smallest retransmission interval.
-        self.resend_gap_ms = max(1, self.retransmit_initial_ms // _RESEND_GAP_DIVISOR)
-        self.max_peers = _int(config, 'max_peers', DEFAULT_MAX_PEERS, 1)
-        self.max_handshakes = _int(config, 'max_handshakes', DEFAULT_MAX_HANDSHAKES, 1)
+        self.resend_gap_ms = max(1, initial // _RESEND_GAP_DIVISOR)
+        self.max_peers = _int(config, 'max_peers', _DEFAULT_MAX_PEERS, 1)
+        self.max_handshakes = _int(config, 'max_handshakes', _DEFAULT_MAX_HANDSHAKES, 1)
         self.max_handshake_message = _int(config, 'max_handshake_message',
-                                          DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
-        max_record = _int(config, 'max_record', DEFAULT_MAX_RECORD, 256, 16384 + 2048)
-        self.require_ems = bool(config.get('require_ems', True))
+                                          _DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
+        max_record = _int(config, 'max_record', _DEFAULT_MAX_RECORD, 256, 16384 + 2048)
+        self.require_ems = bool(config.pop('require_ems', True))
         # Lean AEAD objects (CCM: one AES object instead of two, 448 B instead of 832) cut the
         # heap per established PSK CCM_8 session from 2.1 KB to 1.36 KB (MicroPython unix,
         # server side) at a small cost per record; the per-session budget matters more.
-        self.lean = bool(config.get('lean', True))
-        self.preload = bool(config.get('preload', True))
+        self.lean = bool(config.pop('lean', True))
+        self.preload = bool(config.pop('preload', True))
         # Several handshake messages per record when sending (always accepted when receiving);
         # off by default: tinydtls 0.8.6 fails the handshake on such records.
-        self.coalesce_handshake = bool(config.get('coalesce_handshake', False))
-        rng = config.get('rng')
+        self.coalesce_handshake = bool(config.pop('coalesce_handshake', False))
+        rng = config.pop('rng', None)
         if rng is not None and not callable(rng):
             raise ConfigError('rng must be a callable n -> bytes')
-        self.rng = get_rng(rng)
-        clock = config.get('clock')
+        rng = self.rng = get_rng(rng)
+        clock = self.clock = config.pop('clock', None)
         if clock is not None and not callable(clock):
             raise ConfigError('clock must be a callable -> ms')
-        self.clock = clock
-        secret = config.get('cookie_secret')
+        secret = config.pop('cookie_secret', None)
         if secret is None:
-            secret = self.rng(32)
+            secret = rng(32)
         if not isinstance(secret, (bytes, bytearray)) or len(secret) < 16:
             raise ConfigError('cookie_secret must be at least 16 bytes')
         self.cookies = CookieJar(bytes(secret), _int(config, 'cookie_lifetime_ms',
@@ -125,28 +131,31 @@ class Config:
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
         view = self.txview = memoryview(self.txbuf)
-        self.txtail = (view[record.HEADER_LEN:], view[record.HEADER_LEN + 8:])
+        self.txtail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
         self.rxbuf = bytearray(max_record)
         self.out = []
         self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
                       'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0}
-        self.get_psk = _no_psk
+        # The application's handlers (Context.set_handler), called with the Context first.
+        self.ctx = self.get_psk_info = self.get_ecdsa_key = self.verify_ecdsa_key = None
+        for k in config:
+            raise ConfigError('unknown Context keyword: %r' % (k,))
 
     def _ecdsa_config(self, config):
         """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier).
         Nothing of auth/x509 is imported unless certificates or raw keys are configured, so a
         PSK-only device does not pay for them in RAM."""
-        self.server_name = config.get('server_name')
-        self.require_client_cert = bool(config.get('require_client_cert', False))
-        self.request_client_cert = (bool(config.get('request_client_cert', False))
+        self.server_name = config.pop('server_name', None)
+        self.require_client_cert = bool(config.pop('require_client_cert', False))
+        self.request_client_cert = (bool(config.pop('request_client_cert', False))
                                     or self.require_client_cert)
-        self.verify_ecdsa_key = None      # (session, key) -> bool, from set_handler
-        self.get_ecdsa_key = None         # session -> credentials, from set_handler
         self.cred_cache = None
         self._peer_auth = None            # (as client, as server) auth.PeerAuth, made on demand
-        ca = config.get('ca')
-        verify_cert = config.get('verify_cert')
-        peer_keys = config.get('peer_keys')
+        ca = config.pop('ca', None)
+        verify_cert = config.pop('verify_cert', None)
+        peer_keys = config.pop('peer_keys', None)
+        clock = config.pop('cert_clock', None)
+        check_time = bool(config.pop('check_time', True))
         if ca is None and verify_cert is None and peer_keys is None:
             return
         from dtls_lite.auth import PeerAuth
@@ -156,8 +165,6 @@ class Config:
             from dtls_lite.x509.errors import CertificateError
             if verify_cert is not None and not callable(verify_cert):
                 raise ConfigError('verify_cert must be a callable (leaf, error) -> bool')
-            clock = config.get('cert_clock')
-            check_time = bool(config.get('check_time', True))
             try:
                 # the purpose each role checks in the peer's extKeyUsage (RFC 5280 §4.2.1.12)
                 as_client = Verifier(ca if ca is not None else (), check_time, clock, 'server',
@@ -180,25 +187,33 @@ class Config:
             return True
         return self._peer_auth is not None and bool(self._peer_auth[0].cert_types())
 
+    def get_psk(self, session, kind, identity):
+        """get_psk_info as the engine asks it (kind PSK_HINT/PSK_IDENTITY/PSK_KEY); None
+        without the handler."""
+        f = self.get_psk_info
+        return None if f is None else f(self.ctx, session, kind, identity)
+
     def credentials(self, session):
         """Our auth.Credentials for a session (get_ecdsa_key), or None."""
         if self.get_ecdsa_key is None:
             return None
-        return self.cred_cache.get(self.get_ecdsa_key(session))
+        return self.cred_cache.get(self.get_ecdsa_key(self.ctx, session))
 
     def verify_key(self, session):
-        """verify_ecdsa_key bound to a session, as auth.PeerAuth wants it, or None."""
+        """verify_ecdsa_key bound to the context and a session, as auth.PeerAuth wants it
+        (key -> bool), or None."""
         f = self.verify_ecdsa_key
         if f is None:
             return None
-        return lambda key: f(session, key)
+        ctx = self.ctx
+        return lambda key: f(ctx, session, key)
 
     def client_suites(self):
         """The suites a client offers: those it has the handlers for (a PSK, or a way to
         judge the server's certificate or raw public key)."""
-        psk = self.get_psk is not _no_psk
+        psk = self.get_psk_info is not None
         ecdsa = self.can_judge_server()
-        return [s for s in self.suites if (ecdsa if s[2] == st.KX_ECDHE_ECDSA else psk)]
+        return [s for s in self.suites if (ecdsa if s[2] == _KX_ECDHE_ECDSA else psk)]
 
     def advertised_groups(self, suites=None):
         """supported_groups as a client sends it: `groups` in order, then, when it offers
@@ -229,19 +244,15 @@ class Config:
 
     def offers_ecdhe(self, suites=None):
         for s in (self.suites if suites is None else suites):
-            if s[2] != st.KX_PSK:
+            if s[2] != _KX_PSK:
                 return True
         return False
 
     def offers_ecdsa(self, suites=None):
         for s in (self.suites if suites is None else suites):
-            if s[2] == st.KX_ECDHE_ECDSA:
+            if s[2] == _KX_ECDHE_ECDSA:
                 return True
         return False
-
-
-def _no_psk(session, kind, identity):
-    return None
 
 
 class PeerInfo:
@@ -249,7 +260,7 @@ class PeerInfo:
 
     def __init__(self, e):
         self.state = eng.STATE_NAMES[e.state]
-        self.connected = e.state == eng.CONNECTED
+        self.connected = e.state == _CONNECTED
         self.role = 'client' if e.is_client else 'server'
         self.version = 'DTLSv1.2'
         self.cipher = e.suite[1] if e.suite is not None else None
@@ -331,61 +342,42 @@ class Context:
 
     def __init__(self, app_data=None, **config):
         self.app_data = app_data
-        self._cfg = Config(config)
-        self.stats = self._cfg.stats
+        cfg = self._cfg = Config(config)
+        cfg.ctx = self
+        self.stats = cfg.stats
         self._peers = {}
-        self._write = self._read = self._event = self._psk = None
+        self._write = self._read = self._event = None
         self._last_tick = None
         self._elapsed = 0
         self._hellos = {}          # session -> (Reassembler, first seen ms): fragmented hellos
 
     def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
                     verify_ecdsa_key=None):
+        """tinydtls's callbacks (see the class text). get_ecdsa_key(ctx, session) returns our
+        key (any form auth.credentials takes, or None); verify_ecdsa_key(ctx, session,
+        public_key) returns True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
         if not callable(write):
             raise ConfigError('write handler must be callable')
-        self._write, self._read, self._event, self._psk = write, read, event, get_psk_info
-        self._ecdsa_handlers(get_ecdsa_key, verify_ecdsa_key)
-        if get_psk_info is None:
-            self._cfg.get_psk = _no_psk
-        else:
-            def get_psk(session, kind, identity):
-                return get_psk_info(self, session, kind, identity)
-            self._cfg.get_psk = get_psk
-
-        if not self._cfg.explicit_ciphers:
-            self._default_suites(get_psk_info is not None)
-        if self._cfg.preload:
-            self._cfg.load_code()
-
-    def _ecdsa_handlers(self, get_ecdsa_key, verify_ecdsa_key):
-        """tinydtls's ECDSA callbacks: get_ecdsa_key(ctx, session) returns our key (any form
-        auth.credentials takes, or None); verify_ecdsa_key(ctx, session, public_key) returns
-        True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
+        self._write, self._read, self._event = write, read, event
         cfg = self._cfg
-        cfg.get_ecdsa_key = cfg.verify_ecdsa_key = None
+        cfg.get_psk_info = get_psk_info
+        cfg.get_ecdsa_key = get_ecdsa_key
+        cfg.verify_ecdsa_key = verify_ecdsa_key
         if get_ecdsa_key is not None:
             from dtls_lite.auth import CredentialCache
-
-            def get_key(session):
-                return get_ecdsa_key(self, session)
-            cfg.get_ecdsa_key = get_key
             cfg.cred_cache = CredentialCache()
-        if verify_ecdsa_key is not None:
-            def verify_key(session, key):
-                return verify_ecdsa_key(self, session, key)
-            cfg.verify_ecdsa_key = verify_key
-
-    def _default_suites(self, psk):
-        """Without `ciphers`, the suites follow the handlers (as tinydtls's do): the PSK ones
-        with get_psk_info, the ECDHE_ECDSA ones with ECDSA handlers or trust anchors."""
-        cfg = self._cfg
-        ecdsa = cfg.get_ecdsa_key is not None or cfg.can_judge_server()
-        names = []
-        if psk or not ecdsa:
-            names.extend(st.DEFAULT_CIPHERS)
-        if ecdsa:
-            names.extend(st.DEFAULT_ECDSA_CIPHERS)
-        cfg.suites = [st.by_name(n) for n in names]
+        if not cfg.explicit_ciphers:
+            # Without `ciphers`, the suites follow the handlers (as tinydtls's do): the PSK ones
+            # with get_psk_info, the ECDHE_ECDSA ones with ECDSA handlers or trust anchors.
+            ecdsa = get_ecdsa_key is not None or cfg.can_judge_server()
+            names = ()
+            if get_psk_info is not None or not ecdsa:
+                names = st.DEFAULT_CIPHERS
+            if ecdsa:
+                names += st.DEFAULT_ECDSA_CIPHERS
+            cfg.suites = [st.by_name(n) for n in names]
+        if cfg.preload:
+            cfg.load_code()
 
     # --- time ------------------------------------------------------------------------------
 
@@ -426,7 +418,7 @@ class Context:
             raise TooManyPeers('max_peers reached')
         e = eng.Engine(self._cfg, True)
         self._peers[session] = e
-        self._emit_event(session, 0, eng.EVENT_CONNECT)
+        self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_client(session, self._now())
         self._drain(session)
         return e
@@ -435,7 +427,14 @@ class Context:
         """Feed one received datagram. Never raises for anything in `data`."""
         now = self._now()
         e = self._lookup(session)
-        if e is None or e.state == eng.CLOSED or self._is_new_hello(e, data):
+        # A server session seeing an epoch-0 ClientHello with a client_random other than the
+        # one that started it: a client that restarted (RFC 6347 §4.2.8). It goes through the
+        # cookie exchange like any new peer; the old state is replaced only once the cookie
+        # checks.
+        if (e is None or e.state == _CLOSED
+                or (not e.is_client and len(data) > 31 and data[0] == _CT_HANDSHAKE
+                    and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
+                    and eng.hello_tag(data, 27) != e.hello_tag)):
             self._accept(session, data, now)
         else:
             e.handle_datagram(data, now)
@@ -446,7 +445,7 @@ class Context:
         """Send application data in one record; returns the number of bytes sent (at most
         one datagram's worth, like a datagram socket)."""
         e = self._lookup(session)
-        if e is None or e.state != eng.CONNECTED:
+        if e is None or e.state != _CONNECTED:
             raise NotConnected('no established DTLS session with %r' % (session,))
         n = min(len(data), e.max_app_payload())
         rec = e.seal_app(data if n == len(data) else memoryview(data)[:n])    # no copy of n bytes
@@ -477,7 +476,7 @@ class Context:
                 e.handle_timeout(now)
                 self._drain(session)
                 self._reap(session)
-                d = e.deadline() if e.state != eng.CLOSED else None
+                d = e.deadline() if e.state != _CLOSED else None
             if d is not None and (nxt is None or d < nxt):
                 nxt = d
         return nxt
@@ -491,54 +490,53 @@ class Context:
 
     # --- server side: the stateless cookie exchange -----------------------------------------
 
-    def _is_new_hello(self, e, data):
-        """An epoch-0 ClientHello with a client_random other than the one that started this
-        server session: a client that restarted (RFC 6347 §4.2.8). It goes through the cookie
-        exchange like any new peer; the old state is replaced only once the cookie checks."""
-        return (not e.is_client and len(data) > 31 and data[0] == record.CT_HANDSHAKE
-                and data[3] == 0 and data[4] == 0 and data[13] == fr.CLIENT_HELLO
-                and eng.hello_tag(data, 27) != e.hello_tag)
-
     def _accept(self, session, data, now):
         cfg = self._cfg
+        stats = cfg.stats
         try:
             got = self._parse_first_hello(session, data, now)
         except Fault:
             got = None
         if not got:
             if got is None:
-                cfg.stats['dropped'] += 1
+                stats['dropped'] += 1
             return
         ch, body, msg_seq, rec_seq = got
-        if msg_seq > MAX_HELLO_MESSAGE_SEQ or rec_seq > MAX_HELLO_RECORD_SEQ:
+        if msg_seq > _MAX_HELLO_MESSAGE_SEQ or rec_seq > _MAX_HELLO_RECORD_SEQ:
             # Our flight continues both numbers from the hello's (RFC 6347 §4.2.1/§4.2.2);
             # real clients start near 0, and neither may wrap (uint16 / uint48).
-            cfg.stats['dropped'] += 1
+            stats['dropped'] += 1
             return
-        if not cfg.cookies.check(session, ch.cookie_input, ch.cookie, now):
-            self._hello_verify(session, ch, msg_seq, rec_seq, now)
+        jar = cfg.cookies
+        if not jar.check(session, ch.cookie_input, ch.cookie, now):
+            cookie = jar.make(session, ch.cookie_input, now)
+            msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq,
+                             mh.write_hello_verify_request(cookie))
+            # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
+            # number.
+            n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
+            stats['hello_verify_sent'] += 1
+            self._write(self, session, cfg.txview[:n])
             return
         old = self._peers.get(session)
-        if old is not None and old.state != eng.CLOSED and old.hello_tag == eng.hello_tag(ch.random, 0):
-            cfg.stats['dropped'] += 1     # a late copy of the hello that made this session
+        if old is not None and old.state != _CLOSED and old.hello_tag == eng.hello_tag(ch.random, 0):
+            stats['dropped'] += 1     # a late copy of the hello that made this session
             return
-        if not self._room_for(old):
-            cfg.stats['refused'] += 1
+        # Room for it: max_peers counts every session but the one this hello replaces,
+        # max_handshakes those of them still handshaking.
+        peers = busy = 0
+        for e in self._peers.values():
+            if e is not old:
+                peers += 1
+                if e.state != _CONNECTED and e.state != _CLOSED:
+                    busy += 1
+        if peers >= cfg.max_peers or busy >= cfg.max_handshakes:
+            stats['refused'] += 1
             return
         e = eng.Engine(cfg, False)
         self._peers[session] = e
-        self._emit_event(session, 0, eng.EVENT_CONNECT)
+        self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_server(session, ch, body, msg_seq, rec_seq, now)
-
-    def _room_for(self, old):
-        peers = len(self._peers) - (1 if old is not None else 0)
-        if peers >= self._cfg.max_peers:
-            return False
-        busy = 0
-        for e in self._peers.values():
-            if e is not old and e.state != eng.CONNECTED and e.state != eng.CLOSED:
-                busy += 1
-        return busy < self._cfg.max_handshakes
 
     def _parse_first_hello(self, session, data, now):
         """(ClientHello, body, message_seq, record_seq) once `data` completes an epoch-0
@@ -547,62 +545,46 @@ class Context:
         A server answers hellos statelessly (RFC 6347 §4.2.1), which needs the whole hello. A
         hello that arrives fragmented (OpenSSL offering every suite over a small MTU) is
         gathered in a small pool shared by all peers: at most max_handshakes partial hellos
-        of at most MAX_HELLO_LEN bytes, the oldest replaced first. No per-peer state exists
+        of at most _MAX_HELLO_LEN bytes, the oldest replaced first. No per-peer state exists
         until a hello returns with a valid cookie."""
+        pool = self._hellos
         pos = 0
-        got = None
         while pos < len(data):
             h = record.parse_header(data, pos)
             if h is None:
                 return None
             ctype, version, epoch, seq, length = h
-            p = pos + record.HEADER_LEN
+            p = pos + _HEADER_LEN
             end = p + length
-            if ctype != record.CT_HANDSHAKE or epoch != 0 or end > len(data):
+            if ctype != _CT_HANDSHAKE or epoch != 0 or end > len(data):
                 return None
             while p < end:
                 mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, p, end)
-                if mt != fr.CLIENT_HELLO or mlen > MAX_HELLO_LEN:
+                if mt != _CLIENT_HELLO or mlen > _MAX_HELLO_LEN:
                     return None     # (the bound also caps the work a stranger can cause)
+                p += _HS_HEADER_LEN
                 if off == 0 and flen == mlen:
-                    body = bytes(data[p + fr.HS_HEADER_LEN:p + fr.HS_HEADER_LEN + flen])
+                    body = bytes(data[p:p + flen])
                     return mh.parse_client_hello(body), body, msg_seq, seq
-                got = self._gather_hello(session, data, p, mlen, msg_seq, off, flen, now)
-                if got is not None:
-                    return mh.parse_client_hello(got), got, msg_seq, seq
-                p += fr.HS_HEADER_LEN + flen
+                # A fragment: into this session's entry of the pool (a new entry, evicting the
+                # oldest if the pool is full, when the hello is not the one being gathered).
+                entry = pool.get(session)
+                if entry is None or entry[0].next_seq != msg_seq:
+                    while len(pool) >= self._cfg.max_handshakes:
+                        oldest = None
+                        for k in pool:
+                            if oldest is None or pool[k][1] < pool[oldest][1]:
+                                oldest = k
+                        del pool[oldest]
+                    entry = pool[session] = (fr.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
+                entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p)
+                msg = entry[0].pop()
+                if msg is not None:
+                    del pool[session]
+                    return mh.parse_client_hello(msg[2]), msg[2], msg_seq, seq
+                p += flen
             pos = end
         return 0
-
-    def _gather_hello(self, session, data, p, mlen, msg_seq, off, flen, now):
-        """Add one hello fragment to the pool; the whole body once it is complete, else None."""
-        if mlen > MAX_HELLO_LEN:
-            return None
-        pool = self._hellos
-        entry = pool.get(session)
-        if entry is None or entry[0].next_seq != msg_seq:
-            while len(pool) >= self._cfg.max_handshakes:
-                oldest = None
-                for k in pool:
-                    if oldest is None or pool[k][1] < pool[oldest][1]:
-                        oldest = k
-                del pool[oldest]
-            entry = pool[session] = (fr.Reassembler(msg_seq, MAX_HELLO_LEN), now)
-        entry[0].add(fr.CLIENT_HELLO, mlen, msg_seq, off, flen, data, p + fr.HS_HEADER_LEN)
-        msg = entry[0].pop()
-        if msg is None:
-            return None
-        del pool[session]
-        return msg[2]
-
-    def _hello_verify(self, session, ch, msg_seq, rec_seq, now):
-        cfg = self._cfg
-        cookie = cfg.cookies.make(session, ch.cookie_input, now)
-        msg = fr.message(fr.HELLO_VERIFY_REQUEST, msg_seq, mh.write_hello_verify_request(cookie))
-        # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence number.
-        n = record.write_plain(cfg.txbuf, 0, record.CT_HANDSHAKE, 0, rec_seq, msg)
-        cfg.stats['hello_verify_sent'] += 1
-        self._write(self, session, cfg.txview[:n])
 
     # --- output ------------------------------------------------------------------------------
 
@@ -619,9 +601,9 @@ class Context:
         items = out[:]
         out.clear()
         for kind, a, b in items:
-            if kind == eng.OUT_DATAGRAM:
+            if kind == _OUT_DATAGRAM:
                 self._write(self, session, a)
-            elif kind == eng.OUT_APP:
+            elif kind == _OUT_APP:
                 if self._read is not None:
                     self._read(self, session, a)
             else:
@@ -629,5 +611,5 @@ class Context:
 
     def _reap(self, session):
         e = self._peers.get(session)
-        if e is not None and e.state == eng.CLOSED:
+        if e is not None and e.state == _CLOSED:
             del self._peers[session]

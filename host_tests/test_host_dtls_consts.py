@@ -45,3 +45,17 @@ def test_engine_expectations_cover_every_state():
         expected = engine._EXPECTED[state]
         handler = engine._HANDLERS[state] if state < len(engine._HANDLERS) else None
         assert (expected is None) == (handler is None), engine.STATE_NAMES[state]
+
+
+def test_context_mirrors_agree_with_their_modules():
+    # context.py mirrors the same way (its _NAME -> the owner's NAME)
+    from dtls_lite import context
+    mirrored = {
+        record: ('CT_HANDSHAKE', 'HEADER_LEN'),
+        fragment: ('HS_HEADER_LEN', 'CLIENT_HELLO', 'HELLO_VERIFY_REQUEST'),
+        suites: ('KX_PSK', 'KX_ECDHE_ECDSA'),
+        engine: ('OUT_DATAGRAM', 'OUT_APP', 'EVENT_CONNECT', 'CONNECTED', 'CLOSED'),
+    }
+    for module, names in mirrored.items():
+        for name in names:
+            assert getattr(context, '_' + name) == _owner_value(module, name), (module.__name__, name)
