@@ -7,13 +7,13 @@ since the epoch), public_key (EcPublicKey), and the extensions that matter to a 
 Signatures are not checked here; chain.py does that. Unsupported algorithms, keys and curves
 raise unsupported_certificate(43); anything malformed raises bad_certificate(42).
 """
-from dtls_lite.compat import const
-from dtls_lite.x509.der import (fail, whole, format_time, oid_to_str, OID_ECDSA_SHA256,
+from ..compat import const
+from .der import (fail, whole, format_time, oid_to_str, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
-from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE
-from dtls_lite.x509.keys import read_spki
-from dtls_lite.x509.name import name_to_str, common_name
-from dtls_lite.x509.pem import pem_blocks, is_pem, to_der
+from .errors import CertificateError, UNSUPPORTED_CERTIFICATE
+from .keys import read_spki
+from .name import name_to_str, common_name
+from .pem import pem_blocks, is_pem, to_der
 
 # A peer's certificate larger than this is refused before parsing: DTLS certificates for
 # constrained devices are ~0.5 KB, and a board must not spend its heap on a hostile one.

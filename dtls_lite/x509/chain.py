@@ -24,10 +24,10 @@ The application callback `callback(leaf, error)` sees the leaf and the Certifica
 when validation passed) and returns True to accept (pinning, self-signed peers) or False to
 reject; it may also raise its own CertificateError.
 """
-from dtls_lite.compat import const
-from dtls_lite.x509.cert import (Certificate, parse_certificate, load_certificates, format_ip,
+from ..compat import const
+from .cert import (Certificate, parse_certificate, load_certificates, format_ip,
                                  EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
-from dtls_lite.x509.errors import CertificateError
+from .errors import CertificateError
 
 # Longest path accepted: leaf + this many CA certificates above it. IoT PKIs are 2-3 deep;
 # the bound keeps a hostile chain from costing many signature verifications on a board.

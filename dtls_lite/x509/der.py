@@ -12,8 +12,8 @@ asks for bytes. Every violation raises CertificateError(bad_certificate):
   - UTCTime/GeneralizedTime not in the DER form YYMMDDHHMMSSZ / YYYYMMDDHHMMSSZ
 Times become seconds since 1970-01-01 UTC (plain ints compare on both runtimes; no datetime).
 """
-from dtls_lite.compat import const
-from dtls_lite.x509.errors import CertificateError, BAD_CERTIFICATE
+from ..compat import const
+from .errors import CertificateError, BAD_CERTIFICATE
 
 # Universal tags (X.680 §8.4) as they appear in the identifier octet. The public ones are for
 # callers building or checking DER; the x509 modules keep private copies that fold at compile

@@ -11,7 +11,7 @@ Alert choice (RFC 5246 §7.2.2 wording, aligned with what OpenSSL and rustls sen
                                (CA:FALSE, path length exceeded, no keyCertSign)
   decrypt_error(51)            a CertificateVerify / ServerKeyExchange signature that fails
 """
-from dtls_lite.compat import const
+from ..compat import const
 
 BAD_CERTIFICATE = const(42)
 UNSUPPORTED_CERTIFICATE = const(43)

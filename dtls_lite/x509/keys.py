@@ -6,10 +6,10 @@ Private keys load from SEC1 ('EC PRIVATE KEY') or PKCS#8 ('PRIVATE KEY', unencry
 DER, and write back to either. Curves: P-256 and P-384 (anything else: unsupported_certificate).
 The curve code (dtls_lite.crypto.p256 / p384) is imported only when a key of that curve is used.
 """
-from dtls_lite.compat import const
-from dtls_lite.x509.der import DerReader, fail, whole, OID_EC_PUBLIC_KEY
-from dtls_lite.x509.errors import CertificateError, UNSUPPORTED_CERTIFICATE, DECRYPT_ERROR
-from dtls_lite.x509.pem import pem_blocks, pem_encode, is_pem, to_der
+from ..compat import const
+from .der import DerReader, fail, whole, OID_EC_PUBLIC_KEY
+from .errors import CertificateError, UNSUPPORTED_CERTIFICATE, DECRYPT_ERROR
+from .pem import pem_blocks, pem_encode, is_pem, to_der
 
 # X.680 universal tags (private copies of der's: they fold at compile time)
 _BIT_STRING = const(0x03)
@@ -37,15 +37,15 @@ def _curve(name_or_oid):
 def curve_module(name):
     """The dtls_lite.crypto module doing the arithmetic of a curve."""
     if _curve(name)[0] == 'p256':
-        from dtls_lite.crypto import p256
+        from ..crypto import p256
         return p256
-    from dtls_lite.crypto import p384
+    from ..crypto import p384
     return p384
 
 
 def hash_for(sig_alg):
     """The hash descriptor of 'ecdsa-sha256' / 'ecdsa-sha384'."""
-    from dtls_lite.crypto import sha2
+    from ..crypto import sha2
     if sig_alg == 'ecdsa-sha256':
         return sha2.SHA256
     if sig_alg == 'ecdsa-sha384':
@@ -68,7 +68,7 @@ class EcPublicKey:
             raise CertificateError(UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
         # SEC1 §3.2.2.1 partial validation (coordinates < p, on the curve): a raw public key
         # (RFC 7250) is used for ECDSA only after this, never as an arbitrary pair of integers.
-        from dtls_lite.crypto import ec
+        from ..crypto import ec
         try:
             ec.decode_point(ec.P256 if curve == 'p256' else ec.P384, point)
         except ValueError:
@@ -186,7 +186,7 @@ class EcPrivateKey:
 
     def to_sec1(self, parameters=True):
         """SEC1 DER (RFC 5915), with the curve OID and public key as OpenSSL writes them."""
-        from dtls_lite.x509.write import seq, tlv, integer
+        from .write import seq, tlv, integer
         parts = [integer(1), tlv(_OCTET_STRING, self.d)]
         if parameters:
             parts.append(tlv(0xa0, tlv(_OID, _curve(self.curve)[1])))
@@ -195,7 +195,7 @@ class EcPrivateKey:
 
     def to_pkcs8(self):
         """PKCS#8 PrivateKeyInfo DER (RFC 5208 / RFC 5915 §3: curve in the algorithm only)."""
-        from dtls_lite.x509.write import seq, tlv, integer
+        from .write import seq, tlv, integer
         alg = seq(tlv(_OID, OID_EC_PUBLIC_KEY), tlv(_OID, _curve(self.curve)[1]))
         return seq(integer(0), alg, tlv(_OCTET_STRING, self.to_sec1(False)))
 

@@ -10,8 +10,8 @@ joined by ',', with multi-valued RDNs joined by '+'. Known attribute types use t
 names; any other type is written as its dotted OID with the value as '#' + hex of its DER
 (§2.4), as is any value that is not a string type.
 """
-from dtls_lite.compat import const
-from dtls_lite.x509.der import fail, whole, oid_to_str
+from ..compat import const
+from .der import fail, whole, oid_to_str
 
 # X.680 universal tags of the directory string types (private copies of der's)
 _UTF8_STRING = const(0x0c)

@@ -6,7 +6,7 @@
 """
 import binascii
 
-from dtls_lite.x509.der import fail
+from .der import fail
 
 
 def is_pem(data):

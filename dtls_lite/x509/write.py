@@ -8,12 +8,12 @@ subjectKeyIdentifier and authorityKeyIdentifier (RFC 5280 §4.2.1.2 method 1: SH
 """
 import hashlib
 
-from dtls_lite.compat import const
-from dtls_lite.x509.der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
+from ..compat import const
+from .der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
-from dtls_lite.x509.chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
-from dtls_lite.x509.name import attribute_oid
-from dtls_lite.x509.keys import write_spki, default_sig_alg
+from .chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
+from .name import attribute_oid
+from .keys import write_spki, default_sig_alg
 
 # X.680 universal tags (private copies of der's: they fold at compile time)
 _BOOLEAN = const(0x01)
@@ -141,7 +141,7 @@ def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_a
     epoch. key_usage defaults to keyCertSign|cRLSign for a CA, digitalSignature otherwise.
     ext_key_usage is a sequence of EKU OIDs (OID_SERVER_AUTH, OID_CLIENT_AUTH).
     """
-    from dtls_lite.crypto.util import get_rng
+    from ..crypto.util import get_rng
     rng = get_rng(rng)
     if serial is None:
         # RFC 5280 §4.1.2.2: positive, at most 20 octets; 16 random octets with the top bit
