@@ -187,16 +187,16 @@ class _Handshake:
     pending_read = None     # the epoch-1 read AEAD, installed at the peer's CCS
     pending_write = None    # the epoch-1 write AEAD, installed when we send CCS
 
-    def __init__(self, cfg, session, now_ms, next_receive_seq):
+    def __init__(self, cfg, session, now_ms, next_seq):    # the peer's first message_seq
         self.session = session
-        self.reasm = fr.Reassembler(next_receive_seq, cfg.max_handshake_message)
+        self.reasm = fr.Reassembler(next_seq, cfg.max_handshake_message)
         self.timer = FlightTimer(cfg.retransmit_initial_ms, cfg.retransmit_max_ms,
                                  cfg.max_retransmits)
         self.expires = now_ms + cfg.handshake_timeout_ms
         # message_seq range of the peer flight that our current flight answers: only its
         # retransmission triggers ours (RFC 6347 §4.2.4), never a later flight's, which would
         # make two endpoints answer each other's retransmissions forever.
-        self.rx_lo = self.rx_hi = next_receive_seq
+        self.rx_lo = self.rx_hi = next_seq
 
 
 class Engine:
@@ -293,7 +293,8 @@ class Engine:
 
     def _send_client_hello(self, now_ms):
         flight = []
-        self.hs.transcript = []   # RFC 6347 §4.2.6: a hello before HelloVerifyRequest is not hashed
+        # RFC 6347 §4.2.6: a hello before HelloVerifyRequest is not hashed
+        self.hs.transcript = []
         self._add(flight, _CLIENT_HELLO, mh.write_client_hello(self.hs.client_hello))
         self._new_flight(flight, now_ms)
 
@@ -517,7 +518,8 @@ class Engine:
         got = mh.find_ext(exts, _EXT_CLIENT_CERTIFICATE_TYPE)
         if got is not None:    # only if we offered it (unsolicited extensions already refused)
             ours = mh.find_ext(hs.client_hello.extensions, _EXT_CLIENT_CERTIFICATE_TYPE)
-            hs.own_type = auth.check_cert_type(mc.parse_cert_type(got), mc.parse_cert_type_list(ours))
+            hs.own_type = auth.check_cert_type(mc.parse_cert_type(got),
+                                               mc.parse_cert_type_list(ours))
         return _C_AWAIT_CERTIFICATE
 
     def _check_hello(self, exts):
@@ -544,7 +546,8 @@ class Engine:
         # RFC 5246 §7.4.6: a server MAY go on without client authentication
         if entries or client or cfg.require_client_cert:
             self.identity = cfg.peer_auth(client).authenticate(
-                hs.peer_type, entries, cfg.verify_key(hs.session), cfg.server_name if client else None)
+                hs.peer_type, entries, cfg.verify_key(hs.session),
+                cfg.server_name if client else None)
         return self.state + 1       # the peer's key exchange comes next, on both sides
 
     def _c_server_key_exchange(self, mt, body, now_ms):
@@ -555,8 +558,8 @@ class Engine:
             group, point, params, alg, sig = mc.parse_server_key_exchange(body)
             if group not in self.cfg.advertised_groups():
                 group = None
-            # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error
             self._peer_point(group, point)
+            # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error
             auth.verify_server_params(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, alg,
                                       sig, hs.client_random, hs.server_random, params)
             return _C_AWAIT_CERTIFICATE_REQUEST
@@ -605,7 +608,8 @@ class Engine:
         hs = self.hs
         client = self.is_client
         # over the transcript up to, not including, this Finished
-        if not ct_equal(mf.parse_finished(body), self._finished(not client, len(hs.transcript) - 1)):
+        want = self._finished(not client, len(hs.transcript) - 1)
+        if not ct_equal(mf.parse_finished(body), want):
             raise Fault(_DECRYPT_ERROR)
         if client:
             self.hs = None      # the server sent the last flight: nothing left to re-send
@@ -645,7 +649,8 @@ class Engine:
             # extension (client_certificate_type only when we ask for a certificate).
             if mh.find_ext(ch.extensions, _EXT_SERVER_CERTIFICATE_TYPE) is not None:
                 exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type(hs.own_type)))
-            if hs.cert_request and mh.find_ext(ch.extensions, _EXT_CLIENT_CERTIFICATE_TYPE) is not None:
+            if (hs.cert_request
+                    and mh.find_ext(ch.extensions, _EXT_CLIENT_CERTIFICATE_TYPE) is not None):
                 exts.append((_EXT_CLIENT_CERTIFICATE_TYPE, mc.write_cert_type(hs.peer_type)))
         flight = []
         sh = mh.ServerHello(random=hs.server_random, cipher_suite=suite[0], extensions=exts)
@@ -703,7 +708,8 @@ class Engine:
         if creds is None or st.curve_group(creds.key.curve) not in groups:
             return _HANDSHAKE_FAILURE
         data = mh.find_ext(ch.extensions, _EXT_SIGNATURE_ALGORITHMS)
-        hs.sig_alg = creds.choose_sig_alg(None if data is None else mc.parse_signature_algorithms(data))
+        hs.sig_alg = creds.choose_sig_alg(
+            None if data is None else mc.parse_signature_algorithms(data))
         if hs.sig_alg is None:
             return _HANDSHAKE_FAILURE
         data = mh.find_ext(ch.extensions, _EXT_SERVER_CERTIFICATE_TYPE)
@@ -825,7 +831,8 @@ class Engine:
         """verify_data of the client's or the server's Finished over the first `count`
         messages of the transcript (None: all of them) (RFC 5246 §7.4.9)."""
         h = st.prf_hash(self.suite)
-        return keys.verify_data(self.hs.master, b'client finished' if by_client else b'server finished',
+        label = b'client finished' if by_client else b'server finished'
+        return keys.verify_data(self.hs.master, label,
                                 keys.transcript_hash(self.hs.transcript, count, h), h)
 
     # --- output ------------------------------------------------------------------------------
