@@ -10,7 +10,7 @@ raise unsupported_certificate(43); anything malformed raises bad_certificate(42)
 from ..compat import const
 from .der import (fail, whole, format_time, oid_to_str, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
-from .errors import CertificateError, UNSUPPORTED_CERTIFICATE
+from .errors import CertificateError
 from .keys import read_spki
 from .name import name_to_str, common_name
 from .pem import pem_blocks, is_pem, to_der
@@ -32,7 +32,9 @@ EKU_ANY = '2.5.29.37.0'
 EKU_SERVER_AUTH = '1.3.6.1.5.5.7.3.1'
 EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
 
-# X.680 universal tags (private copies of der's: they fold at compile time)
+# unsupported_certificate(43) (errors.py) and X.680 universal tags (der.py) as private copies:
+# they fold at compile time, where an imported name is a run-time lookup
+_UNSUPPORTED_CERTIFICATE = const(43)
 _BOOLEAN = const(0x01)
 _INTEGER = const(0x02)
 _OCTET_STRING = const(0x04)
@@ -101,7 +103,7 @@ def read_signature_algorithm(r):
     elif oid == OID_ECDSA_SHA384:
         name = 'ecdsa-sha384'
     else:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE,
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE,
                                'unsupported signature algorithm ' + oid_to_str(oid))
     alg.done()
     return name
@@ -124,22 +126,18 @@ def parse_certificate(data):
     cert.sig_alg = read_signature_algorithm(c)
     cert.signature = c.read_octets()
     c.done()
-    _parse_tbs(cert, t)
-    return cert
 
-
-# TBSCertificate  ::=  SEQUENCE  {
-#      version         [0]  EXPLICIT Version DEFAULT v1,        -- v1(0), v2(1), v3(2)
-#      serialNumber         CertificateSerialNumber,            -- INTEGER
-#      signature            AlgorithmIdentifier,
-#      issuer               Name,
-#      validity             Validity,                           -- SEQUENCE { notBefore, notAfter }
-#      subject              Name,
-#      subjectPublicKeyInfo SubjectPublicKeyInfo,
-#      issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
-#      subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
-#      extensions      [3]  EXPLICIT Extensions OPTIONAL }      -- v3
-def _parse_tbs(cert, t):
+    # TBSCertificate  ::=  SEQUENCE  {
+    #      version         [0]  EXPLICIT Version DEFAULT v1,        -- v1(0), v2(1), v3(2)
+    #      serialNumber         CertificateSerialNumber,            -- INTEGER
+    #      signature            AlgorithmIdentifier,
+    #      issuer               Name,
+    #      validity             Validity,                           -- SEQUENCE { notBefore, notAfter }
+    #      subject              Name,
+    #      subjectPublicKeyInfo SubjectPublicKeyInfo,
+    #      issuerUniqueID  [1]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
+    #      subjectUniqueID [2]  IMPLICIT UniqueIdentifier OPTIONAL, -- v2, v3
+    #      extensions      [3]  EXPLICIT Extensions OPTIONAL }      -- v3
     v = t.optional(0xa0)
     if v is not None:
         version = v.read_uint()
@@ -175,6 +173,7 @@ def _parse_tbs(cert, t):
         if exts is not None:
             _parse_extensions(cert, exts)
     t.done()
+    return cert
 
 
 # Extensions  ::=  SEQUENCE SIZE (1..MAX) OF Extension
@@ -218,7 +217,20 @@ def _parse_extensions(cert, wrapper):
                 cert.path_len = bc.read_uint()
             bc.done()
         elif kind == _EXT_KEY_USAGE:
-            cert.key_usage = _read_key_usage(value)
+            # KeyUsage ::= BIT STRING { digitalSignature(0), nonRepudiation(1),
+            #      keyEncipherment(2), dataEncipherment(3), keyAgreement(4), keyCertSign(5),
+            #      cRLSign(6), encipherOnly(7), decipherOnly(8) }            RFC 5280 §4.2.1.3
+            bits = value.read_bit_string()[0]
+            if len(bits) > 2:
+                fail('keyUsage too long')
+            mask = 0
+            for i in range(len(bits) * 8):
+                if bits[i // 8] & (0x80 >> (i % 8)):
+                    mask |= 1 << i
+            # "When the keyUsage extension appears ..., at least one of the bits MUST be set to 1."
+            if not mask:
+                fail('empty keyUsage')
+            cert.key_usage = mask
         elif kind == _EXT_EKU:
             # ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId   RFC 5280 §4.2.1.12
             purposes = value.sub()
@@ -248,23 +260,6 @@ def _parse_extensions(cert, wrapper):
                 cert.unknown_critical.append(oid_to_str(oid))
             continue
         value.done()
-
-
-# KeyUsage ::= BIT STRING { digitalSignature(0), nonRepudiation(1), keyEncipherment(2),
-#      dataEncipherment(3), keyAgreement(4), keyCertSign(5), cRLSign(6), encipherOnly(7),
-#      decipherOnly(8) }                                            RFC 5280 §4.2.1.3
-def _read_key_usage(value):
-    bits = value.read_bit_string()[0]
-    if len(bits) > 2:
-        fail('keyUsage too long')
-    mask = 0
-    for i in range(len(bits) * 8):
-        if bits[i // 8] & (0x80 >> (i % 8)):
-            mask |= 1 << i
-    # "When the keyUsage extension appears ..., at least one of the bits MUST be set to 1."
-    if not mask:
-        fail('empty keyUsage')
-    return mask
 
 
 # GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName           RFC 5280 §4.2.1.6
@@ -322,7 +317,7 @@ def load_certificates(data, skip_unsupported=False):
         try:
             certs.append(parse_certificate(blob))
         except CertificateError as e:
-            if not (skip_unsupported and e.alert == UNSUPPORTED_CERTIFICATE):
+            if not (skip_unsupported and e.alert == _UNSUPPORTED_CERTIFICATE):
                 raise
     if not certs:
         fail('no usable certificate')

@@ -13,7 +13,7 @@ asks for bytes. Every violation raises CertificateError(bad_certificate):
 Times become seconds since 1970-01-01 UTC (plain ints compare on both runtimes; no datetime).
 """
 from ..compat import const
-from .errors import CertificateError, BAD_CERTIFICATE
+from .errors import CertificateError
 
 # Universal tags (X.680 §8.4) as they appear in the identifier octet. The public ones are for
 # callers building or checking DER; the x509 modules keep private copies that fold at compile
@@ -25,7 +25,7 @@ OCTET_STRING = const(0x04)
 _NULL = const(0x05)
 OID = const(0x06)
 UTF8_STRING = const(0x0c)
-PRINTABLE_STRING = const(0x13)
+_PRINTABLE_STRING = const(0x13)
 TELETEX_STRING = const(0x14)
 IA5_STRING = const(0x16)
 UTC_TIME = const(0x17)
@@ -35,13 +35,15 @@ BMP_STRING = const(0x1e)
 SEQUENCE = const(0x30)
 SET = const(0x31)
 
+_BAD_CERTIFICATE = const(42)     # the alert of every DER violation (errors.py)
+
 # Nesting bound: a certificate needs about 7 levels (Certificate/TBS/extensions/extension/
 # value/GeneralNames/...); 12 leaves room and stops stack-exhausting inputs on a board.
 _MAX_DEPTH = const(12)
 
 
 def fail(msg):
-    raise CertificateError(BAD_CERTIFICATE, msg)
+    raise CertificateError(_BAD_CERTIFICATE, msg)
 
 
 class DerReader:

@@ -8,10 +8,13 @@ The curve code (dtls_lite.crypto.p256 / p384) is imported only when a key of tha
 """
 from ..compat import const
 from .der import DerReader, fail, whole, OID_EC_PUBLIC_KEY
-from .errors import CertificateError, UNSUPPORTED_CERTIFICATE, DECRYPT_ERROR
+from .errors import CertificateError
 from .pem import pem_blocks, pem_encode, is_pem, to_der
 
-# X.680 universal tags (private copies of der's: they fold at compile time)
+# Alert codes (errors.py) and X.680 universal tags (der.py) as private copies: they fold at
+# compile time, where an imported name is a run-time lookup
+_UNSUPPORTED_CERTIFICATE = const(43)
+_DECRYPT_ERROR = const(51)
 _BIT_STRING = const(0x03)
 _OCTET_STRING = const(0x04)
 _OID = const(0x06)
@@ -31,7 +34,7 @@ def _curve(name_or_oid):
     for c in _CURVES:
         if c[field] == name_or_oid:
             return c
-    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported curve')
+    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unsupported curve')
 
 
 def curve_module(name):
@@ -50,7 +53,7 @@ def hash_for(sig_alg):
         return sha2.SHA256
     if sig_alg == 'ecdsa-sha384':
         return sha2.SHA384
-    raise CertificateError(UNSUPPORTED_CERTIFICATE, 'unsupported signature algorithm')
+    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unsupported signature algorithm')
 
 
 def default_sig_alg(curve):
@@ -65,7 +68,7 @@ class EcPublicKey:
         # RFC 5480 §2.2: the uncompressed form is the one every implementation must support;
         # compressed points would need a square root we do not carry.
         if len(point) != 1 + 2 * _curve(curve)[2] or point[0] != 4:
-            raise CertificateError(UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
+            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
         # SEC1 §3.2.2.1 partial validation (coordinates < p, on the curve): a raw public key
         # (RFC 7250) is used for ECDSA only after this, never as an arbitrary pair of integers.
         from ..crypto import ec
@@ -97,7 +100,7 @@ class EcPublicKey:
     def check_signature(self, sig_alg, message, signature):
         """Like verify, but raise decrypt_error(51): a failed CertificateVerify (RFC 5246 §7.4.8)."""
         if not self.verify(sig_alg, message, signature):
-            raise CertificateError(DECRYPT_ERROR, 'signature does not verify')
+            raise CertificateError(_DECRYPT_ERROR, 'signature does not verify')
 
     def spki(self):
         return write_spki(self)
@@ -109,7 +112,7 @@ class EcPublicKey:
 def _read_ec_algorithm(r):
     alg = r.sub()
     if alg.read_oid() != OID_EC_PUBLIC_KEY:
-        raise CertificateError(UNSUPPORTED_CERTIFICATE, 'key is not EC')
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'key is not EC')
     curve = _curve(alg.read_oid())[0]
     alg.done()
     return curve
