@@ -1,8 +1,8 @@
 """CPython-only: rebuild x25519's fixed-base comb table independently and compare.
 
-The table is hard-coded in dtls_lite/crypto/x25519.py. Here it is recomputed from the
-edwards25519 base point (RFC 8032 §5.1: y = 4/5, x recovered and made even) with textbook
-affine addition and pow() inverses, sharing no code with the module.
+The table is hard-coded in dtls_lite/crypto/x25519.py (as bytes, decoded by _comb()). Here it
+is recomputed from the edwards25519 base point (RFC 8032 §5.1: y = 4/5, x recovered and made
+even) with textbook affine addition and pow() inverses, sharing no code with the module.
 """
 from dtls_lite.crypto import x25519
 
@@ -43,11 +43,12 @@ def test_comb_table_rebuilt_independently():
     # The Montgomery u of B is 9 (RFC 7748 §4.1 map u = (1 + y) / (1 - y)).
     assert (1 + by) * pow(1 - by, P - 2, P) % P == 9
     teeth = [_mul(1 << (64 * i), base) for i in range(4)]
-    assert len(x25519._COMB) == 16
+    comb = x25519._comb()
+    assert len(comb) == 16
     for v in range(16):
         pt = (0, 1)
         for i in range(4):
             if v >> i & 1:
                 pt = _add(pt, teeth[i])
         x, y = pt
-        assert x25519._COMB[v] == ((y - x) % P, (y + x) % P, 2 * D * x * y % P), v
+        assert comb[v] == ((y - x) % P, (y + x) % P, 2 * D * x * y % P), v
