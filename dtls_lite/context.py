@@ -21,11 +21,8 @@ from dtls_lite.compat import const, ticks_ms, ticks_diff
 from dtls_lite.errors import ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers, Fault
 from dtls_lite.cookie import CookieJar
 from dtls_lite.crypto.util import get_rng
-from dtls_lite import engine as eng
-from dtls_lite import fragment as fr
-from dtls_lite import msg_hello as mh
-from dtls_lite import record
-from dtls_lite import suites as st
+from dtls_lite import engine, fragment, msg_hello, record
+from dtls_lite import suites as st    # (`suites` is a parameter name below)
 
 # Defaults and limits, with their reasons.
 _DEFAULT_MAX_DATAGRAM = const(1200)       # fits the IPv6 minimum MTU (1280) minus IP/UDP headers
@@ -43,7 +40,8 @@ _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 _NO_LIMIT = const(1 << 30)                # the upper bound of a limit that needs none
 _MAX_HELLO_LEN = const(2048)              # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
 _MAX_HELLO_MESSAGE_SEQ = const(255)       # clients send hellos with message_seq 0 or 1 (a few retries)
-_MAX_HELLO_RECORD_SEQ = const((1 << 48) - (1 << 16))  # leaves the server's epoch 0 room to the uint48 end
+# the highest hello record sequence number: leaves the server's epoch 0 room to the uint48 end
+_MAX_HELLO_RECORD_SEQ = const((1 << 48) - (1 << 16))
 
 # Wire and engine values this module mirrors privately (MicroPython folds only a module's own
 # constants; host_tests/test_host_dtls_consts.py checks they agree with their owners).
@@ -259,7 +257,7 @@ class PeerInfo:
     """Read-only view of one peer (ctx.peer(session))."""
 
     def __init__(self, e):
-        self.state = eng.STATE_NAMES[e.state]
+        self.state = engine.STATE_NAMES[e.state]
         self.connected = e.state == _CONNECTED
         self.role = 'client' if e.is_client else 'server'
         self.version = 'DTLSv1.2'
@@ -416,7 +414,7 @@ class Context:
         old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers reached')
-        e = eng.Engine(self._cfg, True)
+        e = engine.Engine(self._cfg, True)
         self._peers[session] = e
         self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_client(session, self._now())
@@ -434,7 +432,7 @@ class Context:
         if (e is None or e.state == _CLOSED
                 or (not e.is_client and len(data) > 31 and data[0] == _CT_HANDSHAKE
                     and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
-                    and eng.hello_tag(data, 27) != e.hello_tag)):
+                    and engine.hello_tag(data, 27) != e.hello_tag)):
             self._accept(session, data, now)
         else:
             e.handle_datagram(data, now)
@@ -510,8 +508,8 @@ class Context:
         jar = cfg.cookies
         if not jar.check(session, ch.cookie_input, ch.cookie, now):
             cookie = jar.make(session, ch.cookie_input, now)
-            msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq,
-                             mh.write_hello_verify_request(cookie))
+            msg = fragment.message(_HELLO_VERIFY_REQUEST, msg_seq,
+                             msg_hello.write_hello_verify_request(cookie))
             # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
             # number.
             n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
@@ -519,7 +517,8 @@ class Context:
             self._write(self, session, cfg.txview[:n])
             return
         old = self._peers.get(session)
-        if old is not None and old.state != _CLOSED and old.hello_tag == eng.hello_tag(ch.random, 0):
+        if (old is not None and old.state != _CLOSED
+                and old.hello_tag == engine.hello_tag(ch.random, 0)):
             stats['dropped'] += 1     # a late copy of the hello that made this session
             return
         # Room for it: max_peers counts every session but the one this hello replaces,
@@ -533,7 +532,7 @@ class Context:
         if peers >= cfg.max_peers or busy >= cfg.max_handshakes:
             stats['refused'] += 1
             return
-        e = eng.Engine(cfg, False)
+        e = engine.Engine(cfg, False)
         self._peers[session] = e
         self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_server(session, ch, body, msg_seq, rec_seq, now)
@@ -559,13 +558,13 @@ class Context:
             if ctype != _CT_HANDSHAKE or epoch != 0 or end > len(data):
                 return None
             while p < end:
-                mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, p, end)
+                mt, mlen, msg_seq, off, flen = fragment.parse_fragment(data, p, end)
                 if mt != _CLIENT_HELLO or mlen > _MAX_HELLO_LEN:
                     return None     # (the bound also caps the work a stranger can cause)
                 p += _HS_HEADER_LEN
                 if off == 0 and flen == mlen:
                     body = bytes(data[p:p + flen])
-                    return mh.parse_client_hello(body), body, msg_seq, seq
+                    return msg_hello.parse_client_hello(body), body, msg_seq, seq
                 # A fragment: into this session's entry of the pool (a new entry, evicting the
                 # oldest if the pool is full, when the hello is not the one being gathered).
                 entry = pool.get(session)
@@ -576,12 +575,12 @@ class Context:
                             if oldest is None or pool[k][1] < pool[oldest][1]:
                                 oldest = k
                         del pool[oldest]
-                    entry = pool[session] = (fr.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
+                    entry = pool[session] = (fragment.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
                 entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p)
                 msg = entry[0].pop()
                 if msg is not None:
                     del pool[session]
-                    return mh.parse_client_hello(msg[2]), msg[2], msg_seq, seq
+                    return msg_hello.parse_client_hello(msg[2]), msg[2], msg_seq, seq
                 p += flen
             pos = end
         return 0

@@ -18,7 +18,7 @@ from dtls_lite.crypto.hmac import prf
 from dtls_lite.crypto.sha2 import SHA256
 
 _MASTER_SECRET_LEN = const(48)
-VERIFY_DATA_LEN = const(12)   # RFC 5246 §7.4.9: verify_data_length 12 for all our suites
+_VERIFY_DATA_LEN = const(12)   # RFC 5246 §7.4.9: verify_data_length 12 for all our suites
 
 
 def master_secret(premaster, client_random, server_random, session_hash=None, h=SHA256):
@@ -39,7 +39,7 @@ def key_block(master, client_random, server_random, key_len, iv_len, h=SHA256):
 
 def verify_data(master, label, transcript_hash, h=SHA256):
     """Finished.verify_data, RFC 5246 §7.4.9; label b'client finished' or b'server finished'."""
-    return prf(h, master, label, transcript_hash, VERIFY_DATA_LEN)
+    return prf(h, master, label, transcript_hash, _VERIFY_DATA_LEN)
 
 
 def psk_premaster(psk):

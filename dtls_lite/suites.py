@@ -60,15 +60,15 @@ DEFAULT_ECDSA_CIPHERS = _names(KX_ECDHE_ECDSA)
 
 # Named groups (RFC 8422 §5.1.1, RFC 7748): code -> name; the crypto module is imported lazily
 # so a PSK-only device never loads elliptic-curve code.
-GROUP_SECP256R1 = const(23)
+_GROUP_SECP256R1 = const(23)
 _GROUP_SECP384R1 = const(24)
 _GROUP_X25519 = const(29)
-_GROUP_NAMES = ((_GROUP_X25519, 'x25519'), (GROUP_SECP256R1, 'secp256r1'),
+_GROUP_NAMES = ((_GROUP_X25519, 'x25519'), (_GROUP_SECP256R1, 'secp256r1'),
                 (_GROUP_SECP384R1, 'secp384r1'))
 DEFAULT_GROUPS = ('x25519', 'secp256r1', 'secp384r1')
 
 # TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): a client's signal instead of the extension.
-EMPTY_RENEGOTIATION_INFO_SCSV = const(0x00FF)
+_EMPTY_RENEGOTIATION_INFO_SCSV = const(0x00FF)
 
 
 def by_code(code):
@@ -112,7 +112,7 @@ def group_point_ok(code, point):
 
 
 # The groups of the curves our ECDSA keys use (x509.keys curve names).
-SIGNATURE_GROUPS = ((GROUP_SECP256R1, 'p256'), (_GROUP_SECP384R1, 'p384'))
+SIGNATURE_GROUPS = ((_GROUP_SECP256R1, 'p256'), (_GROUP_SECP384R1, 'p384'))
 
 
 def curve_group(curve):
