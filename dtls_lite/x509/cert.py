@@ -59,17 +59,19 @@ class Certificate:
     spki (its DER), and the extension fields initialised below.
     """
 
+    # Defaults for what a certificate may leave out (instances set their own when present).
+    version = 1
+    basic_constraints = False       # whether the extension is present
+    is_ca = False
+    path_len = None
+    key_usage = None                # mask of KU_* bits, None when the extension is absent
+    ext_key_usage = None            # list of dotted OIDs, None when absent
+    subject_key_id = None
+    authority_key_id = None
+
     def __init__(self, data):
         self.der = data
-        self.version = 1
-        self.basic_constraints = False  # whether the extension is present
-        self.is_ca = False
-        self.path_len = None
-        self.key_usage = None           # mask of KU_* bits, None when the extension is absent
-        self.ext_key_usage = None       # list of dotted OIDs, None when absent
         self.subject_alt_names = []     # [('DNS'|'IP'|'URI'|'email', text)]
-        self.subject_key_id = None
-        self.authority_key_id = None
         self.unknown_critical = []      # dotted OIDs of critical extensions we do not process
 
     def __repr__(self):

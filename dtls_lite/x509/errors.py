@@ -25,9 +25,6 @@ class CertificateError(ValueError):
     """A certificate, key or signature was rejected; `.alert` is the TLS alert code to send."""
 
     def __init__(self, alert, msg):
-        super().__init__(msg)
+        super().__init__('%s (alert %d)' % (msg, alert))    # what str(e) shows
         self.alert = alert
         self.msg = msg
-
-    def __str__(self):
-        return '%s (alert %d)' % (self.msg, self.alert)

@@ -138,18 +138,13 @@ def parse_spki(data):
     return key
 
 
-def _short_tlv(tag, content):
-    # every part of a P-256/P-384 SPKI is under 128 bytes: a one-octet length (X.690 §8.1.3.4)
-    if len(content) > 0x7f:
-        raise ValueError('too long for a short-form length')
-    return bytes((tag, len(content))) + content
-
-
 def write_spki(key):
-    # without x509.write, which only keygen needs: 6 KB less heap for every ECDSA Context
-    alg = _short_tlv(_SEQUENCE, _short_tlv(_OID, OID_EC_PUBLIC_KEY)
-                     + _short_tlv(_OID, _curve(key.curve)[1]))
-    return _short_tlv(_SEQUENCE, alg + _short_tlv(_BIT_STRING, b'\x00' + key.point))
+    # without x509.write, which only keygen needs: 6 KB less heap for every ECDSA Context.
+    # Every part of a P-256/P-384 SPKI is under 128 bytes: one-octet lengths (X.690 §8.1.3.4).
+    oid = _curve(key.curve)[1]
+    alg = bytes((_OID, 7)) + OID_EC_PUBLIC_KEY + bytes((_OID, len(oid))) + oid
+    body = bytes((_SEQUENCE, len(alg))) + alg + bytes((_BIT_STRING, len(key.point) + 1, 0)) + key.point
+    return bytes((_SEQUENCE, len(body))) + body
 
 
 class EcPrivateKey:

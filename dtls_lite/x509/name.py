@@ -1,4 +1,4 @@
-"""X.501 Names as RFC 4514 strings, and the attribute table the writer shares.
+"""X.501 Names as RFC 4514 strings, and the attribute table the writer shares (ATTRIBUTES).
 
     Name ::= CHOICE { rdnSequence RDNSequence }
     RDNSequence ::= SEQUENCE OF RelativeDistinguishedName
@@ -36,13 +36,6 @@ ATTRIBUTES = (
     ('serialNumber', b'\x55\x04\x05'),                        # 2.5.4.5
     ('emailAddress', b'\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01'),  # 1.2.840.113549.1.9.1
 )
-
-
-def attribute_oid(short):
-    for name, oid in ATTRIBUTES:
-        if name == short:
-            return oid
-    raise ValueError('unknown attribute ' + short)
 
 
 def decode_string(tag, b):

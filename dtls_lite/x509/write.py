@@ -12,7 +12,7 @@ from ..compat import const
 from .der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
 from .chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
-from .name import attribute_oid
+from .name import ATTRIBUTES
 from .keys import write_spki, default_sig_alg
 
 # X.680 universal tags (private copies of der's: they fold at compile time)
@@ -105,6 +105,14 @@ def name(attrs):
             tag = _UTF8_STRING
         rdns.append(tlv(_SET, seq(oid(attribute_oid(short)), tlv(tag, value.encode()))))
     return seq(*rdns)
+
+
+def attribute_oid(short):
+    """The OID contents of an attribute's short name ('CN'), from name.ATTRIBUTES."""
+    for name, oid in ATTRIBUTES:
+        if name == short:
+            return oid
+    raise ValueError('unknown attribute ' + short)
 
 
 def key_id(public_key):
