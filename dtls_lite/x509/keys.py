@@ -56,11 +56,6 @@ def hash_for(sig_alg):
     raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unsupported signature algorithm')
 
 
-def default_sig_alg(curve):
-    """The signature algorithm matched to a curve's strength (RFC 5480 §4)."""
-    return 'ecdsa-sha384' if curve == 'p384' else 'ecdsa-sha256'
-
-
 class EcPublicKey:
     """An EC public key: curve ('p256'/'p384') and SEC1 uncompressed point (0x04 || X || Y)."""
 

@@ -66,19 +66,6 @@ def decode_string(tag, b):
     return ''.join(chr(c) for c in b)
 
 
-def escape(value):
-    """RFC 4514 §2.4 escaping of an attribute value."""
-    out = ''
-    last = len(value) - 1
-    for i, ch in enumerate(value):
-        if ch in ',+"\\<>;' or (i == 0 and ch in '# ') or (i == last and ch == ' '):
-            ch = '\\' + ch
-        elif ch == '\x00':
-            ch = '\\00'
-        out += ch
-    return out
-
-
 def name_attributes(raw):
     """Attributes of a DER Name in DER order, as [(type, value, rdn_index, hex_form)].
 
@@ -119,7 +106,18 @@ def name_to_str(raw):
     rdns = []
     last = -1
     for typ, text, index, hex_form in name_attributes(raw):
-        item = typ + '=' + (text if hex_form else escape(text))
+        if not hex_form:
+            # RFC 4514 §2.4 escaping of an attribute value
+            value = ''
+            final = len(text) - 1
+            for i, ch in enumerate(text):
+                if ch in ',+"\\<>;' or (i == 0 and ch in '# ') or (i == final and ch == ' '):
+                    ch = '\\' + ch
+                elif ch == '\x00':
+                    ch = '\\00'
+                value += ch
+            text = value
+        item = typ + '=' + text
         if index == last:
             rdns[-1] += '+' + item      # a multi-valued RDN, in its DER order
         else:

@@ -13,7 +13,7 @@ from .der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
 from .chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
 from .name import ATTRIBUTES
-from .keys import write_spki, default_sig_alg
+from .keys import write_spki
 
 # X.680 universal tags (private copies of der's: they fold at compile time)
 _BOOLEAN = const(0x01)
@@ -157,7 +157,8 @@ def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_a
         b = bytearray(rng(16))
         b[0] = (b[0] & 0x7f) | 0x40
         serial = int.from_bytes(bytes(b), 'big')
-    sig_alg = sig_alg or default_sig_alg(issuer_key.curve)
+    # the signature algorithm matched to the issuer curve's strength (RFC 5480 §4)
+    sig_alg = sig_alg or ('ecdsa-sha384' if issuer_key.curve == 'p384' else 'ecdsa-sha256')
     alg = seq(oid(OID_ECDSA_SHA384 if sig_alg == 'ecdsa-sha384' else OID_ECDSA_SHA256))
     if key_usage is None:
         key_usage = (KU_KEY_CERT_SIGN | KU_CRL_SIGN) if is_ca else KU_DIGITAL_SIGNATURE
