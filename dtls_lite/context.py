@@ -19,9 +19,8 @@ records are sealed in one shared, preallocated buffer); `read` gets bytes.
 """
 from dtls_lite.compat import const, ticks_ms, ticks_diff
 from dtls_lite.errors import ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers, Fault
-from dtls_lite.cookie import CookieJar
-from dtls_lite.crypto.util import get_rng
-from dtls_lite import engine, fragment, msg_hello, record
+from dtls_lite import cookie, engine, fragment, msg_hello, record
+from dtls_lite.crypto import util
 from dtls_lite import suites as st    # (`suites` is a parameter name below)
 
 # Defaults and limits, with their reasons.
@@ -114,7 +113,7 @@ class Config:
         rng = config.pop('rng', None)
         if rng is not None and not callable(rng):
             raise ConfigError('rng must be a callable n -> bytes')
-        rng = self.rng = get_rng(rng)
+        rng = self.rng = util.get_rng(rng)
         clock = self.clock = config.pop('clock', None)
         if clock is not None and not callable(clock):
             raise ConfigError('clock must be a callable -> ms')
@@ -123,8 +122,8 @@ class Config:
             secret = rng(32)
         if not isinstance(secret, (bytes, bytearray)) or len(secret) < 16:
             raise ConfigError('cookie_secret must be at least 16 bytes')
-        self.cookies = CookieJar(bytes(secret), _int(config, 'cookie_lifetime_ms',
-                                                     _COOKIE_LIFETIME_MS, 1000))
+        lifetime = _int(config, 'cookie_lifetime_ms', _COOKIE_LIFETIME_MS, 1000)
+        self.cookies = cookie.CookieJar(bytes(secret), lifetime)
         self.txbuf = bytearray(self.max_datagram + 64)
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
@@ -507,9 +506,8 @@ class Context:
             return
         jar = cfg.cookies
         if not jar.check(session, ch.cookie_input, ch.cookie, now):
-            cookie = jar.make(session, ch.cookie_input, now)
-            msg = fragment.message(_HELLO_VERIFY_REQUEST, msg_seq,
-                             msg_hello.write_hello_verify_request(cookie))
+            hvr = msg_hello.write_hello_verify_request(jar.make(session, ch.cookie_input, now))
+            msg = fragment.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
             # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
             # number.
             n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
