@@ -47,6 +47,7 @@ from dtls_lite.compat import const
 from dtls_lite.errors import Fault, ConfigError
 from dtls_lite import msg_cert as mc
 from dtls_lite.keys import transcript_hash
+from dtls_lite.x509 import keys as x509_keys   # every ECDSA handshake parses keys
 from dtls_lite.x509.errors import CertificateError
 
 # MicroPython folds only a module's own `_NAME = const(n)`; these mirror the IANA values of
@@ -91,14 +92,13 @@ def _curve_name(curve, p256_size):
 
 def public_key_of(value, curve=None):
     """An EcPublicKey from EcPublicKey, SPKI DER/PEM, a SEC1 point (65/97 bytes), or (x, y)."""
-    from dtls_lite.x509 import keys
-    if isinstance(value, keys.EcPublicKey):
+    if isinstance(value, x509_keys.EcPublicKey):
         return value
     if isinstance(value, tuple):
         value = b'\x04' + bytes(value[0]) + bytes(value[1])
     if isinstance(value, (bytes, bytearray)) and len(value) in (65, 97) and value[0] == 4:
-        return keys.EcPublicKey(_curve_name(curve, len(value) == 65), value)
-    return keys.parse_spki(value)
+        return x509_keys.EcPublicKey(_curve_name(curve, len(value) == 65), value)
+    return x509_keys.parse_spki(value)
 
 
 class Credentials:
@@ -109,13 +109,12 @@ class Credentials:
     certificates: a PEM bundle, one DER/PEM certificate or Certificate, or a list of them."""
 
     def __init__(self, private_key, certificates=None, public_key=None, curve=None):
-        from dtls_lite.x509 import keys
         key = private_key
         try:
             if isinstance(key, (bytes, bytearray)) and (curve is not None or len(key) in (32, 48)):
-                key = keys.EcPrivateKey(_curve_name(curve, len(key) == 32), bytes(key))  # raw
-            elif not isinstance(key, keys.EcPrivateKey):
-                key = keys.load_private_key(key)
+                key = x509_keys.EcPrivateKey(_curve_name(curve, len(key) == 32), bytes(key))  # raw
+            elif not isinstance(key, x509_keys.EcPrivateKey):
+                key = x509_keys.load_private_key(key)
             self.chain = []
             if certificates is not None:
                 # x509.cert only for those who send certificates (raw public keys need none)
@@ -139,7 +138,7 @@ class Credentials:
             raise ConfigError('bad ECDSA credentials: %s' % (e,))
         self.key = key
         self.public_key = key.public_key
-        self.spki = keys.write_spki(key.public_key)
+        self.spki = x509_keys.write_spki(key.public_key)
 
     def cert_types(self):
         """The Certificate forms we can send, X.509 first when we have a chain."""
@@ -190,8 +189,7 @@ def credentials(value):
         return Credentials(value, value if has_cert else None)
     key = _field(value, 'private_key', 'priv_key')
     if key is None:
-        from dtls_lite.x509 import keys
-        if isinstance(value, keys.EcPrivateKey):
+        if isinstance(value, x509_keys.EcPrivateKey):
             return Credentials(value)
         raise ConfigError('get_ecdsa_key returned no private_key')
     public = _field(value, 'public_key')
@@ -364,8 +362,8 @@ class PeerAuth:
                 leaf = self.verifier.verify(entries, hostname)
                 return PeerCert(leaf.der, leaf.public_key, leaf)
             # a raw public key: trusted only if pinned and/or accepted by the callback
-            from dtls_lite.x509 import keys
-            key = keys.parse_spki(entries[0])   # CertificateError: bad_ or unsupported_certificate
+            # parse_spki raises CertificateError: bad_certificate / unsupported_certificate
+            key = x509_keys.parse_spki(entries[0])
             if ((self.peer_keys is None and verify_key is None)            # nothing to trust it by
                     or (self.peer_keys is not None and key not in self.peer_keys)   # not pinned
                     or (verify_key is not None and verify_key(key) is not True)):   # refused
