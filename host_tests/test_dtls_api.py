@@ -47,13 +47,24 @@ def _set_psk_handler(ctx):
                     get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
 
 
+def _unload(name):
+    # Forget a loaded module entirely: its sys.modules entry and its package's attribute (else
+    # `from package import name` finds the attribute and never imports again, so an earlier
+    # test's import would hide whether set_handler loads it).
+    import sys
+    sys.modules.pop(name, None)
+    package, _, leaf = name.rpartition('.')
+    if package in sys.modules and hasattr(sys.modules[package], leaf):
+        delattr(sys.modules[package], leaf)
+
+
 def test_set_handler_preloads_the_configured_aead_and_groups():
     # The handshake must not import code (heap peak, fragmentation on a board): set_handler
     # loads what the configured suites need, and only that.
     import sys
     names = ('dtls_lite.crypto.gcm', 'dtls_lite.crypto.chacha20poly1305', 'dtls_lite.crypto.x25519')
     for name in names:
-        sys.modules.pop(name, None)
+        _unload(name)
     ctx = dtls_lite.Context(ciphers=['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'], groups=['x25519'])
     assert 'dtls_lite.crypto.gcm' not in sys.modules   # nothing before set_handler
     _set_psk_handler(ctx)
@@ -64,7 +75,7 @@ def test_set_handler_preloads_the_configured_aead_and_groups():
 
 def test_preload_false_loads_on_first_use():
     import sys
-    sys.modules.pop('dtls_lite.crypto.chacha20poly1305', None)
+    _unload('dtls_lite.crypto.chacha20poly1305')
     ctx = dtls_lite.Context(ciphers=['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'], preload=False)
     _set_psk_handler(ctx)
     assert 'dtls_lite.crypto.chacha20poly1305' not in sys.modules
