@@ -20,13 +20,18 @@ dtls_lite as .mpy, each set alone): compile time 0.45 ms (ops), 0.45 ms (ghash),
 buffers; the -march .mpy modules they replace kept 1.1 KB for ops, 1.3 KB for chacha); extra
 heap needed while compiling (smallest -X heapsize that works, over the baseline) +4, +17,
 +39 KB. SOURCE is a tuple of pieces, one viper function each, compiled one at a time: that cut
-ChaCha's transient from +67 KB. Not measured on a 32-bit board. tools/bench_aead.py
-(bench_aead_kernels) reports time and heap kept per set.
+ChaCha's transient from +67 KB. The ChaCha set's unrolled source is written out by
+_aead_chacha_viper when imported (its .mpy holds the statement shapes, 3.9 KB, not the 12 KB of
+text): that adds ~1.5 ms to its first compile and ~2 KB to the smallest heap that makes the
+first ChaCha20-Poly1305 object (102 -> 104 KB, -X heapsize, whole package as .mpy): a
+transient at load time (Context preloads the suites' code before any handshake). Not measured
+on a 32-bit board. tools/bench_aead.py (bench_aead_kernels) reports time
+and heap kept per set.
 
 Each set is compiled only when first needed: 'ops' when the first AEAD object is made (ccm,
 gcm and chacha20poly1305 import this module, and aead.new imports them on first use), 'ghash'
 with the first AES-GCM object, 'chacha' with the first ChaCha20-Poly1305 object (the largest:
-~12 KB of Xtensa code). The source module is then dropped from sys.modules, so its text (13 KB
+~12 KB of Xtensa code). The source module is then dropped from sys.modules, so its text (12 KB
 for ChaCha) does not stay in the heap when it was loaded from a .py or .mpy file.
 
 `scratch(n)` hands out one module-wide buffer, grown lazily to the largest record seen (rounded
