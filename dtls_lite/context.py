@@ -57,6 +57,7 @@ _EVENT_CONNECT = const(0x01DC)    # engine
 _CONNECTED = const(14)            # engine
 _CLOSED = const(15)               # engine
 
+
 def _int(config, name, default, lo, hi=_NO_LIMIT):
     v = config.pop(name, default)
     if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi:
