@@ -886,12 +886,12 @@ class Engine:
         mtu = self.cfg.max_datagram
         coalesce = self.cfg.coalesce_handshake
         off = 0
-        pend = None                     # epoch-0 handshake fragments gathered for one record
+        pend = b''                      # epoch-0 handshake fragments gathered for one record
         for ctype, epoch, payload in self.hs.flight:
             gather = coalesce and ctype == _CT_HANDSHAKE and epoch == 0
-            if pend is not None and not gather:
+            if pend and not gather:
                 off = self._put_record(buf, off, _CT_HANDSHAKE, 0, pend)
-                pend = None
+                pend = b''
             ovh = record.overhead(self.suite) if epoch else _HEADER_LEN
             if ctype != _CT_HANDSHAKE:
                 if off + ovh + len(payload) > mtu:
@@ -901,28 +901,28 @@ class Engine:
             total = len(payload) - _HS_HEADER_LEN
             done = 0
             while True:
-                room = mtu - off - ovh - (len(pend) if pend is not None else 0) - _HS_HEADER_LEN
+                room = mtu - off - ovh - len(pend) - _HS_HEADER_LEN
                 if payload[0] == _CLIENT_HELLO:
                     # Never fragmented: a server answers the hello statelessly and so needs
                     # it in one piece (RFC 6347 §4.2.1); ours stays well under 200 bytes.
                     room = max(room, total)
                 left = total - done
-                if (off or pend is not None) and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
-                    if pend is not None:
+                if (off or pend) and (room <= 0 or (room < left and room < _MIN_FRAGMENT)):
+                    if pend:
                         off = self._put_record(buf, off, _CT_HANDSHAKE, 0, pend)
-                        pend = None
+                        pend = b''
                     off = self._flush(buf, off)
                     continue
                 size = min(left, room)
                 frag = fr.fragment(payload, done, size)
                 if gather:
-                    pend = frag if pend is None else pend + frag
+                    pend += frag
                 else:
                     off = self._put_record(buf, off, _CT_HANDSHAKE, epoch, frag)
                 done += size
                 if done >= total:
                     break
-        if pend is not None:
+        if pend:
             off = self._put_record(buf, off, _CT_HANDSHAKE, 0, pend)
         self._flush(buf, off)
 
