@@ -5,9 +5,10 @@
     deadline()                      when handle_timeout wants to be called next (or None)
     seal_app(data)                  one application_data record, in the shared send buffer
 
-Output goes to the shared list `cfg.out` as (kind, a, b) tuples (OUT_DATAGRAM, OUT_APP,
-OUT_EVENT); the Context drains it into the write/read/event callbacks after each call, adding
-the session it called the engine for (the engine itself need not remember it).
+Output goes to the shared list `cfg.out` as (kind, a, b) tuples (_OUT_DATAGRAM, _OUT_APP,
+_OUT_EVENT; context.py mirrors these values); the Context drains it into the write/read/event
+callbacks after each call, adding the session it called the engine for (the engine itself need
+not remember it).
 
 Data flow of a datagram: records (record.py) -> epoch 0 in clear, epoch 1 opened by the read
 Protection after the replay check -> by content type: handshake fragments go to the
@@ -52,8 +53,10 @@ auth = mc = None
 
 _DEBUG = const(False)
 
-OUT_DATAGRAM = const(0)
-OUT_APP = const(1)
+# Output kinds (context.py mirrors them, and _CONNECTED / _CLOSED, as its own private consts;
+# test_host_dtls_consts checks they agree).
+_OUT_DATAGRAM = const(0)
+_OUT_APP = const(1)
 _OUT_EVENT = const(2)             # the Context takes any other kind as an event
 
 EVENT_CONNECT = const(0x01DC)     # tinydtls DTLS_EVENT_CONNECT
@@ -144,8 +147,8 @@ _S_AWAIT_CLIENT_KEY_EXCHANGE = const(10)
 _S_AWAIT_CERTIFICATE_VERIFY = const(11)  # after a non-empty client Certificate
 _S_AWAIT_CLIENT_CCS = const(12)
 _S_AWAIT_CLIENT_FINISHED = const(13)
-CONNECTED = const(14)
-CLOSED = const(15)
+_CONNECTED = const(14)
+_CLOSED = const(15)
 
 STATE_NAMES = ('START', 'AWAIT_SERVER_HELLO', 'AWAIT_CERTIFICATE', 'AWAIT_SERVER_KEY_EXCHANGE',
                'AWAIT_CERTIFICATE_REQUEST', 'AWAIT_SERVER_HELLO_DONE', 'AWAIT_SERVER_CCS',
@@ -222,9 +225,9 @@ class Engine:
         if _DEBUG:
             print('dtls', STATE_NAMES[self.state], '->', STATE_NAMES[state])
         self.state = state
-        if state == CONNECTED:
+        if state == _CONNECTED:
             self._emit(_OUT_EVENT, 0, EVENT_CONNECTED)
-        elif state == CLOSED:
+        elif state == _CLOSED:
             self.hs = None
             self._emit(_OUT_EVENT, 0, EVENT_CLOSED)
 
@@ -236,11 +239,11 @@ class Engine:
 
     def _fail(self, alert):
         """A fatal protocol error: send the alert, report it, close (RFC 5246 §7.2.2)."""
-        if self.state == CLOSED:
+        if self.state == _CLOSED:
             return
         self._send_alert(_LEVEL_FATAL, alert)
         self._emit(_OUT_EVENT, _LEVEL_FATAL, alert)
-        self._goto(CLOSED)
+        self._goto(_CLOSED)
 
     def _caught(self, e):
         """The safety net of "peer input never raises", called in its except block: a Fault is
@@ -320,7 +323,7 @@ class Engine:
         n = len(data)
         if self.hs is not None:
             self.hs.peer_retransmitted = False
-        while pos < n and self.state != CLOSED:
+        while pos < n and self.state != _CLOSED:
             h = parse_header(data, pos)    # (type, version, epoch, seq, length)
             if h is None or pos + _HEADER_LEN + h[4] > n:
                 self._count('dropped')    # truncated: the rest of the datagram is lost
@@ -349,7 +352,7 @@ class Engine:
         if epoch == 0:
             p = pos + _HEADER_LEN
             buf, end = data, p + length
-            if self.state == CONNECTED:
+            if self.state == _CONNECTED:
                 # Unauthenticated bytes can never end an established session: only copies of
                 # the peer's last flight are looked at, and anything malformed is dropped.
                 try:
@@ -375,23 +378,23 @@ class Engine:
             self.rd_seq = record.mark(self.rec, self.rd_seq, seq)
             p, end = 0, m
         if ctype == _CT_APPLICATION_DATA:
-            if self.state != CONNECTED or epoch == 0:
+            if self.state != _CONNECTED or epoch == 0:
                 self._count('dropped')    # RFC 6347 §4.1: never accept data in epoch 0
                 return
             if self.hs is not None:
                 self.hs = None    # the peer has our last flight: the handshake is truly over
-            self._emit(OUT_APP, bytes(memoryview(buf)[p:end]))   # one copy, not bytearray + bytes
+            self._emit(_OUT_APP, bytes(memoryview(buf)[p:end]))   # one copy, not bytearray + bytes
         elif ctype == _CT_HANDSHAKE:
             self._handshake_record(buf, p, end, epoch, now_ms)
         elif ctype == _CT_ALERT:
             level, desc = mf.parse_alert(buf, p, end - p)
             self._emit(_OUT_EVENT, level, desc)
             if desc == _CLOSE_NOTIFY:
-                if self.state == CONNECTED:           # RFC 5246 §7.2.1: answer with close_notify
+                if self.state == _CONNECTED:           # RFC 5246 §7.2.1: answer with close_notify
                     self._send_alert(_LEVEL_WARNING, _CLOSE_NOTIFY)
-                self._goto(CLOSED)
+                self._goto(_CLOSED)
             elif level != _LEVEL_WARNING:
-                self._goto(CLOSED)
+                self._goto(_CLOSED)
         elif ctype == _CT_CHANGE_CIPHER_SPEC:
             self._ccs_record(buf, p, end, epoch)
         else:
@@ -414,7 +417,7 @@ class Engine:
 
     def _handshake_record(self, buf, p, end, epoch, now_ms):
         hs = self.hs
-        if hs is None or self.state == CONNECTED:
+        if hs is None or self.state == _CONNECTED:
             self._after_handshake(buf, p, end, epoch)
             return
         while p < end:
@@ -434,7 +437,7 @@ class Engine:
             else:
                 self._count('dropped')
             p += _HS_HEADER_LEN + flen
-        while self.hs is not None and self.state != CONNECTED:
+        while self.hs is not None and self.state != _CONNECTED:
             msg = self.hs.reasm.pop()
             if msg is None:
                 break
@@ -613,14 +616,14 @@ class Engine:
             raise Fault(_DECRYPT_ERROR)
         if client:
             self.hs = None      # the server sent the last flight: nothing left to re-send
-            return CONNECTED
+            return _CONNECTED
         self._send_finished([], now_ms)
         # Last flight: no timer (RFC 6347 §4.2.4); kept only to answer a retransmitting client.
         hs.timer.deadline = None
         hs.transcript = None
         hs.master = None
         hs.expires = now_ms + self.cfg.linger_ms
-        return CONNECTED
+        return _CONNECTED
 
     def _s_client_hello(self, ch, now_ms):
         hs = self.hs
@@ -929,7 +932,7 @@ class Engine:
     def _flush(self, buf, off):
         """Send buf[:off] as one datagram, if there is one (off <= 0: none); returns 0."""
         if off > 0:
-            self._emit(OUT_DATAGRAM, bytes(memoryview(buf)[:off]))    # one copy, not two
+            self._emit(_OUT_DATAGRAM, bytes(memoryview(buf)[:off]))    # one copy, not two
         return 0
 
     def _send_alert(self, level, desc):
@@ -956,19 +959,19 @@ class Engine:
 
     def close(self):
         """Send close_notify (RFC 5246 §7.2.1) if established, and close."""
-        if self.state == CONNECTED:
+        if self.state == _CONNECTED:
             self._send_alert(_LEVEL_WARNING, _CLOSE_NOTIFY)
-        if self.state != CLOSED:
-            self._goto(CLOSED)
+        if self.state != _CLOSED:
+            self._goto(_CLOSED)
 
     # --- time ----------------------------------------------------------------------------------
 
     def handle_timeout(self, now_ms):
         hs = self.hs
-        if hs is None or self.state == CLOSED:
+        if hs is None or self.state == _CLOSED:
             return
         if now_ms >= hs.expires:
-            if self.state == CONNECTED:
+            if self.state == _CONNECTED:
                 self.hs = None                  # linger over: forget the last flight
                 return
             # else a stalled handshake
@@ -979,11 +982,11 @@ class Engine:
             self._send_flight()
             return
         self._count('expired')                  # stalled, or out of retransmissions
-        self._goto(CLOSED)
+        self._goto(_CLOSED)
 
     def deadline(self):
         hs = self.hs
-        if hs is None or self.state == CLOSED:
+        if hs is None or self.state == _CLOSED:
             return None
         d = hs.timer.deadline
         if d is None or hs.expires < d:
