@@ -201,9 +201,8 @@ class DerReader:
             fail('bad time')
         if b[-1] != 0x5a:
             fail('time not in UTC')
-        for c in b[:-1]:
-            if not 0x30 <= c <= 0x39:  # int() alone would take a sign, spaces or '_'
-                fail('bad time')
+        if not b[:-1].isdigit():        # int() alone would take a sign, spaces or '_'
+            fail('bad time')
         year = int(b[:n])
         if n == 2:
             # RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.

@@ -149,11 +149,8 @@ class EcPrivateKey:
         size = _curve(curve)[2]
         # RFC 5915 wants exactly `size` octets; some encoders drop leading zeros and GnuTLS
         # adds one when the top bit is set (as if it were an INTEGER). Accept both.
-        d = bytes(d)
-        while len(d) > size and d[0] == 0:
-            d = d[1:]
-        if len(d) < size:
-            d = bytes(size - len(d)) + d
+        d = bytes(d).lstrip(b'\x00')
+        d = bytes(max(size - len(d), 0)) + d
         try:
             # the curve code checks the length and that d is in [1, n-1]
             derived = curve_module(curve).public_key(d)

@@ -49,18 +49,19 @@ def decode_string(tag, b):
         width = 2 if tag == _BMP_STRING else 4
         if len(b) % width:
             fail('bad string length')
-        units = [int.from_bytes(b[i:i + width], 'big') for i in range(0, len(b), width)]
         out = ''
-        i = 0
-        while i < len(units):
-            u = units[i]
-            if 0xd800 <= u < 0xdc00 and i + 1 < len(units):  # UTF-16 surrogate pair
-                i += 1
-                u = 0x10000 + ((u - 0xd800) << 10) + (units[i] - 0xdc00)
+        high = 0            # a UTF-16 high surrogate waiting for the unit after it
+        for i in range(0, len(b), width):
+            u = int.from_bytes(b[i:i + width], 'big')
+            if high:        # the pair as one code point
+                u = 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00)
+                high = 0
+            elif 0xd800 <= u < 0xdc00 and i + width < len(b):
+                high = u
+                continue
             if u > 0x10ffff or 0xd800 <= u < 0xe000:
                 fail('bad string character')
             out += chr(u)
-            i += 1
         return out
     # PrintableString and IA5String are ASCII subsets; T.61 read as Latin-1, as most software does.
     return ''.join(chr(c) for c in b)
