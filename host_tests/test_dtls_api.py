@@ -58,24 +58,49 @@ def _unload(name):
         delattr(sys.modules[package], leaf)
 
 
+def _recorded_loads(config, handler=_set_psk_handler):
+    """The AEAD names and group codes set_handler loads, recorded by stand-in loaders."""
+    from dtls_lite import suites
+    from dtls_lite.crypto import aead
+    loads = []
+    real_load, real_group = aead.load, suites.group_module
+    aead.load = lambda name: loads.append(name)
+    suites.group_module = lambda code: loads.append(code)
+    try:
+        ctx = dtls_lite.Context(**config)
+        assert loads == []                      # nothing before set_handler
+        handler(ctx)
+    finally:
+        aead.load, suites.group_module = real_load, real_group
+    return loads
+
+
 def test_set_handler_preloads_the_configured_aead_and_groups():
     # The handshake must not import code (heap peak, fragmentation on a board): set_handler
     # loads what the configured suites need, and only that.
-    import sys
-    names = ('dtls_lite.crypto.gcm', 'dtls_lite.crypto.chacha20poly1305', 'dtls_lite.crypto.x25519')
-    for name in names:
-        _unload(name)
-    ctx = dtls_lite.Context(ciphers=['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'], groups=['x25519'])
-    assert 'dtls_lite.crypto.gcm' not in sys.modules   # nothing before set_handler
-    _set_psk_handler(ctx)
-    assert 'dtls_lite.crypto.gcm' in sys.modules
-    assert 'dtls_lite.crypto.x25519' in sys.modules
-    assert 'dtls_lite.crypto.chacha20poly1305' not in sys.modules   # not configured
+    loads = _recorded_loads({'ciphers': ['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'],
+                             'groups': ['x25519']})
+    assert loads == ['AES_128_GCM', 29]        # the suite's AEAD, then x25519 (RFC 8422 code 29)
+
+
+def test_preload_psk_suites_load_no_group():
+    loads = _recorded_loads({'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'groups': ['secp256r1']})
+    assert loads == ['AES_128_CCM_8']
 
 
 def test_preload_false_loads_on_first_use():
-    import sys
-    _unload('dtls_lite.crypto.chacha20poly1305')
-    ctx = dtls_lite.Context(ciphers=['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'], preload=False)
-    _set_psk_handler(ctx)
-    assert 'dtls_lite.crypto.chacha20poly1305' not in sys.modules
+    loads = _recorded_loads({'ciphers': ['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'],
+                             'preload': False})
+    assert loads == []
+
+
+def test_aead_load_returns_the_implementation():
+    from dtls_lite.crypto import aead
+    from dtls_lite.crypto.ccm import AESCCM
+    assert aead.load('AES_128_CCM_8') is AESCCM
+    try:
+        aead.load('AES_512_XYZ')
+    except ValueError:
+        pass
+    else:
+        raise AssertionError('unknown AEAD name must raise ValueError')
