@@ -29,10 +29,11 @@ parse or authenticate are dropped and counted, never fatal (RFC 6347 §4.1.2.7).
 
 After the handshake only what a record needs stays (see record.py): two AEAD objects, two
 sequence numbers, one small bytearray (replay bitmap and IVs), the state, the suite row and the
-peer's identity (PSK identity, or the auth.PeerCert of its certificate or raw public key). The handshake object (`hs`) is freed as soon as it cannot be needed:
-at once on the side that receives the last flight; on the side that sent it (the server) at
-the first application record from the peer or after `linger_ms`, since until then a lost last
-flight must be re-sent when the peer retransmits (RFC 6347 §4.2.4).
+peer's identity (PSK identity, or the auth.PeerCert of its certificate or raw public key). The
+handshake object (`hs`) is freed as soon as it cannot be needed: at once on the side that
+receives the last flight; on the side that sent it (the server) at the first application record
+from the peer or after `linger_ms`, since until then a lost last flight must be re-sent when the
+peer retransmits (RFC 6347 §4.2.4).
 """
 from dtls_lite.compat import const
 from dtls_lite.errors import Fault

@@ -54,7 +54,8 @@ def parse_header(data, pos):
 
 
 def write_header(buf, off, ctype, epoch, seq, length):
-    struct.pack_into('>BHHHIH', buf, off, ctype, _DTLS12, epoch, seq >> 32, seq & 0xFFFFFFFF, length)
+    struct.pack_into('>BHHHIH', buf, off, ctype, _DTLS12, epoch, seq >> 32, seq & 0xFFFFFFFF,
+                     length)
 
 
 def write_plain(buf, off, ctype, epoch, seq, payload):
