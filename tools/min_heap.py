@@ -17,11 +17,12 @@ import sys
 import mem_pair  # noqa: E402  (tools/ is on sys.path: this script's directory, or bench.py's)
 
 
-def bisect(ok, lo=8, hi=1024):
-    """Smallest KiB in (lo, hi] with ok(kib) true, assuming monotonic; None if ok(hi) is false."""
+def bisect(ok, lo=8, hi=1024, step=1):
+    """Smallest KiB in (lo, hi] with ok(kib) true, to within `step`, assuming monotonic; None if
+    ok(hi) is false."""
     if not ok(hi):
         return None
-    while hi - lo > 1:
+    while hi - lo > step:
         mid = (lo + hi) // 2
         if ok(mid):
             hi = mid

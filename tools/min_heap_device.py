@@ -157,15 +157,10 @@ def handshake_ok(tmp, kind, server, kib):
 def smallest(ok, lo=16, hi=512):
     """(bisected smallest KiB, steady KiB: from there every 4 KiB step for 32 KiB passes);
     (None, None) if hi fails. Bisection in 2 KiB steps (each try is a handshake over UDP)."""
-    if not ok(hi):
+    first = min_heap.bisect(ok, lo, hi, 2)
+    if first is None:
         return None, None
-    while hi - lo > 2:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi, min_heap.steady(ok, hi)
+    return first, min_heap.steady(ok, first)
 
 
 def trace(tmp, kind, server):
