@@ -34,12 +34,12 @@ from` is the figure a board can rely on, `smallest` the luckiest one.
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 
 import min_heap  # tools/ is on sys.path (this script's directory)
+from demo import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
@@ -111,14 +111,6 @@ def options(kind, pki, role):
         return opts + ['--rpk', '--peer-key', '%s/%s.pub.pem' % (pki, 'server' if role == 'client' else 'client')]
     opts += ['--cert', '%s/%s.crt' % (pki, role), '--ca', '%s/ca.crt' % pki]
     return opts + ['--server-name', 'localhost'] if role == 'client' else opts
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Server:
