@@ -185,6 +185,26 @@ def test_pem_round_trip_and_noise():
             raise AssertionError('accepted bad PEM')
 
 
+def test_pem_with_bytes_only_base64():
+    # micropython-lib's binascii.py (ports built without the C module, e.g. webassembly) takes
+    # bytes only: a str raises TypeError there, which pem_blocks would not have caught.
+    from dtls_lite.x509 import pem
+    real = pem.binascii
+    text = pem_encode('CERTIFICATE', b'\x30\x00')
+
+    class BytesOnly:
+        @staticmethod
+        def a2b_base64(data):
+            if not isinstance(data, (bytes, bytearray)):
+                raise TypeError("can't convert str to int")
+            return real.a2b_base64(data)
+    pem.binascii = BytesOnly
+    try:
+        assert pem_decode(text, 'CERTIFICATE') == b'\x30\x00'
+    finally:
+        pem.binascii = real
+
+
 def test_writer_primitives():
     assert write.length(0) == b'\x00' and write.length(127) == b'\x7f'
     assert write.length(128) == b'\x81\x80' and write.length(255) == b'\x81\xff'

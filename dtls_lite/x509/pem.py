@@ -33,7 +33,8 @@ def pem_blocks(data):
         if stop < 0:
             fail('PEM block without END line')
         try:
-            der = binascii.a2b_base64(''.join(text[eol + 5:stop].split()))
+            # bytes: micropython-lib's binascii.py (ports without the C module) takes no str
+            der = binascii.a2b_base64(''.join(text[eol + 5:stop].split()).encode())
         except ValueError:  # binascii.Error is a ValueError (MicroPython has no .Error)
             fail('bad base64 in PEM')
         out.append((label, der))
