@@ -1,0 +1,31 @@
+"""tools/heap_cost.py: the per-module heap table that size work aims at must keep working.
+
+Runs the tool for a PSK device (about 2 s: compiles dtls_lite with mpy-cross, one MicroPython
+child) and checks the table is complete and adds up.
+"""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_heap_cost_table_adds_up(tmp_path):
+    run = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'heap_cost.py'), 'psk',
+                          '--out', str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows = {}
+    for line in run.stdout.splitlines():
+        value, name = line.split(None, 1)
+        rows[name] = int(value)
+    # the modules a PSK device must load are listed, each with a positive cost
+    for module in ('dtls_lite.engine', 'dtls_lite.context', 'dtls_lite.record',
+                   'dtls_lite.crypto.ccm'):
+        assert rows[module] > 0, (module, run.stdout)
+    modules = [v for k, v in rows.items() if k.startswith('dtls_lite')]
+    code = [v for k, v in rows.items() if k.startswith('modules (')]
+    assert len(code) == 1 and code[0] == sum(modules), run.stdout
+    data = rows['set-up data beyond the modules (credentials, anchors, Context)']
+    assert rows['total live heap of the set-up'] == code[0] + data
+    # a PSK device loads no certificate code
+    assert not any(k.startswith('dtls_lite.x509') for k in rows), run.stdout
