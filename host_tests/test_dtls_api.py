@@ -59,7 +59,8 @@ def _unload(name):
 
 
 def _recorded_loads(config, handler=_set_psk_handler):
-    """The AEAD names and group codes set_handler loads, recorded by stand-in loaders."""
+    """(at Context(), at set_handler): the AEAD names and group codes loaded, recorded by
+    stand-in loaders."""
     from dtls_lite import suites
     from dtls_lite.crypto import aead
     loads = []
@@ -68,30 +69,42 @@ def _recorded_loads(config, handler=_set_psk_handler):
     suites.group_module = lambda code: loads.append(code)
     try:
         ctx = dtls_lite.Context(**config)
-        assert loads == []                      # nothing before set_handler
+        at_context = list(loads)
+        del loads[:]
         handler(ctx)
     finally:
         aead.load, suites.group_module = real_load, real_group
-    return loads
+    return at_context, loads
 
 
-def test_set_handler_preloads_the_configured_aead_and_groups():
-    # The handshake must not import code (heap peak, fragmentation on a board): set_handler
-    # loads what the configured suites need, and only that.
+def test_context_preloads_the_configured_aead_and_groups():
+    # The handshake must not import code (heap peak, fragmentation on a board). With explicit
+    # `ciphers`, Context() loads what they need, and only that, before it parses anything else
+    # (trust anchors), so the code lies together at the start of the heap; set_handler loads
+    # nothing more.
     loads = _recorded_loads({'ciphers': ['TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'],
                              'groups': ['x25519']})
-    assert loads == ['AES_128_GCM', 29]        # the suite's AEAD, then x25519 (RFC 8422 code 29)
+    assert loads == (['AES_128_GCM', 29], [])  # the suite's AEAD, then x25519 (RFC 8422 code 29)
 
 
 def test_preload_psk_suites_load_no_group():
     loads = _recorded_loads({'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'groups': ['secp256r1']})
-    assert loads == ['AES_128_CCM_8']
+    assert loads == (['AES_128_CCM_8'], [])
 
 
 def test_preload_false_loads_on_first_use():
     loads = _recorded_loads({'ciphers': ['TLS_PSK_WITH_CHACHA20_POLY1305_SHA256'],
                              'preload': False})
-    assert loads == []
+    assert loads == ([], [])
+
+
+def test_set_handler_preloads_the_suites_the_handlers_choose():
+    # Without `ciphers` the suites follow the handlers, so only set_handler knows them: the
+    # default PSK suites (no ECDHE among them, so no group) for a get_psk_info handler.
+    from dtls_lite import suites
+    at_context, at_handler = _recorded_loads({})
+    assert at_context == []
+    assert suites.DEFAULT_CIPHERS and at_handler == [suites.by_name(n)[3] for n in suites.DEFAULT_CIPHERS]
 
 
 def test_aead_load_returns_the_implementation():
