@@ -5,7 +5,12 @@ real peer over loopback UDP: our echo client (MicroPython, the device) against o
     python3 tools/min_heap_device.py [x509|rpk|psk ...]     (from the repository root)
 
 tools/min_heap.py runs client AND server in one MicroPython process; this is the figure for a
-device, which is one side. x509 = mutual X.509 (P-256, CCM_8, certificates from
+device, which is one side.
+
+Two device applications are measured, each as .mpy: `board` is ports/board_client.py, a
+minimal client as a board runs one (the figure for the library); `echo` is the desktop tool
+tools/dtls_echo.py (option parser, usage text, a server class), whose extra ~20 KB shows what
+an application's own code costs. x509 = mutual X.509 (P-256, CCM_8, certificates from
 tools/keygen.py), rpk = mutual raw public keys, psk = PSK CCM_8. 64-bit unix port: objects are
 about half the size on 32-bit boards.
 
@@ -90,6 +95,11 @@ def layout(tmp):
                     'ports/unix/unixport.py'], cwd=ROOT, check=True)
     subprocess.run([MPY_CROSS, '-O3', '-o', os.path.join(tmp, 'tools', 'echo_app.mpy'),
                     'tools/dtls_echo.py'], cwd=ROOT, check=True)
+    subprocess.run([MPY_CROSS, '-O3', '-o', os.path.join(tmp, 'ports', 'board_app.mpy'),
+                    'ports/board_client.py'], cwd=ROOT, check=True)
+    with open(os.path.join(tmp, 'tools', 'board_client.py'), 'w') as f:
+        f.write('import sys\nsys.path[:0] = ["%s", "%s/ports"]\nimport board_app\n'
+                'sys.exit(board_app.main(sys.argv[1:]))\n' % (tmp, tmp))
     with open(os.path.join(tmp, 'tools', 'dtls_echo.py'), 'w') as f:
         f.write('import sys\nsys.path[:0] = ["%s", "%s/ports/unix", "%s/tools"]\nimport echo_app\n'
                 'sys.exit(echo_app.main(sys.argv[1:]))\n' % (tmp, tmp, tmp))
@@ -132,17 +142,34 @@ class Server:
         self.proc.stderr.close()
 
 
+def board_arguments(kind, pki):
+    """ports/board_client.py's arguments after HOST PORT for `kind` (what options() gives the
+    echo client: the same keys, certificates, suite and group, which the board client fixes)."""
+    if kind == 'psk':
+        return ['psk', 'Client_identity', '000102030405060708090a0b0c0d0e0f']
+    if kind == 'rpk':
+        return ['rpk', '%s/client.key' % pki, '%s/server.pub.pem' % pki]
+    return ['x509', '%s/client.key' % pki, '%s/client.crt' % pki, '%s/ca.crt' % pki, 'localhost']
+
+
 def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
     pki = os.path.join(tmp, 'pki')
+    if script == 'board_client.py':
+        args = ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
+    else:
+        args = (['client', '127.0.0.1:%d' % server.port, '--timeout', '5',
+                 '--max-datagram', str(DEVICE_DATAGRAM)] + options(kind, pki, 'client'))
     return subprocess.run(
-        [MICROPYTHON, '-X', 'heapsize=%dK' % kib, os.path.join(tmp, 'tools', script),
-         'client', '127.0.0.1:%d' % server.port, '--timeout', '5',
-         '--max-datagram', str(DEVICE_DATAGRAM)] + options(kind, pki, 'client'),
+        [MICROPYTHON, '-X', 'heapsize=%dK' % kib, os.path.join(tmp, 'tools', script)] + args,
         input=b'ping\n', capture_output=True, cwd=tmp, timeout=30)
 
 
-def handshake_ok(tmp, kind, server, kib):
-    client = run_device(tmp, kind, server, kib)
+# application -> the script run_device starts
+APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py'}
+
+
+def handshake_ok(tmp, kind, server, kib, app='echo'):
+    client = run_device(tmp, kind, server, kib, script=APPS[app])
     return client.returncode == 0 and b'Echo: ping' in client.stdout
 
 
@@ -169,9 +196,10 @@ def trace(tmp, kind, server):
     return res
 
 
-def measure(kinds):
-    """{kind: (steady KiB, smallest KiB that worked, trace dict)}; (None, None, reason) for a
-    kind that fails even at 512 KiB, reason being the last stderr line of a run on a 1 MiB heap.
+def measure(kinds, apps=('board', 'echo')):
+    """{(kind, app): (steady KiB, smallest KiB that worked, trace dict or None)}; (None,
+    None, reason) for one that fails even at 512 KiB, reason being the last stderr line of a
+    run on a 1 MiB heap. The trace (live heap by stage) is taken with the echo application.
     Builds everything in a temporary directory."""
     out = {}
     tmp = tempfile.mkdtemp(prefix='dtls_minheap_')
@@ -180,12 +208,14 @@ def measure(kinds):
         for kind in kinds:
             server = Server(tmp, kind)
             try:
-                first, good = smallest(lambda kib: handshake_ok(tmp, kind, server, kib))
-                if first:
-                    out[kind] = (good, first, trace(tmp, kind, server))
-                else:  # say why: usually the library is broken, not short of memory
-                    why = run_device(tmp, kind, server, 1024).stderr.decode().strip()
-                    out[kind] = (None, None, why.splitlines()[-1] if why else 'no output')
+                for app in apps:
+                    first, good = smallest(lambda kib: handshake_ok(tmp, kind, server, kib, app))
+                    if first:
+                        t = trace(tmp, kind, server) if app == 'echo' else None
+                        out[kind, app] = (good, first, t)
+                    else:  # say why: usually the library is broken, not short of memory
+                        why = run_device(tmp, kind, server, 1024, APPS[app]).stderr.decode().strip()
+                        out[kind, app] = (None, None, why.splitlines()[-1] if why else 'no output')
             finally:
                 server.stop()
     finally:
@@ -197,18 +227,22 @@ def main(argv):
     kinds = argv or ['x509', 'rpk', 'psk']
     results = measure(kinds)
     for kind in kinds:
-        good, first, t = results[kind]
-        if first is None:
-            print('min heapsize device %s: fails even at 512 KiB; on 1 MiB: %s' % (kind, t))
-            continue
-        print('min heapsize device %s (.mpy, one side against a real peer): every heap from '
-              '%d KiB works (smallest that worked: %d KiB)' % (kind, good, first))
-        print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
-              '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, after '
-              'the echo %.1f KB; dtls_lite .mpy loaded: %d B in %d modules'
-              % (t['library'] / 1024, (t['app'] - t['library']) / 1024,
-                 (t['setup'] - t['app']) / 1024, t['setup'] / 1024, t['handshake'] / 1024,
-                 t['echo'] / 1024, t['mpy_bytes'], t['mpy_modules']))
+        for app, what in (('board', 'ports/board_client.py'), ('echo', 'tools/dtls_echo.py')):
+            good, first, t = results[kind, app]
+            if first is None:
+                print('min heapsize device %s, %s: fails even at 512 KiB; on 1 MiB: %s'
+                      % (kind, what, t))
+                continue
+            print('min heapsize device %s, %s (.mpy, one side against a real peer): every heap '
+                  'from %d KiB works (smallest that worked: %d KiB)' % (kind, what, good, first))
+            if t is None:
+                continue
+            print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
+                  '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, '
+                  'after the echo %.1f KB; dtls_lite .mpy loaded: %d B in %d modules'
+                  % (t['library'] / 1024, (t['app'] - t['library']) / 1024,
+                     (t['setup'] - t['app']) / 1024, t['setup'] / 1024, t['handshake'] / 1024,
+                     t['echo'] / 1024, t['mpy_bytes'], t['mpy_modules']))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,137 @@
+"""A minimal DTLS client the way a board runs one: one UDP socket, select.poll, a Context.
+
+It connects to a DTLS server, completes the handshake, sends one message, prints the reply and
+closes the session. The same file runs on an ESP32 or RP2040 (call `run()` from main.py, the
+network already up), on the unix MicroPython port and on CPython:
+
+    micropython ports/board_client.py HOST PORT psk IDENTITY HEX_KEY
+    micropython ports/board_client.py HOST PORT x509 KEY.pem CERT.pem CA.pem SERVER_NAME
+    micropython ports/board_client.py HOST PORT rpk KEY.pem SERVER_KEY.pem
+
+(dtls_lite must be importable: frozen, in /lib, or on MICROPYPATH.) Against
+`tools/dtls_echo.py server` it prints `Echo: ping`. It exits 0 once the reply came, 1 with one
+line on stderr otherwise.
+
+What a device needs and nothing more, so tools/min_heap_device.py measures the library's
+memory with it rather than a desktop tool's: the Context is created before the credentials are
+parsed (Context loads its code first, see Config.load_code), a datagram is read into a
+1500-byte buffer (a datagram longer than that would be cut by the socket and its records
+dropped by their length or MAC check, counted in ctx.stats), and the application's clock is the
+Context's default (time.ticks_ms).
+"""
+import select
+import socket
+import sys
+
+import dtls_lite
+from dtls_lite.compat import ticks_ms, ticks_diff
+
+MAX_DATAGRAM = 1500
+_ALERT_FATAL = 2
+
+
+def _read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def run(host, port, mode, args, message=b'ping', timeout_ms=10000):
+    """Handshake with host:port, send `message`, return the reply (bytes).
+
+    mode 'psk': args = (identity, key bytes); 'x509': (key PEM, chain PEM, CA PEM, server
+    name); 'rpk': (key PEM, the server's public key PEM). Raises OSError on a socket error and
+    RuntimeError when the handshake fails or no reply comes within timeout_ms."""
+    info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
+    addr = info[-1]
+    if isinstance(addr, bytearray):
+        addr = bytes(addr)  # unix MicroPython's sockaddr: a session key must be hashable
+    sock = socket.socket(info[0], socket.SOCK_DGRAM)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    state = {'connected': False, 'failure': None, 'reply': None}
+
+    def write(ctx, session, data):
+        return sock.sendto(data, session)
+
+    def read(ctx, session, data):
+        state['reply'] = bytes(data)
+
+    def event(ctx, session, level, code):
+        if level == 0 and code == dtls_lite.EVENT_CONNECTED:
+            state['connected'] = True
+        elif level == _ALERT_FATAL:
+            state['failure'] = 'fatal alert %d' % code
+
+    handlers = {'read': read, 'event': event}
+    config = {'max_datagram': MAX_DATAGRAM}
+    if mode == 'psk':
+        identity, key = args
+        config['ciphers'] = ['TLS_PSK_WITH_AES_128_CCM_8']
+        handlers['get_psk_info'] = lambda ctx, session, kind, hint: (
+            identity if kind == dtls_lite.PSK_IDENTITY else key)
+        ctx = dtls_lite.Context(**config)
+    else:
+        config['ciphers'] = ['TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8']
+        config['groups'] = ['secp256r1']
+        if mode == 'x509':
+            key_pem, chain_pem, config['ca'], config['server_name'] = args
+        else:
+            key_pem, chain_pem = args[0], None
+            config['peer_keys'] = [args[1]]
+        ctx = dtls_lite.Context(**config)
+        # after the Context: its code is loaded and the heap collected before keys are parsed
+        from dtls_lite.auth import Credentials
+        credentials = Credentials(key_pem, chain_pem)
+        handlers['get_ecdsa_key'] = lambda ctx, session: credentials
+    ctx.set_handler(write, **handlers)
+    try:
+        ctx.connect(addr)
+        start = ticks_ms()
+        while state['reply'] is None:
+            if state['failure']:
+                raise RuntimeError('handshake failed: ' + state['failure'])
+            if ticks_diff(ticks_ms(), start) > timeout_ms:
+                raise RuntimeError('timed out' if state['connected'] else 'handshake timed out')
+            wait = 200
+            deadline = ctx.check_retransmit()
+            if deadline is not None:
+                wait = max(0, min(wait, ticks_diff(deadline, ticks_ms())))
+            if poller.poll(wait):
+                data, sender = sock.recvfrom(MAX_DATAGRAM)
+                if sender == addr:
+                    ctx.handle_message(addr, data)
+            if state['connected'] and message is not None:
+                ctx.write(addr, message)
+                message = None
+        ctx.close(addr)  # close_notify
+        return state['reply']
+    finally:
+        sock.close()
+
+
+def main(argv):
+    try:
+        host, port, mode = argv[0], int(argv[1]), argv[2]
+        if mode == 'psk':
+            args = (argv[3].encode(), bytes.fromhex(argv[4]))
+        elif mode == 'x509':
+            args = (_read_text(argv[3]), _read_text(argv[4]), _read_text(argv[5]), argv[6])
+        elif mode == 'rpk':
+            args = (_read_text(argv[3]), _read_text(argv[4]))
+        else:
+            raise ValueError(mode)
+    except (IndexError, ValueError):
+        sys.stderr.write('usage: board_client.py HOST PORT psk ID HEX_KEY | x509 KEY CERT CA '
+                         'SERVER_NAME | rpk KEY SERVER_KEY\n')
+        return 2
+    try:
+        reply = run(host, port, mode, args)
+    except (OSError, RuntimeError) as e:
+        sys.stderr.write('board_client: %s\n' % e)
+        return 1
+    sys.stdout.write(reply.decode() + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
