@@ -13,7 +13,7 @@ MICROPYTHON := $(VENV)/bin/micropython
 MP_HEAP ?= 16M
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-cpython test-mp demo bench mpy fuzz peers clean
+.PHONY: test test-cpython test-mp demo bench mpy romfs fuzz peers clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ bench: $(STAMP)
 
 mpy: $(STAMP)
 	$(PY) tools/mpy_build.py
+
+# build/dtls_lite.romfs: the .mpy as a ROMFS image for a board's ROMFS partition
+# (`mpremote romfs deploy build/dtls_lite.romfs`; see ports/README.md)
+romfs: $(STAMP)
+	$(PY) tools/romfs.py
 
 fuzz: $(STAMP)
 	$(PY) tools/fuzz.py

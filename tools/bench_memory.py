@@ -23,10 +23,15 @@ the whole library as host .mpy, and the .mpy bytes a client device loads for a m
 for a PSK handshake (the LOADED lines of mpy_build.py, measured by tools/mem_pair.py loaded()).
 
 Also under CPython, bench_mpy_device() runs tools/min_heap_device.py: the heap ONE device needs,
-our echo client under MicroPython (.mpy, 1500-byte receive buffer, offering only the measured
-suite) against our CPython echo server over loopback: the smallest -X heapsize from which every
-4 KiB step for 32 KiB completes the handshake and echo (see min_heap.steady()), and the device's
-live heap after set-up (library, application, credentials, Context).
+a client under MicroPython (.mpy, 1500-byte receive buffer, offering only the measured suite)
+against our CPython echo server over loopback: the smallest -X heapsize from which every 4 KiB
+step for 32 KiB completes the handshake and echo (see min_heap.steady()), for the minimal
+ports/board_client.py and for the tools/dtls_echo.py client, and the echo device's live heap
+after set-up (library, application, credentials, Context).
+
+And bench_romfs() (tools/romfs.py --measure): the live heap of `import dtls_lite` and of an
+X.509 device's set-up with the library imported from a ROMFS image (in place, as a board with a
+ROMFS partition runs it) and from .mpy files, and the image's size.
 
     python3 tools/bench.py bench_memory                 (the size and device rows only, ~15 s)
 """
@@ -101,3 +106,16 @@ def bench_mpy_device():
         t = results[kind, 'echo'][2]
         rows.append(('heap: device live after set-up, %s (.mpy)' % label, t['setup'] / 1024, 'KB'))
     return rows
+
+
+def bench_romfs():
+    if _MICROPYTHON:
+        return []
+    import tempfile
+    import romfs
+    r = romfs.measure(os.path.join(tempfile.mkdtemp(prefix='dtls_bench_romfs_'), 'dtls_lite.romfs'))
+    return [('mpy size: ROMFS image of the library', r['size'] / 1024, 'KB'),
+            ('heap: import dtls_lite, from ROMFS (in place)', r['rom']['import'] / 1024, 'KB'),
+            ('heap: import dtls_lite, from .mpy files', r['files']['import'] / 1024, 'KB'),
+            ('heap: X.509 device set-up, from ROMFS (in place)', r['rom']['setup'] / 1024, 'KB'),
+            ('heap: X.509 device set-up, from .mpy files', r['files']['setup'] / 1024, 'KB')]

