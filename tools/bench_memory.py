@@ -96,13 +96,17 @@ def bench_mpy_device():
     rows = []
     results = min_heap_device.measure(('x509', 'psk'))
     for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
-        for app, what in (('board', 'board client'), ('echo', 'dtls_echo client')):
+        for app, what in (('board', 'board client'), ('echo', 'dtls_echo client'),
+                          ('romfs', 'board client, ROMFS image in the heap')):
             good, first, t = results[kind, app]
             if good is None:
                 raise RuntimeError('device %s (%s) handshake fails even at 512 KiB: %s'
                                    % (kind, what, t))
             rows.append(('heap: device -X heapsize that works, %s, %s (.mpy)' % (label, what),
                          good, 'KiB'))
+            if app == 'romfs':
+                rows.append(('heap: device heap estimate, %s, ROMFS image in flash' % label,
+                             good - t['image_kib'], 'KiB'))
         t = results[kind, 'echo'][2]
         rows.append(('heap: device live after set-up, %s (.mpy)' % label, t['setup'] / 1024, 'KB'))
     return rows

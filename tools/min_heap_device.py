@@ -10,7 +10,10 @@ device, which is one side.
 Two device applications are measured, each as .mpy: `board` is ports/board_client.py, a
 minimal client as a board runs one (the figure for the library); `echo` is the desktop tool
 tools/dtls_echo.py (option parser, usage text, a server class), whose extra ~20 KB shows what
-an application's own code costs. x509 = mutual X.509 (P-256, CCM_8, certificates from
+an application's own code costs. A third row runs the board client with the library imported
+from a ROMFS image (tools/romfs.py), as a board with a ROMFS partition runs it: the unix port
+mounts the image from a bytes object, so the image is in the heap there; heap minus image is
+printed as the estimate for a board, where the image is in flash. x509 = mutual X.509 (P-256, CCM_8, certificates from
 tools/keygen.py), rpk = mutual raw public keys, psk = PSK CCM_8. 64-bit unix port: objects are
 about half the size on 32-bit boards.
 
@@ -44,6 +47,7 @@ import sys
 import tempfile
 
 import min_heap  # tools/ is on sys.path (this script's directory)
+import romfs
 from demo import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -100,6 +104,16 @@ def layout(tmp):
     with open(os.path.join(tmp, 'tools', 'board_client.py'), 'w') as f:
         f.write('import sys\nsys.path[:0] = ["%s", "%s/ports"]\nimport board_app\n'
                 'sys.exit(board_app.main(sys.argv[1:]))\n' % (tmp, tmp))
+    # the board client with the library from a ROMFS image (tools/romfs.py) read into the heap
+    # first, mounted as a board mounts its partition; tmp itself is not on the path
+    with open(os.path.join(tmp, 'dtls_lite.romfs'), 'wb') as f:
+        f.write(romfs.image(os.path.join(tmp, 'dtls_lite')))
+    with open(os.path.join(tmp, 'tools', 'board_romfs.py'), 'w') as f:
+        # one exact-size buffer, allocated first (f.read() would grow and copy its buffer)
+        f.write('import os, sys, vfs\npath = "%s/dtls_lite.romfs"\nrom = bytearray(os.stat(path)[6])\n'
+                'with open(path, "rb") as f:\n    f.readinto(rom)\n'
+                'vfs.mount(vfs.VfsRom(rom), "/rom")\nsys.path[:0] = ["/rom", "%s/ports"]\n'
+                'import board_app\nsys.exit(board_app.main(sys.argv[1:]))\n' % (tmp, tmp))
     with open(os.path.join(tmp, 'tools', 'dtls_echo.py'), 'w') as f:
         f.write('import sys\nsys.path[:0] = ["%s", "%s/ports/unix", "%s/tools"]\nimport echo_app\n'
                 'sys.exit(echo_app.main(sys.argv[1:]))\n' % (tmp, tmp, tmp))
@@ -154,7 +168,7 @@ def board_arguments(kind, pki):
 
 def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
     pki = os.path.join(tmp, 'pki')
-    if script == 'board_client.py':
+    if script in ('board_client.py', 'board_romfs.py'):
         args = ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
     else:
         args = (['client', '127.0.0.1:%d' % server.port, '--timeout', '5',
@@ -165,7 +179,7 @@ def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
 
 
 # application -> the script run_device starts
-APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py'}
+APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py', 'romfs': 'board_romfs.py'}
 
 
 def handshake_ok(tmp, kind, server, kib, app='echo'):
@@ -196,7 +210,11 @@ def trace(tmp, kind, server):
     return res
 
 
-def measure(kinds, apps=('board', 'echo')):
+def image_kib(tmp):
+    return os.path.getsize(os.path.join(tmp, 'dtls_lite.romfs')) / 1024
+
+
+def measure(kinds, apps=('board', 'echo', 'romfs')):
     """{(kind, app): (steady KiB, smallest KiB that worked, trace dict or None)}; (None,
     None, reason) for one that fails even at 512 KiB, reason being the last stderr line of a
     run on a 1 MiB heap. The trace (live heap by stage) is taken with the echo application.
@@ -212,6 +230,8 @@ def measure(kinds, apps=('board', 'echo')):
                     first, good = smallest(lambda kib: handshake_ok(tmp, kind, server, kib, app))
                     if first:
                         t = trace(tmp, kind, server) if app == 'echo' else None
+                        if app == 'romfs':
+                            t = {'image_kib': image_kib(tmp)}
                         out[kind, app] = (good, first, t)
                     else:  # say why: usually the library is broken, not short of memory
                         why = run_device(tmp, kind, server, 1024, APPS[app]).stderr.decode().strip()
@@ -227,7 +247,8 @@ def main(argv):
     kinds = argv or ['x509', 'rpk', 'psk']
     results = measure(kinds)
     for kind in kinds:
-        for app, what in (('board', 'ports/board_client.py'), ('echo', 'tools/dtls_echo.py')):
+        for app, what in (('board', 'ports/board_client.py'), ('echo', 'tools/dtls_echo.py'),
+                          ('romfs', 'ports/board_client.py, library from a ROMFS image')):
             good, first, t = results[kind, app]
             if first is None:
                 print('min heapsize device %s, %s: fails even at 512 KiB; on 1 MiB: %s'
@@ -236,6 +257,11 @@ def main(argv):
             print('min heapsize device %s, %s (.mpy, one side against a real peer): every heap '
                   'from %d KiB works (smallest that worked: %d KiB)' % (kind, what, good, first))
             if t is None:
+                continue
+            if app == 'romfs':
+                print('  the image (%.1f KiB) is in that heap here; a board keeps it in flash: '
+                      'about %d KiB there (estimate: heap minus image)'
+                      % (t['image_kib'], good - t['image_kib']))
                 continue
             print('  live heap: library import %.1f KB + application %.1f KB + set-up %.1f KB '
                   '(credentials, Context, suite code) = %.1f KB; after the handshake %.1f KB, '
