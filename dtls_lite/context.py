@@ -321,8 +321,9 @@ class Context:
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
                             peer's first record anyway
       lean                  smallest AEAD objects, for heap per session (True)
-      preload               set_handler imports the code the configured suites and groups
-                            can need (True), so no handshake loads modules; give only the
+      preload               import the code the configured suites and groups can need,
+                            then collect (True): at Context() with explicit `ciphers`, else
+                            at set_handler; no handshake loads modules. Give only the
                             ciphers and groups you use, or False to load on first use
       coalesce_handshake    several handshake messages per record when sending (False:
                             tinydtls 0.8.6 refuses them)
