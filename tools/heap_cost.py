@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-import romfs  # tools/ is on sys.path: this script's directory (compile_library)
+import romfs  # tools/ is on sys.path: this script's directory (compile_library, make_pki)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
@@ -95,8 +95,7 @@ print('%%7d  total live heap of the set-up' %% total)
 
 def build(out):
     romfs.compile_library(out)
-    subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'keygen.py'), 'ca', '--out-dir',
-                    os.path.join(out, 'pki')], check=True, stdout=subprocess.DEVNULL)
+    romfs.make_pki(os.path.join(out, 'pki'))
 
 
 def main(argv):

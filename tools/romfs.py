@@ -90,6 +90,12 @@ def compile_library(out):
     return os.path.join(out, 'dtls_lite')
 
 
+def make_pki(out):
+    """A CA, a server and a client (P-256) from tools/keygen.py in directory `out`."""
+    subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'keygen.py'), 'ca', '--out-dir',
+                    out], check=True, stdout=subprocess.DEVNULL)
+
+
 def write_image(out_file, work):
     """Compile into `work` and write the image of its dtls_lite/ to out_file; returns its size."""
     data = image(compile_library(work))
@@ -141,8 +147,7 @@ def measure(out_file):
     work = tempfile.mkdtemp(prefix='dtls_romfs_')
     size = write_image(out_file, work)
     pki = os.path.join(work, 'pki')
-    subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'keygen.py'), 'ca', '--out-dir',
-                    pki], check=True, stdout=subprocess.DEVNULL)
+    make_pki(pki)
     result = {'size': size}
     for source in ('rom', 'files'):
         script = os.path.join(work, 'measure_%s.py' % source)
