@@ -118,6 +118,27 @@ def test_small_and_edge_scalars():
         assert p256.ecdh(k.to_bytes(32, 'big'), G) == pub[1:33]
 
 
+
+def test_reused_plan_is_emptied_even_after_an_error():
+    # mul/mul_add_base reuse one plan list per curve (a fresh 2 KB block may not exist in a
+    # fragmented device heap): it must come back empty after every call, also one that raised
+    # midway, or the next multiplication would add stale points.
+    C = p256.CURVE
+    G = ec.encode_point(C, C.gx, C.gy)
+    three = (3).to_bytes(32, 'big')
+    want = p256.ecdh(three, G)
+    assert C.plan is not None and C.plan.count(None) == len(C.plan) == 257
+    x, y = ec.decode_point(C, G)
+    try:
+        ec.mul_add_base(C, None, 3, x, y)     # fails in the comb half, the wNAF half planned
+    except TypeError:
+        pass
+    else:
+        raise AssertionError('a bad scalar must raise')
+    assert C.plan.count(None) == len(C.plan)
+    assert p256.ecdh(three, G) == want
+    assert ec.to_affine(C, *ec.mul_add_base(C, 1, 2, x, y))[0].to_bytes(32, 'big') == want
+
 def test_rejects_bad_points():
     rng = SeededRng(b'bad points')
     for mod in (p256, p384):

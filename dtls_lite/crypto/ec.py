@@ -53,6 +53,7 @@ class Curve:
         self.p, self.b, self.n, self.gx, self.gy = [
             int.from_bytes(params[off:off + size], 'big') for off in range(0, 5 * size, size)]
         self.comb = None
+        self.plan = None    # mul/mul_add_base's working list (_wide_plan)
 
     def load_comb(self, t, s, d, table):
         """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout).
@@ -65,6 +66,8 @@ class Curve:
         if len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size or t > 8:
             raise ValueError('comb table does not match its parameters')
         self.comb = (t, s, d, table)
+        # made here, at import (a Context preloads its curves), while the heap is unfragmented
+        self.plan = [None] * (8 * self.size + 1)
         self.point = self.comb_point
         if not MICROPYTHON:
             self.point = [self.comb_point(i) for i in range(s << (t - 1))].__getitem__
@@ -395,21 +398,43 @@ def mul_base(curve, k):
     return _run(plan, curve.p)
 
 
+def _wide_plan(curve):
+    """The curve's plan list of 8 * size + 1 positions, all None, made once (load_comb, at
+    import) and reused: a fresh one per call was a 2 KB block (P-256, 64-bit) that a device's
+    heap, fragmented by the time it verifies a certificate, may not have in one piece. The
+    callers empty it again (_clear) whatever happens, so no point is left for the next call."""
+    plan = curve.plan
+    if plan is None:
+        plan = curve.plan = [None] * (8 * curve.size + 1)
+    return plan
+
+
+def _clear(plan):
+    for i in range(len(plan)):
+        plan[i] = None
+
+
 def mul(curve, k, x, y):
     """k*P (Jacobian) for a validated affine point P and 0 <= k < n (width-5 wNAF)."""
-    plan = [None] * (8 * curve.size + 1)
-    _wnaf_plan(k, x, y, curve.p, plan)
-    return _run(plan, curve.p)
+    plan = _wide_plan(curve)
+    try:
+        _wnaf_plan(k, x, y, curve.p, plan)
+        return _run(plan, curve.p)
+    finally:
+        _clear(plan)
 
 
 def mul_add_base(curve, u1, u2, x, y):
     """u1*G + u2*Q (Jacobian) for 0 < u1 < n, 0 <= u2 < n: the comb columns of u1 are added
     inside the wNAF doubling chain of u2*Q at the positions that give them their factor 2^i,
     so the G half costs additions only."""
-    plan = [None] * (8 * curve.size + 1)
-    _wnaf_plan(u2, x, y, curve.p, plan)
-    _comb_plan(curve, u1, plan)
-    return _run(plan, curve.p)
+    plan = _wide_plan(curve)
+    try:
+        _wnaf_plan(u2, x, y, curve.p, plan)
+        _comb_plan(curve, u1, plan)
+        return _run(plan, curve.p)
+    finally:
+        _clear(plan)
 
 
 # ---------------------------------------------------------------------------------------------
