@@ -627,3 +627,29 @@ def test_wire_reader_numbers_and_fragment_header():
     assert frag[:12] == b'\x0b\x01\x38\x80\x01\x02\x01\x11\x70\x00\x01\x2c'
     assert frag[12:] == msg[12 + 70000:12 + 70300]
     assert fr.parse_fragment(frag, 0, len(frag)) == (fr.CERTIFICATE, 80000, 0x0102, 70000, 300)
+
+
+def test_parse_sec1_and_pkcs8_take_bytearray_and_memoryview():
+    # 7d53ce1 parsed the views directly, and the curve OID then came back as a view that
+    # keys._curve did not recognise (unsupported_certificate); 5db7001 took any bytes-like.
+    from dtls_lite.x509 import keys, pem
+    import test_x509_fixtures as fx
+    sec1 = pem.pem_decode(fx.SERVER_KEY_SEC1, 'EC PRIVATE KEY')
+    p8 = pem.pem_decode(fx.CLIENT_KEY_PKCS8, 'PRIVATE KEY')
+    for conv in (bytes, bytearray, memoryview):
+        assert keys.parse_sec1(conv(sec1)).curve == 'p256'
+        assert keys.parse_pkcs8(conv(p8)).curve == 'p256'
+
+
+def test_high_surrogate_without_low_one_is_bad_certificate():
+    # BMPString: a high surrogate must be followed by a low one (RFC 2781 §2.2)
+    from dtls_lite.x509.name import decode_string
+    from dtls_lite.x509.errors import CertificateError
+    assert decode_string(0x1e, b'\xd8\x3d\xde\x00') == '\U0001f600'
+    for bad in (b'\xd8\x3d\x00\x41', b'\xd8\x3d\xd8\x3d'):
+        try:
+            decode_string(0x1e, bad)
+        except CertificateError as e:
+            assert e.alert == 42
+        else:
+            raise AssertionError('accepted %r' % bad)

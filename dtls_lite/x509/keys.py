@@ -202,7 +202,7 @@ class EcPrivateKey:
 #   publicKey  [1] BIT STRING OPTIONAL }
 def parse_sec1(data, curve=None):
     """EcPrivateKey from SEC1 DER; `curve` comes from PKCS#8 when the key omits parameters."""
-    k = whole(data)
+    k = whole(bytes(data))    # bytes: _curve matches OIDs as bytes, not views
     if k.read_uint() != 1:
         fail('bad ECPrivateKey version')
     d = k.read(_OCTET_STRING)
@@ -231,7 +231,7 @@ def parse_sec1(data, curve=None):
 #   attributes           [0]  IMPLICIT Attributes OPTIONAL,
 #   publicKey            [1]  IMPLICIT BIT STRING OPTIONAL }  (v2 only)
 def parse_pkcs8(data):
-    k = whole(data)
+    k = whole(bytes(data))    # bytes: _curve matches OIDs as bytes, not views
     version = k.read_uint()
     if version > 1:
         fail('bad PKCS#8 version')

@@ -53,7 +53,9 @@ def decode_string(tag, b):
         high = 0            # a UTF-16 high surrogate waiting for the unit after it
         for i in range(0, len(b), width):
             u = int.from_bytes(b[i:i + width], 'big')
-            if high:        # the pair as one code point
+            if high:        # the pair as one code point; a high surrogate needs a low one
+                if not 0xdc00 <= u < 0xe000:
+                    fail('bad string character')
                 u = 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00)
                 high = 0
             elif 0xd800 <= u < 0xdc00 and i + width < len(b):
