@@ -439,18 +439,6 @@ def test_directory_strings():
         assert alert_of(CertificateError, decode_string, tag, b) == 42, b
 
 
-def test_rfc4514_names():
-    from dtls_lite.x509.cert import parse_certificate
-    c = parse_certificate(fx.LEAF_NAMES_CRT)
-    assert c.subject == ('2.5.4.42=#0c0447696e61,serialNumber=1234,DC=example,'
-                         'emailAddress=a@example.com,CN=\\#weird name\\ ,OU=R\\+D+UID=u1,'
-                         'O=Ex\\, Inc.,L=San Francisco,ST=CA,C=US')
-    assert c.issuer == 'CN=Test CA,O=dtls_lite test,C=DE'
-    assert ('IP', '::1') in c.subject_alt_names and ('IP', '2001:db8::7') in c.subject_alt_names
-    assert ('URI', 'coap://dev.example.com') in c.subject_alt_names
-    assert ('email', 'ops@example.com') in c.subject_alt_names
-
-
 def test_chain_issuer_choice():
     # 7d53ce1 folded _anchor_for / _check_signature into one loop: a trust anchor of the
     # issuer's name is tried by signature (the impostor CA has the real CA's name), a bad

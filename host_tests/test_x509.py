@@ -87,6 +87,7 @@ def test_names_sans_and_usages():
                          'emailAddress=a@example.com,CN=\\#weird name\\ ,OU=R\\+D+UID=u1,'
                          'O=Ex\\, Inc.,L=San Francisco,ST=CA,C=US')
     assert c.common_name == '#weird name '
+    assert c.issuer == 'CN=Test CA,O=dtls_lite test,C=DE'
     assert c.subject_alt_names == [('DNS', 'a.example.com'), ('DNS', '*.example.org'),
                                    ('IP', '::1'), ('IP', '2001:db8::7'),
                                    ('URI', 'coap://dev.example.com'), ('email', 'ops@example.com')]
