@@ -20,8 +20,8 @@ records are sealed in one shared, preallocated buffer); `read` gets bytes.
 import gc
 
 from dtls_lite.compat import MICROPYTHON, const, ticks_ms, ticks_diff
-from dtls_lite.errors import ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers, Fault
-from dtls_lite import cookie, engine, fragment, msg_hello, record
+from dtls_lite.errors import ConfigError, DTLSError, NotConnected, HandlerError, TooManyPeers
+from dtls_lite import engine
 from dtls_lite.crypto import util
 from dtls_lite import suites as st    # (`suites` is a parameter name below)
 
@@ -39,18 +39,12 @@ _DEFAULT_MAX_RECORD = const(2048)         # largest incoming protected record we
 _COOKIE_LIFETIME_MS = const(60000)        # cookie secret rotation period (cookie.py)
 _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 _NO_LIMIT = const(1 << 30)                # the upper bound of a limit that needs none
-_MAX_HELLO_LEN = const(2048)              # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
-_MAX_HELLO_MESSAGE_SEQ = const(255)       # clients send hellos with message_seq 0 or 1 (a few retries)
-# the highest hello record sequence number: leaves the server's epoch 0 room to the uint48 end
-_MAX_HELLO_RECORD_SEQ = const((1 << 48) - (1 << 16))
 
 # Wire and engine values this module mirrors privately (MicroPython folds only a module's own
 # constants; host_tests/test_host_dtls_consts.py checks they agree with their owners).
 _CT_HANDSHAKE = const(22)         # record
 _HEADER_LEN = const(13)           # record
-_HS_HEADER_LEN = const(12)        # fragment
 _CLIENT_HELLO = const(1)          # fragment
-_HELLO_VERIFY_REQUEST = const(3)  # fragment
 _KX_PSK = const(1)                # suites
 _KX_ECDHE_ECDSA = const(3)        # suites
 _OUT_DATAGRAM = const(0)          # engine
@@ -82,6 +76,9 @@ class Config:
         self.groups = [st.group_code(n) for n in config.pop('groups', st.DEFAULT_GROUPS)]
         if self.offers_ecdhe() and not self.groups:
             raise ConfigError('ECDHE suites need at least one group')
+        role = self.role = config.pop('role', None)
+        if role not in (None, 'client', 'server'):
+            raise ConfigError("role must be 'client', 'server' or None (both)")
         self.preload = bool(config.pop('preload', True))
         if self.preload and self.explicit_ciphers:
             # Code first, before any trust anchor is parsed, then a collection (load_code):
@@ -127,12 +124,12 @@ class Config:
         if clock is not None and not callable(clock):
             raise ConfigError('clock must be a callable -> ms')
         secret = config.pop('cookie_secret', None)
-        if secret is None:
+        if secret is None and role != 'client':
             secret = rng(32)
-        if not isinstance(secret, (bytes, bytearray)) or len(secret) < 16:
+        if secret is not None and (not isinstance(secret, (bytes, bytearray)) or len(secret) < 16):
             raise ConfigError('cookie_secret must be at least 16 bytes')
-        lifetime = _int(config, 'cookie_lifetime_ms', _COOKIE_LIFETIME_MS, 1000)
-        self.cookies = cookie.CookieJar(bytes(secret), lifetime)
+        self.cookie_secret = secret and bytes(secret)     # for server.Acceptor's CookieJar
+        self.cookie_lifetime_ms = _int(config, 'cookie_lifetime_ms', _COOKIE_LIFETIME_MS, 1000)
         self.txbuf = bytearray(self.max_datagram + 64)
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
@@ -235,10 +232,15 @@ class Config:
         return groups
 
     def load_code(self):
-        """Import now the code the configured suites can need: their AEADs, the ECDHE groups,
-        and auth/msg_cert for ECDHE_ECDSA. A board's heap is least fragmented at start-up, and
-        a handshake's heap peak is then its working memory alone (first handshake of a PSK
-        CCM_8 pair on unix MicroPython: 21.7 KB with loading on first use, 7 KB without)."""
+        """Import now the code the configured suites can need: the client and/or server
+        engine (by `role`), their AEADs, the ECDHE groups, and auth/msg_cert for ECDHE_ECDSA.
+        A board's heap is least fragmented at start-up, and a handshake's heap peak is then its
+        working memory alone (first handshake of a PSK CCM_8 pair on unix MicroPython: 21.7 KB
+        with loading on first use, 7 KB without)."""
+        if self.role != 'server':
+            from dtls_lite import client  # noqa: F401
+        if self.role != 'client':
+            from dtls_lite import server  # noqa: F401
         from dtls_lite.crypto import aead
         for s in self.suites:
             aead.load(s[3])
@@ -321,7 +323,11 @@ class Context:
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
                             peer's first record anyway
       lean                  smallest AEAD objects, for heap per session (True)
-      preload               import the code the configured suites and groups can need,
+      role                  'client' (connect only: hellos from other peers are dropped and
+                            counted, and the server code is never loaded), 'server'
+                            (connect() raises ConfigError; the client code is never loaded)
+                            or None: both (None)
+      preload               import the code the role and the configured suites and groups need,
                             then collect (True): at Context() with explicit `ciphers`, else
                             at set_handler; no handshake loads modules. Give only the
                             ciphers and groups you use, or False to load on first use
@@ -359,7 +365,7 @@ class Context:
         self._write = self._read = self._event = None
         self._last_tick = None
         self._elapsed = 0
-        self._hellos = {}          # session -> (Reassembler, first seen ms): fragmented hellos
+        self._door = None          # server.Acceptor: the stateless cookie exchange
 
     def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
                     verify_ecdsa_key=None):
@@ -419,6 +425,8 @@ class Context:
         """Start a handshake as client with `session`; replaces any previous state for it."""
         if self._write is None:
             raise HandlerError('set_handler(write, ...) before connect()')
+        if self._cfg.role == 'server':
+            raise ConfigError("connect() on a Context made with role='server'")
         if not self._cfg.client_suites():
             raise HandlerError('no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones '
                                'a way to judge the server (ca, verify_cert, peer_keys or '
@@ -426,7 +434,8 @@ class Context:
         old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers reached')
-        e = engine.Engine(self._cfg, True)
+        from dtls_lite.client import ClientEngine
+        e = ClientEngine(self._cfg, True)
         self._peers[session] = e
         self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_client(session, self._now())
@@ -498,103 +507,19 @@ class Context:
     def sessions(self):
         return list(self._peers)
 
-    # --- server side: the stateless cookie exchange -----------------------------------------
+    # --- server side ------------------------------------------------------------------------
 
     def _accept(self, session, data, now):
-        cfg = self._cfg
-        stats = cfg.stats
-        try:
-            got = self._parse_first_hello(session, data, now)
-        except Fault:
-            got = None
-        if not got:
-            if got is None:
-                stats['dropped'] += 1
-            return
-        ch, body, msg_seq, rec_seq = got
-        if msg_seq > _MAX_HELLO_MESSAGE_SEQ or rec_seq > _MAX_HELLO_RECORD_SEQ:
-            # Our flight continues both numbers from the hello's (RFC 6347 §4.2.1/§4.2.2);
-            # real clients start near 0, and neither may wrap (uint16 / uint48).
-            stats['dropped'] += 1
-            return
-        jar = cfg.cookies
-        if not jar.check(session, ch.cookie_input, ch.cookie, now):
-            hvr = msg_hello.write_hello_verify_request(jar.make(session, ch.cookie_input, now))
-            msg = fragment.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
-            # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
-            # number.
-            n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
-            stats['hello_verify_sent'] += 1
-            self._write(self, session, cfg.txview[:n])
-            return
-        old = self._peers.get(session)
-        if (old is not None and old.state != _CLOSED
-                and old.hello_tag == engine.hello_tag(ch.random, 0)):
-            stats['dropped'] += 1     # a late copy of the hello that made this session
-            return
-        # Room for it: max_peers counts every session but the one this hello replaces,
-        # max_handshakes those of them still handshaking.
-        peers = busy = 0
-        for e in self._peers.values():
-            if e is not old:
-                peers += 1
-                if e.state != _CONNECTED and e.state != _CLOSED:
-                    busy += 1
-        if peers >= cfg.max_peers or busy >= cfg.max_handshakes:
-            stats['refused'] += 1
-            return
-        e = engine.Engine(cfg, False)
-        self._peers[session] = e
-        self._emit_event(session, 0, _EVENT_CONNECT)
-        e.start_server(session, ch, body, msg_seq, rec_seq, now)
-
-    def _parse_first_hello(self, session, data, now):
-        """(ClientHello, body, message_seq, record_seq) once `data` completes an epoch-0
-        ClientHello; 0 while a fragmented hello is still incomplete; None for anything else.
-
-        A server answers hellos statelessly (RFC 6347 §4.2.1), which needs the whole hello. A
-        hello that arrives fragmented (OpenSSL offering every suite over a small MTU) is
-        gathered in a small pool shared by all peers: at most max_handshakes partial hellos
-        of at most _MAX_HELLO_LEN bytes, the oldest replaced first. No per-peer state exists
-        until a hello returns with a valid cookie."""
-        pool = self._hellos
-        pos = 0
-        while pos < len(data):
-            h = record.parse_header(data, pos)
-            if h is None:
-                return None
-            ctype, version, epoch, seq, length = h
-            p = pos + _HEADER_LEN
-            end = p + length
-            if ctype != _CT_HANDSHAKE or epoch != 0 or end > len(data):
-                return None
-            while p < end:
-                mt, mlen, msg_seq, off, flen = fragment.parse_fragment(data, p, end)
-                if mt != _CLIENT_HELLO or mlen > _MAX_HELLO_LEN:
-                    return None     # (the bound also caps the work a stranger can cause)
-                p += _HS_HEADER_LEN
-                if off == 0 and flen == mlen:
-                    body = bytes(data[p:p + flen])
-                    return msg_hello.parse_client_hello(body), body, msg_seq, seq
-                # A fragment: into this session's entry of the pool (a new entry, evicting the
-                # oldest if the pool is full, when the hello is not the one being gathered).
-                entry = pool.get(session)
-                if entry is None or entry[0].next_seq != msg_seq:
-                    while len(pool) >= self._cfg.max_handshakes:
-                        oldest = None
-                        for k in pool:
-                            if oldest is None or pool[k][1] < pool[oldest][1]:
-                                oldest = k
-                        del pool[oldest]
-                    entry = pool[session] = (fragment.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
-                entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p)
-                msg = entry[0].pop()
-                if msg is not None:
-                    del pool[session]
-                    return msg_hello.parse_client_hello(msg[2]), msg[2], msg_seq, seq
-                p += flen
-            pos = end
-        return 0
+        """A datagram from a peer without a live session, or a new ClientHello that may
+        restart one: the stateless cookie exchange (server.py) takes it."""
+        door = self._door
+        if door is None:
+            if self._cfg.role == 'client':
+                self.stats['dropped'] += 1    # connect only: serves no one
+                return
+            from dtls_lite.server import Acceptor
+            door = self._door = Acceptor(self._cfg)
+        door.accept(session, data, now, self._peers)
 
     # --- output ------------------------------------------------------------------------------
 

@@ -1,5 +1,9 @@
 """The per-peer DTLS 1.2 engine, sans-IO: bytes and times in, datagrams and events out.
 
+The part both roles share; client.py (ClientEngine: start_client and the client's handlers)
+and server.py (ServerEngine: start_server and the server's; the stateless cookie exchange)
+add the rest, each imported only by a Context that takes that role.
+
     handle_datagram(data, now_ms)   one received datagram (several records, several fragments)
     handle_timeout(now_ms)          retransmission timer, handshake expiry
     deadline()                      when handle_timeout wants to be called next (or None)
@@ -43,14 +47,9 @@ from dtls_lite import fragment as fr
 from dtls_lite.flight import FlightTimer
 from dtls_lite import keys
 from dtls_lite import msg_hello as mh
-from dtls_lite import msg_kx as mk
 from dtls_lite import msg_finished as mf
 from dtls_lite import suites as st
 from dtls_lite.crypto.util import ct_equal
-
-# The ECDHE_ECDSA code (auth.py, msg_cert.py), imported by the first engine that offers or
-# serves those suites (start_client, _s_ecdsa_setup): a PSK-only device never loads it.
-auth = mc = None
 
 _DEBUG = const(False)
 
@@ -97,25 +96,15 @@ _SERVER_HELLO_DONE = const(14)
 _CERTIFICATE_VERIFY = const(15)
 _CLIENT_KEY_EXCHANGE = const(16)
 _FINISHED = const(20)
-# msg_hello.py: hello extensions and lengths; msg_kx.py: the PSK identity bound
-_EXT_SUPPORTED_GROUPS = const(10)
+# msg_hello.py: hello extensions
 _EXT_EC_POINT_FORMATS = const(11)
-_EXT_SIGNATURE_ALGORITHMS = const(13)
-_EXT_CLIENT_CERTIFICATE_TYPE = const(19)
-_EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
-_RANDOM_LEN = const(32)
-_MAX_IDENTITY_LEN = const(128)
-# suites.py: key exchange kinds, the default group, the renegotiation SCSV
+# suites.py: key exchange kinds
 _KX_PSK = const(1)
-_KX_ECDHE_PSK = const(2)
 _KX_ECDHE_ECDSA = const(3)
-_GROUP_SECP256R1 = const(23)
-_EMPTY_RENEGOTIATION_INFO_SCSV = const(0x00FF)
 # msg_cert.py: certificate types (RFC 7250 §3)
 _CERT_TYPE_X509 = const(0)
-_CERT_TYPE_RAW_PUBLIC_KEY = const(2)
 # errors.py: alert levels and descriptions
 _LEVEL_WARNING = const(1)
 _LEVEL_FATAL = const(2)
@@ -123,13 +112,9 @@ _CLOSE_NOTIFY = const(0)
 _UNEXPECTED_MESSAGE = const(10)
 _HANDSHAKE_FAILURE = const(40)
 _ILLEGAL_PARAMETER = const(47)
-_DECODE_ERROR = const(50)
 _DECRYPT_ERROR = const(51)
-_PROTOCOL_VERSION = const(70)
 _INTERNAL_ERROR = const(80)
 _NO_RENEGOTIATION = const(100)
-_UNSUPPORTED_EXTENSION = const(110)
-_UNKNOWN_PSK_IDENTITY = const(115)
 
 # States, in protocol order (RFC 5246 §7.3 figure 1, RFC 6347 §4.2.1). The certificate states
 # are visited by the ECDHE_ECDSA suites only (and the CertificateRequest / CertificateVerify
@@ -164,7 +149,7 @@ _EXPECTED = (None, _SERVER_HELLO, _CERTIFICATE, _SERVER_KEY_EXCHANGE, _CERTIFICA
              _CERTIFICATE_VERIFY, None, _FINISHED, None, None)
 
 
-class _Handshake:
+class Handshake:
     """Everything only the handshake needs; dropped when it is over. Fields that start empty
     are class attributes, so the instance holds only what this handshake has set."""
     transcript = None       # whole messages (RFC 6347 §4.2.6 form), hashed at checkpoints
@@ -204,6 +189,11 @@ class _Handshake:
 
 
 class Engine:
+    """What both sides do; client.ClientEngine and server.ServerEngine add how each starts
+    and the handlers of its own states (their HANDLERS: by state, the method that takes the
+    message _EXPECTED names and returns the next state)."""
+    HANDLERS = ()
+
     def __init__(self, cfg, is_client):
         # Twelve attributes at most: a MicroPython instance with more costs a bigger table.
         self.cfg = cfg
@@ -259,62 +249,8 @@ class Engine:
         self._count('out_of_memory' if isinstance(e, MemoryError) else 'internal_error')
         self._fail(_INTERNAL_ERROR)
 
-    # --- starting ---------------------------------------------------------------------------
 
-    def start_client(self, session, now_ms):
-        cfg = self.cfg
-        hs = self.hs = _Handshake(cfg, session, now_ms, 0)
-        hs.client_random = cfg.rng(_RANDOM_LEN)
-        suites = cfg.client_suites()
-        exts = []
-        if cfg.offers_ecdhe(suites):
-            exts.append((_EXT_SUPPORTED_GROUPS,
-                         mh.write_supported_groups(cfg.advertised_groups(suites))))
-            exts.append((_EXT_EC_POINT_FORMATS, b'\x01\x00'))
-        if cfg.offers_ecdsa(suites):
-            # signature_algorithms (RFC 5246 §7.4.1.4.1) and the RFC 7250 certificate types:
-            # ours (X.509 when we have certificates, else our raw public key; none without
-            # credentials) and those we can judge, each sent only when it is not plain X.509.
-            global auth, mc
-            from dtls_lite import auth
-            from dtls_lite import msg_cert as mc
-            exts.append((_EXT_SIGNATURE_ALGORITHMS,
-                         mc.write_signature_algorithms(auth.SIGNATURE_ALGORITHMS)))
-            hs.creds = cfg.credentials(session)
-            if hs.creds is not None and not hs.creds.chain:
-                exts.append((_EXT_CLIENT_CERTIFICATE_TYPE,
-                             mc.write_cert_type_list((_CERT_TYPE_RAW_PUBLIC_KEY,))))
-            types = cfg.peer_auth(True).cert_types(cfg.verify_key(session))
-            if types != [_CERT_TYPE_X509]:
-                exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))
-        exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
-        exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
-        hs.client_hello = mh.ClientHello(random=hs.client_random,
-                                         cipher_suites=[s[0] for s in suites],
-                                         extensions=exts)
-        self._send_client_hello(now_ms)
-        self._goto(_C_AWAIT_SERVER_HELLO)
 
-    def _send_client_hello(self, now_ms):
-        flight = []
-        # RFC 6347 §4.2.6: a hello before HelloVerifyRequest is not hashed
-        self.hs.transcript = []
-        self._add(flight, _CLIENT_HELLO, mh.write_client_hello(self.hs.client_hello))
-        self._new_flight(flight, now_ms)
-
-    def start_server(self, session, ch, body, msg_seq, record_seq, now_ms):
-        """Begin with a ClientHello whose cookie the Context verified (statelessly)."""
-        cfg = self.cfg
-        hs = self.hs = _Handshake(cfg, session, now_ms, msg_seq + 1)
-        hs.send_seq = msg_seq      # ServerHello takes the ClientHello's message_seq
-        hs.seq0 = record_seq       # and records continue from its record sequence number
-        hs.rx_hi = msg_seq         # a re-sent ClientHello re-sends our first flight
-        hs.transcript = [fr.message(_CLIENT_HELLO, msg_seq, body)]
-        self._goto(_S_AWAIT_CLIENT_HELLO)
-        try:
-            self._goto(self._s_client_hello(ch, now_ms))
-        except Exception as e:  # noqa: B902 -- the same safety net as handle_datagram
-            self._caught(e)
 
     # --- input ------------------------------------------------------------------------------
 
@@ -476,55 +412,10 @@ class Engine:
             raise Fault(_UNEXPECTED_MESSAGE)
         if msg_type != _HELLO_VERIFY_REQUEST:
             self.hs.transcript.append(fr.message(msg_type, seq, body))
-        self._goto(_HANDLERS[state](self, msg_type, body, now_ms))
+        self._goto(self.HANDLERS[state](self, msg_type, body, now_ms))
 
     # --- handlers, in protocol order: (self, msg_type, body, now_ms) -> the next state ----------
 
-    def _c_server_hello(self, mt, body, now_ms):
-        hs = self.hs
-        if mt == _HELLO_VERIFY_REQUEST:
-            # RFC 6347 §4.2.1: accept {254,255} or {254,253}; re-send the hello with the cookie.
-            version, cookie = mh.parse_hello_verify_request(body)
-            if version != _DTLS10 and version != _DTLS12:
-                raise Fault(_PROTOCOL_VERSION)
-            hs.client_hello.cookie = cookie
-            self._send_client_hello(now_ms)
-            return _C_AWAIT_SERVER_HELLO
-        sh = mh.parse_server_hello(body)
-        if sh.server_version != _DTLS12:
-            raise Fault(_PROTOCOL_VERSION)
-        suite = st.by_code(sh.cipher_suite)
-        if (suite is None or sh.cipher_suite not in hs.client_hello.cipher_suites
-                or sh.compression_method != 0):
-            raise Fault(_ILLEGAL_PARAMETER)     # cipher_suite or compression not offered
-        exts = sh.extensions
-        for t, data in exts:
-            # RFC 5246 §7.4.1.4: only extensions the client offered may appear.
-            if mh.find_ext(hs.client_hello.extensions, t) is None:
-                raise Fault(_UNSUPPORTED_EXTENSION)
-        ems = mh.find_ext(exts, _EXT_EXTENDED_MASTER_SECRET)
-        if ems is not None and len(ems):
-            raise Fault(_DECODE_ERROR)          # extended_master_secret not empty
-        self._check_hello(exts)
-        _point_formats(exts)
-        hs.server_random = sh.random
-        self.suite = suite
-        if suite[2] != _KX_ECDHE_ECDSA:
-            return _C_AWAIT_SERVER_KEY_EXCHANGE
-        # RFC 7250 §4.2: the certificate types the server selected must be ones we offered; an
-        # absent server_certificate_type means X.509, an absent client_certificate_type that
-        # the server will not ask for our certificate (or takes X.509: without a chain we then
-        # send none).
-        ours = mh.find_ext(hs.client_hello.extensions, _EXT_SERVER_CERTIFICATE_TYPE)
-        got = mh.find_ext(exts, _EXT_SERVER_CERTIFICATE_TYPE)
-        hs.peer_type = auth.check_cert_type(None if got is None else mc.parse_cert_type(got),
-                                            None if ours is None else mc.parse_cert_type_list(ours))
-        got = mh.find_ext(exts, _EXT_CLIENT_CERTIFICATE_TYPE)
-        if got is not None:    # only if we offered it (unsolicited extensions already refused)
-            ours = mh.find_ext(hs.client_hello.extensions, _EXT_CLIENT_CERTIFICATE_TYPE)
-            hs.own_type = auth.check_cert_type(mc.parse_cert_type(got),
-                                               mc.parse_cert_type_list(ours))
-        return _C_AWAIT_CERTIFICATE
 
     def _check_hello(self, exts):
         """What both hellos must carry: an empty renegotiation_info if any (RFC 5746 §3.4,
@@ -546,7 +437,8 @@ class Engine:
         hs = self.hs
         cfg = self.cfg
         client = self.is_client
-        entries = mc.parse_certificate(body, hs.peer_type)
+        from dtls_lite.msg_cert import parse_certificate   # loaded by client.py / server.py
+        entries = parse_certificate(body, hs.peer_type)
         # RFC 5246 §7.4.6: a server MAY go on without client authentication
         if entries or client or cfg.require_client_cert:
             self.identity = cfg.peer_auth(client).authenticate(
@@ -554,58 +446,8 @@ class Engine:
                 cfg.server_name if client else None)
         return self.state + 1       # the peer's key exchange comes next, on both sides
 
-    def _c_server_key_exchange(self, mt, body, now_ms):
-        hs = self.hs
-        kx = self.suite[2]
-        if kx == _KX_ECDHE_ECDSA:
-            # the server's ephemeral key, signed by the key of its Certificate
-            group, point, params, alg, sig = mc.parse_server_key_exchange(body)
-            if group not in self.cfg.advertised_groups():
-                group = None
-            self._peer_point(group, point)
-            # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error
-            auth.verify_server_params(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, alg,
-                                      sig, hs.client_random, hs.server_random, params)
-            return _C_AWAIT_CERTIFICATE_REQUEST
-        hs.hint, group, point = mk.parse_server_key_exchange(body, kx == _KX_ECDHE_PSK)
-        if kx == _KX_ECDHE_PSK:
-            self._peer_point(group if group in self.cfg.groups else None, point)
-        return _C_AWAIT_SERVER_HELLO_DONE
 
-    def _c_certificate_request(self, mt, body, now_ms):
-        self.hs.cert_request = mc.parse_certificate_request(body)
-        return _C_AWAIT_SERVER_HELLO_DONE
 
-    def _c_server_hello_done(self, mt, body, now_ms):
-        """Our second flight: [Certificate] ClientKeyExchange [CertificateVerify] CCS Finished.
-        ECDHE_ECDSA sends the certificate messages only when the server asked (RFC 5246
-        §7.4.6), CertificateVerify only with a key to prove."""
-        mh.parse_empty(body)
-        hs = self.hs
-        cfg = self.cfg
-        flight = []
-        if self.suite[2] == _KX_ECDHE_ECDSA:
-            alg = None
-            if hs.cert_request is not None:
-                entries, alg = auth.answer_request(hs.creds, hs.cert_request, hs.own_type)
-                self._add(flight, _CERTIFICATE, mc.write_certificate(entries, hs.own_type))
-            self._add(flight, _CLIENT_KEY_EXCHANGE, mc.write_client_key_exchange(self._ecdhe_key()))
-            self._derive_keys(None)   # EMS session hash: through ClientKeyExchange (RFC 7627 §3)
-            if alg is not None:
-                # RFC 5246 §7.4.8: signs every handshake message so far, with the alg's hash
-                self._add(flight, _CERTIFICATE_VERIFY,
-                          auth.sign_transcript(hs.creds, alg, hs.transcript, None, cfg.rng))
-            hs.creds = None
-        else:
-            identity = cfg.get_psk(hs.session, PSK_IDENTITY, hs.hint)
-            if identity is None or len(identity) > _MAX_IDENTITY_LEN:
-                raise Fault(_HANDSHAKE_FAILURE)     # no PSK identity for this server
-            psk = self._psk(identity, _HANDSHAKE_FAILURE)
-            point = self._ecdhe_key() if self.suite[2] == _KX_ECDHE_PSK else None
-            self._add(flight, _CLIENT_KEY_EXCHANGE, mk.write_client_key_exchange(identity, point))
-            self._derive_keys(psk)
-        self._send_finished(flight, now_ms)
-        return _C_AWAIT_SERVER_CCS
 
     def _peer_finished(self, mt, body, now_ms):
         """The peer's Finished (RFC 5246 §7.4.9), both sides; the server answers with its own."""
@@ -626,156 +468,11 @@ class Engine:
         hs.expires = now_ms + self.cfg.linger_ms
         return _CONNECTED
 
-    def _s_client_hello(self, ch, now_ms):
-        hs = self.hs
-        cfg = self.cfg
-        # DTLS versions count down: {254,253} is 1.2, {254,255} is 1.0 (RFC 6347 §4.1).
-        if ch.client_version > _DTLS12:
-            raise Fault(_PROTOCOL_VERSION)      # the client offers only DTLS 1.0
-        if 0 not in ch.compression_methods:
-            raise Fault(_ILLEGAL_PARAMETER)     # null compression missing
-        hs.client_random = ch.random
-        self.hello_tag = hello_tag(ch.random, 0)
-        secure_reneg = (self._check_hello(ch.extensions) is not None
-                        or _EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites)
-        suite = self.suite = self._s_choose_suite(ch)
-        hs.server_random = cfg.rng(_RANDOM_LEN)
-        exts = []
-        if secure_reneg:
-            exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
-        if hs.ems:
-            exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
-        if hs.group is not None and _point_formats(ch.extensions):
-            exts.append((_EXT_EC_POINT_FORMATS, b'\x01\x00'))
-        ecdsa = suite[2] == _KX_ECDHE_ECDSA
-        if ecdsa:
-            # RFC 7250 §4.2: echo the selected types, each only if the client sent that
-            # extension (client_certificate_type only when we ask for a certificate).
-            if mh.find_ext(ch.extensions, _EXT_SERVER_CERTIFICATE_TYPE) is not None:
-                exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type(hs.own_type)))
-            if (hs.cert_request
-                    and mh.find_ext(ch.extensions, _EXT_CLIENT_CERTIFICATE_TYPE) is not None):
-                exts.append((_EXT_CLIENT_CERTIFICATE_TYPE, mc.write_cert_type(hs.peer_type)))
-        flight = []
-        sh = mh.ServerHello(random=hs.server_random, cipher_suite=suite[0], extensions=exts)
-        self._add(flight, _SERVER_HELLO, mh.write_server_hello(sh))
-        if ecdsa:
-            self._add(flight, _CERTIFICATE,
-                      mc.write_certificate(hs.creds.entries(hs.own_type), hs.own_type))
-        ske = self._s_server_key_exchange()
-        if ske is not None:
-            self._add(flight, _SERVER_KEY_EXCHANGE, ske)
-        if hs.cert_request:
-            self._add(flight, _CERTIFICATE_REQUEST, auth.write_certificate_request())
-        self._add(flight, _SERVER_HELLO_DONE, b'')
-        hs.creds = None
-        self._new_flight(flight, now_ms)
-        return _S_AWAIT_CLIENT_CERTIFICATE if hs.cert_request else _S_AWAIT_CLIENT_KEY_EXCHANGE
 
-    def _s_choose_suite(self, ch):
-        """Our preference order (RFC 5246 §7.4.1.3: the server selects); ECDHE suites only
-        with a group both sides have (RFC 8422 §5.1.1; no supported_groups: secp256r1)."""
-        data = mh.find_ext(ch.extensions, _EXT_SUPPORTED_GROUPS)
-        offered = mh.parse_supported_groups(data) if data is not None else [_GROUP_SECP256R1]
-        group = None
-        for g in self.cfg.groups:
-            if g in offered:
-                group = g
-                break
-        ecdsa = None        # 0 when the ECDHE_ECDSA suites can be served, else the alert why not
-        for suite in self.cfg.suites:
-            if suite[0] in ch.cipher_suites:
-                if suite[2] != _KX_PSK:
-                    if group is None:
-                        continue
-                    if suite[2] == _KX_ECDHE_ECDSA:
-                        if ecdsa is None:
-                            ecdsa = self._s_ecdsa_setup(ch, offered)
-                        if ecdsa:
-                            continue
-                    self.hs.group = group
-                return suite
-        # no cipher suite in common; RFC 7250 §4.2: no certificate type in common is
-        # unsupported_certificate
-        raise Fault(ecdsa or _HANDSHAKE_FAILURE)
 
-    def _s_ecdsa_setup(self, ch, groups):
-        """Whether we can serve ECDHE_ECDSA to this client: 0, with our credentials, signature
-        algorithm and the RFC 7250 certificate types chosen; else the alert that says why not."""
-        global auth, mc
-        from dtls_lite import auth
-        from dtls_lite import msg_cert as mc
-        hs = self.hs
-        cfg = self.cfg
-        creds = cfg.credentials(hs.session)
-        # RFC 8422 §5.3: our certificate's key must be on a curve the client listed
-        if creds is None or st.curve_group(creds.key.curve) not in groups:
-            return _HANDSHAKE_FAILURE
-        data = mh.find_ext(ch.extensions, _EXT_SIGNATURE_ALGORITHMS)
-        hs.sig_alg = creds.choose_sig_alg(
-            None if data is None else mc.parse_signature_algorithms(data))
-        if hs.sig_alg is None:
-            return _HANDSHAKE_FAILURE
-        data = mh.find_ext(ch.extensions, _EXT_SERVER_CERTIFICATE_TYPE)
-        try:
-            hs.own_type = auth.select_cert_type(
-                None if data is None else mc.parse_cert_type_list(data), creds.cert_types())
-        except Fault as f:
-            return f.alert
-        hs.creds = creds
-        if cfg.request_client_cert or cfg.verify_ecdsa_key is not None:
-            # tinydtls: a server with verify_ecdsa_key asks for the client's key
-            data = mh.find_ext(ch.extensions, _EXT_CLIENT_CERTIFICATE_TYPE)
-            types = cfg.peer_auth(False).cert_types(cfg.verify_key(hs.session))
-            try:
-                hs.peer_type = auth.select_cert_type(
-                    None if data is None else mc.parse_cert_type_list(data), types)
-                hs.cert_request = True
-            except Fault as f:
-                if cfg.require_client_cert:
-                    return f.alert
-        return 0
 
-    def _s_server_key_exchange(self):
-        """The ServerKeyExchange body, or None when plain PSK has no hint to send."""
-        hs = self.hs
-        cfg = self.cfg
-        kx = self.suite[2]
-        if kx != _KX_PSK:
-            point = self._ecdhe_key()
-        if kx == _KX_ECDHE_ECDSA:
-            # RFC 8422 §5.4: params signed over both randoms with our certificate's key
-            return auth.sign_server_params(hs.creds, hs.sig_alg, hs.client_random,
-                                           hs.server_random, mc.write_ecdh_params(hs.group, point),
-                                           cfg.rng)
-        hint = cfg.get_psk(hs.session, PSK_HINT, None) or b''
-        if len(hint) > _MAX_IDENTITY_LEN:
-            hint = b''
-        if kx == _KX_PSK:
-            return mk.write_server_key_exchange(hint) if hint else None
-        return mk.write_server_key_exchange(hint, hs.group, point)
 
-    def _s_client_key_exchange(self, mt, body, now_ms):
-        hs = self.hs
-        kx = self.suite[2]
-        if kx == _KX_ECDHE_ECDSA:
-            self._peer_point(hs.group, mc.parse_client_key_exchange(body))
-            self._derive_keys(None)
-            # RFC 5246 §7.4.8: a client that sent a certificate proves its key next
-            return _S_AWAIT_CERTIFICATE_VERIFY if self.identity is not None else _S_AWAIT_CLIENT_CCS
-        identity, point = mk.parse_client_key_exchange(body, kx == _KX_ECDHE_PSK)
-        if kx == _KX_ECDHE_PSK:
-            self._peer_point(hs.group, point)
-        # RFC 4279 §2: an identity the server does not know is unknown_psk_identity.
-        self._derive_keys(self._psk(identity, _UNKNOWN_PSK_IDENTITY))
-        return _S_AWAIT_CLIENT_CCS
 
-    def _s_certificate_verify(self, mt, body, now_ms):
-        hs = self.hs
-        # over every message before this one (the transcript already holds it); decrypt_error
-        auth.verify_transcript(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, body,
-                               hs.transcript, len(hs.transcript) - 1)
-        return _S_AWAIT_CLIENT_CCS
 
     # --- key schedule --------------------------------------------------------------------------
 
@@ -1000,17 +697,10 @@ def hello_tag(data, pos):
     return ((data[pos] & 0x3f) << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
 
 
-def _point_formats(exts):
+def point_formats(exts):
     """Whether the hello has ec_point_formats; if so it must list uncompressed
     (RFC 8422 §5.1.2: illegal_parameter)."""
     pf = mh.find_ext(exts, _EXT_EC_POINT_FORMATS)
     if pf is not None and not mh.has_uncompressed_points(pf):
         raise Fault(_ILLEGAL_PARAMETER)
     return pf is not None
-
-
-# The handler of each state, by state (None where _EXPECTED is None).
-_HANDLERS = (None, Engine._c_server_hello, Engine._certificate, Engine._c_server_key_exchange,
-             Engine._c_certificate_request, Engine._c_server_hello_done, None,
-             Engine._peer_finished, None, Engine._certificate, Engine._s_client_key_exchange,
-             Engine._s_certificate_verify, None, Engine._peer_finished)

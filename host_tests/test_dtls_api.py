@@ -117,3 +117,68 @@ def test_aead_load_returns_the_implementation():
         pass
     else:
         raise AssertionError('unknown AEAD name must raise ValueError')
+
+
+_PSK_CCM_8 = {'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8']}
+
+
+def _client_hello():
+    """The first datagram a default (both roles) PSK Context sends: a ClientHello."""
+    sent = []
+    ctx = dtls_lite.Context(**_PSK_CCM_8)
+    ctx.set_handler(lambda c, s, d: sent.append(bytes(d)) or len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+    ctx.connect('server')
+    assert len(sent) == 1
+    return sent[0]
+
+
+def test_role_client_drops_hellos_and_never_loads_the_server_code():
+    import sys
+    hello = _client_hello()
+    _unload('dtls_lite.server')
+    _unload('dtls_lite.cookie')
+    sent = []
+    ctx = dtls_lite.Context(role='client', **_PSK_CCM_8)
+    ctx.set_handler(lambda c, s, d: sent.append(bytes(d)) or len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+    ctx.connect('server')                   # a client as usual: its ClientHello goes out
+    assert len(sent) == 1 and sent[0][13] == 1
+    ctx.handle_message('stranger', hello)   # nobody is served: no HelloVerifyRequest
+    assert len(sent) == 1
+    assert ctx.stats['dropped'] == 1 and ctx.stats['hello_verify_sent'] == 0
+    assert ctx.sessions() == ['server']
+    assert 'dtls_lite.server' not in sys.modules and 'dtls_lite.cookie' not in sys.modules
+
+
+def test_role_server_refuses_connect_and_never_loads_the_client_code():
+    import sys
+    hello = _client_hello()
+    _unload('dtls_lite.client')
+    sent = []
+    ctx = dtls_lite.Context(role='server', **_PSK_CCM_8)
+    ctx.set_handler(lambda c, s, d: sent.append(bytes(d)) or len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'k' * 16)
+    try:
+        ctx.connect('server')
+    except dtls_lite.ConfigError as e:
+        assert 'role' in str(e)
+    else:
+        raise AssertionError("connect() on a role='server' Context must raise ConfigError")
+    assert ctx.sessions() == []
+    ctx.handle_message('client', hello)     # served: the cookie exchange answers
+    assert ctx.stats['hello_verify_sent'] == 1 and len(sent) == 1 and sent[0][13] == 3
+    assert 'dtls_lite.client' not in sys.modules
+
+
+def test_roles_handshake_and_a_bad_role_is_a_config_error():
+    from dtls_sim import Pair
+    pair = Pair(seed=31, client_config={'role': 'client'}, server_config={'role': 'server'})
+    assert pair.handshake(), pair.events
+    for bad in ('both', 'Client', 1):
+        try:
+            dtls_lite.Context(role=bad)
+        except dtls_lite.ConfigError:
+            pass
+        else:
+            raise AssertionError('role=%r must raise ConfigError' % (bad,))

@@ -486,7 +486,7 @@ def test_fragmented_client_hello_is_gathered():
     pair.tamper = _split_hellos(pair)
     assert pair.handshake()
     assert pair.server.stats['hello_verify_sent'] == 1
-    assert pair.server._hellos == {}                  # the pool is empty again
+    assert pair.server._door.hellos == {}                  # the pool is empty again
     _exchange(pair)
     # the pool of partial hellos is bounded by max_handshakes, oldest replaced
     from dtls_lite import fragment as fr
@@ -497,7 +497,7 @@ def test_fragmented_client_hello_is_gathered():
         buf = bytearray(100)
         n = record.write_plain(buf, 0, 22, 0, 0, frag)
         server.handle_message(('10.9.9.9', i), bytes(buf[:n]))
-    assert len(server._hellos) == 4
+    assert len(server._door.hellos) == 4
     assert server.sessions() == [pair.client_addr]
 
 

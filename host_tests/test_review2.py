@@ -185,22 +185,22 @@ def test_ecdsa_bad_client_key_exchange_point():
 
 
 def test_server_only_process_loads_the_ecdsa_code_itself():
-    # engine.auth / engine.mc are module globals set by the first engine that needs them
-    # (start_client, or _s_ecdsa_setup). In a Pair the client always sets them first, so the
-    # server's own import path was never run: a device that only serves must set them too,
-    # with and without preload.
-    from dtls_lite import engine, auth
+    # server.auth / server.mc are module globals set by the first server engine that needs them
+    # (_s_ecdsa_setup; client.py has its own, set by start_client). In a Pair the client always
+    # imports them first, so the server's own import path was never run: a device that only
+    # serves must set them too, with and without preload.
+    from dtls_lite import server, auth
     for preload in (True, False):
         pair = _ecdsa_pair(415, mutual=True, client_cfg={'preload': preload},
                            server_cfg={'preload': preload})
         pair.client.connect(pair.server_addr)
-        engine.auth = engine.mc = None      # as in a process that never ran a client
+        server.auth = server.mc = None      # as in a process that never served ECDHE_ECDSA
         try:
             assert pair.run(pair.both_connected), pair.events
             assert pair.internal_errors() == 0
-            assert engine.auth is auth and engine.mc is mc
+            assert server.auth is auth and server.mc is mc
         finally:
-            engine.auth, engine.mc = auth, mc     # never leave later tests without them
+            server.auth, server.mc = auth, mc     # never leave later tests without them
 
 
 def test_preload_false_handshakes_every_key_exchange():

@@ -159,7 +159,8 @@ class EchoEndpoint:
 
     def _config(self):
         opts = self.opts
-        config = {'clock': unixport.now_ms}
+        # Each side loads only its half of the engine (client.py or server.py).
+        config = {'clock': unixport.now_ms, 'role': opts['mode']}
         for name in ('ciphers', 'groups'):
             # Only the code of what is offered is loaded (Context.set_handler preloads it).
             if '--' + name in opts:

@@ -5,8 +5,8 @@
 Compiles dtls_lite/ with `mpy-cross -O3` into DIR (default: a fresh temporary directory, so
 several people can run it at once without touching build/), then runs a MicroPython child that
 sets up a client device as tools/min_heap_device.py does (x509: credentials from
-tools/keygen.py, a Context offering only ECDHE_ECDSA CCM_8 on P-256 with a CA anchor and a
-server name, set_handler; psk: a PSK CCM_8 Context) with `builtins.__import__` wrapped, and
+tools/keygen.py, a client-only Context offering only ECDHE_ECDSA CCM_8 on P-256 with a CA anchor
+and a server name, set_handler; psk: a client-only PSK CCM_8 Context) with `builtins.__import__` wrapped, and
 prints, per module, the live heap (after gc.collect()) its import added, its own children
 excluded, largest first, then the total and what the set-up kept beyond the code (keys,
 certificates, the Context).
@@ -77,10 +77,11 @@ if %(kind)r == 'x509':
     from dtls_lite import auth
     credentials = auth.Credentials(text('client.key'), text('client.crt'))
     ctx = dtls_lite.Context(ciphers=['TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'], groups=['secp256r1'],
-                            ca=text('ca.crt'), server_name='localhost', max_datagram=1500)
+                            ca=text('ca.crt'), server_name='localhost', max_datagram=1500,
+                            role='client')
     ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: credentials)
 else:
-    ctx = dtls_lite.Context(ciphers=['TLS_PSK_WITH_AES_128_CCM_8'], max_datagram=1500)
+    ctx = dtls_lite.Context(ciphers=['TLS_PSK_WITH_AES_128_CCM_8'], max_datagram=1500, role='client')
     ctx.set_handler(lambda c, s, d: len(d), get_psk_info=lambda c, s, k, i: b'id')
 builtins.__import__ = real_import
 total = live() - start

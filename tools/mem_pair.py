@@ -64,6 +64,9 @@ class _Link:
             scfg = dict(cfg)
             scfg['require_client_cert'] = True
         scfg['cookie_secret'] = b'0123456789abcdef0123456789abcdef'
+        # two devices: each loads only its half of the engine (client.py / server.py)
+        ccfg['role'] = 'client'
+        scfg['role'] = 'server'
 
         def psk(ctx, session, what, identity):
             if what == dtls_lite.PSK_IDENTITY:

@@ -132,7 +132,8 @@ def text(name):
     with open(%(pki)r + '/' + name) as f:
         return f.read()
 ctx = dtls_lite.Context(ciphers=['TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'], groups=['secp256r1'],
-                        ca=text('ca.crt'), server_name='localhost', max_datagram=1500)
+                        ca=text('ca.crt'), server_name='localhost', max_datagram=1500,
+                        role='client')
 from dtls_lite.auth import Credentials
 credentials = Credentials(text('client.key'), text('client.crt'))
 ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: credentials)
