@@ -1,6 +1,6 @@
 """Heap each dtls_lite module costs once imported on MicroPython, for a device's set-up.
 
-    python3 tools/heap_cost.py [x509|psk] [--out DIR]      (from the repository root)
+    python3 tools/heap_cost.py [x509|psk] [--out DIR] [--micropython PATH]   (from the repository root)
 
 Compiles dtls_lite/ with `mpy-cross -O3` into DIR (default: a fresh temporary directory, so
 several people can run it at once without touching build/), then runs a MicroPython child that
@@ -14,7 +14,8 @@ certificates, the Context).
 What a module costs: its bytecode, one raw-code and one function object per def, its globals
 dict, the classes and tables it builds at import, and the names it interns. Interned names go
 to qstr pools that grow by doubling, so a module that overflows a pool is charged for the
-whole new pool: compare totals, and single modules only roughly. 64-bit unix port.
+whole new pool: compare totals, and single modules only roughly. 64-bit unix port (.venv's),
+unless --micropython names another build (a 32-bit one: tools/build_mp32.sh).
 """
 import os
 import subprocess
@@ -100,6 +101,7 @@ def build(out):
 
 
 def main(argv):
+    global MICROPYTHON
     kind = 'x509'
     out = None
     args = list(argv)
@@ -107,6 +109,8 @@ def main(argv):
         arg = args.pop(0)
         if arg == '--out' and args:
             out = args.pop(0)
+        elif arg == '--micropython' and args:
+            MICROPYTHON = os.path.abspath(args.pop(0))    # e.g. a 32-bit build (build_mp32.sh)
         elif arg in ('x509', 'psk'):
             kind = arg
         else:

@@ -2,7 +2,10 @@
 real peer over loopback UDP: our echo client (MicroPython, the device) against our echo server
 (CPython, the unconstrained peer), the library imported from the .mpy build (-O3).
 
-    python3 tools/min_heap_device.py [x509|rpk|psk ...]     (from the repository root)
+    python3 tools/min_heap_device.py [--micropython PATH] [x509|rpk|psk ...]   (from the repository root)
+
+--micropython runs the device on another build of the unix port than .venv's (64-bit), e.g. a
+32-bit one built by tools/build_mp32.sh, whose objects are the size a board's are.
 
 tools/min_heap.py runs client AND server in one MicroPython process; this is the figure for a
 device, which is one side.
@@ -244,6 +247,14 @@ def measure(kinds, apps=('board', 'echo', 'romfs')):
 
 
 def main(argv):
+    global MICROPYTHON
+    argv = list(argv)
+    if '--micropython' in argv:
+        # another build of the unix port, e.g. a 32-bit one (tools/build_mp32.sh)
+        i = argv.index('--micropython')
+        MICROPYTHON = os.path.abspath(argv[i + 1])
+        del argv[i:i + 2]
+        print('device runtime: %s' % MICROPYTHON)
     kinds = argv or ['x509', 'rpk', 'psk']
     results = measure(kinds)
     for kind in kinds:
