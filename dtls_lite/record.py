@@ -49,13 +49,17 @@ def parse_header(data, pos):
     """
     if len(data) - pos < HEADER_LEN:
         return None
-    ctype, version, epoch, seq_hi, seq_lo, length = struct.unpack_from('>BHHHIH', data, pos)
-    return ctype, version, epoch, (seq_hi << 32) | seq_lo, length
+    # The 48-bit sequence number in three 16-bit parts: a 32-bit part would be a long int
+    # (allocated) on a 32-bit board, where small ints have 31 bits.
+    ctype, version, epoch, s2, s1, s0, length = struct.unpack_from('>BHHHHHH', data, pos)
+    return ctype, version, epoch, (s2 << 32) | (s1 << 16) | s0, length
 
 
 def write_header(buf, off, ctype, epoch, seq, length):
-    struct.pack_into('>BHHHIH', buf, off, ctype, _DTLS12, epoch, seq >> 32, seq & 0xFFFFFFFF,
-                     length)
+    # 16-bit parts, as in parse_header: `seq & 0xFFFFFFFF` allocated on 32-bit boards (the
+    # mask is a long int there), on the per-record path
+    struct.pack_into('>BHHHHHH', buf, off, ctype, _DTLS12, epoch, seq >> 32, (seq >> 16) & 0xFFFF,
+                     seq & 0xFFFF, length)
 
 
 def write_plain(buf, off, ctype, epoch, seq, payload):

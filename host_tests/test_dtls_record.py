@@ -89,6 +89,17 @@ def test_replay_window_48_bit_numbers():
     assert not rd.ok(top) and not rd.ok(top - 5) and rd.ok(top - 4)
 
 
+def test_header_round_trip_every_sequence_number_width():
+    # the 48-bit sequence number is packed in 16-bit parts (no long ints on 32-bit boards):
+    # every part must land in its place, up to the largest uint48
+    buf = bytearray(13)
+    for seq in (0, 1, 0xFFFF, 0x10000, 0x3FFFFFFF, 0x40000000, 0xFFFFFFFF, 0x100000000,
+                0x123456789ABC, (1 << 48) - 1):
+        record.write_header(buf, 0, 23, 1, seq, 300)
+        assert bytes(buf[5:11]) == seq.to_bytes(6, 'big'), seq
+        assert record.parse_header(buf, 0) == (23, 0xFEFD, 1, seq, 300), seq
+
+
 def test_write_sequence_exhaustion_refused():
     suite = suites.SUITES[0]
     a, rec = _keys(suite)
