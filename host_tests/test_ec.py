@@ -119,25 +119,28 @@ def test_small_and_edge_scalars():
 
 
 
-def test_reused_plan_is_emptied_even_after_an_error():
-    # mul/mul_add_base reuse one plan list per curve (a fresh 2 KB block may not exist in a
-    # fragmented device heap): it must come back empty after every call, also one that raised
-    # midway, or the next multiplication would add stale points.
+def test_reused_digit_array_survives_an_error():
+    # mul/mul_add_base write the wNAF digits into one bytearray per curve, made at import (a
+    # fresh block may not exist in a fragmented device heap): the same array every call, and a
+    # call that raised midway (digits written, comb half failed) must not leave stale digits
+    # for the next multiplication.
     C = p256.CURVE
+    digits = C.digits
+    assert isinstance(digits, bytearray) and len(digits) == 257
     G = ec.encode_point(C, C.gx, C.gy)
     three = (3).to_bytes(32, 'big')
     want = p256.ecdh(three, G)
-    assert C.plan is not None and C.plan.count(None) == len(C.plan) == 257
     x, y = ec.decode_point(C, G)
     try:
-        ec.mul_add_base(C, None, 3, x, y)     # fails in the comb half, the wNAF half planned
+        ec.mul_add_base(C, None, 5, x, y)     # fails in the comb half, the wNAF digits written
     except TypeError:
         pass
     else:
         raise AssertionError('a bad scalar must raise')
-    assert C.plan.count(None) == len(C.plan)
+    assert any(digits)                        # (what the next call must not use)
     assert p256.ecdh(three, G) == want
     assert ec.to_affine(C, *ec.mul_add_base(C, 1, 2, x, y))[0].to_bytes(32, 'big') == want
+    assert C.digits is digits
 
 def test_rejects_bad_points():
     rng = SeededRng(b'bad points')
@@ -214,21 +217,39 @@ def test_exceptional_additions_in_the_chain():
     C = p256.CURVE
     p = C.p
     G = (C.gx, C.gy)
-    minus_G = (C.gx, p - C.gy)
     two_G = ec.to_affine(C, *ec.double(C.gx, C.gy, 1, p))
     three_G = ec.to_affine(C, *ec.add_affine(two_G[0], two_G[1], 1, C.gx, C.gy, p))
-    # [G, G] at position 0: G + G = 2G.
-    assert ec.to_affine(C, *ec._run([[G, G]], p)) == two_G
-    # [G, -G] at position 1, then G at 0: infinity, doubled, plus G = G.
-    assert ec.to_affine(C, *ec._run([[G], [G, minus_G]], p)) == G
-    X, Y, Z = ec._run([[G, minus_G]], p)
+    # ec._run adds at each position i (after the doubling) the wNAF digit's point, then, below
+    # position d, the comb column's: _chain places them, the wNAF ones from a table of points
+    # and one comb point per column (every column selects point(0) = `comb` or its negative).
+    def _chain(wnaf, comb=None, signs=()):
+        # wnaf: {position: (table index, negated)}; signs[i]: the comb point at position i is
+        # added as is (1) or negated (0)
+        table = [G, two_G, three_G]
+        top = max(list(wnaf) + [len(signs) - 1])
+        digits = bytearray(top + 1)
+        for i, (j, neg) in wnaf.items():
+            digits[i] = (-(2 * j + 1) if neg else 2 * j + 1) + 32   # ec._WOFFSET
+        curve = C
+        if signs:
+            class Stand:
+                pass
+            curve = Stand()
+            curve.p = p
+            curve.comb = (1, 1, len(signs), None)      # t = 1, s = 1, d columns
+            curve.point = lambda index: comb
+        return ec._run(curve, top, digits, table, bytes(signs) if signs else None)
+    # G + G = 2G at position 0.
+    assert ec.to_affine(C, *_chain({0: (0, False)}, G, [1])) == two_G
+    # G - G at position 1 (infinity), doubled, plus G at 0 = G.
+    assert ec.to_affine(C, *_chain({1: (0, False)}, G, [1, 0])) == G
+    X, Y, Z = _chain({0: (0, False)}, G, [0])
     assert Z == 0
     # 2G at position 0 plus G at position 1 (doubled once): 2G + 2G = 4G, via the P + P path.
     four_G = ec.to_affine(C, *ec.double(two_G[0], two_G[1], 1, p))
-    assert ec.to_affine(C, *ec._run([[two_G], [G]], p)) == four_G
+    assert ec.to_affine(C, *_chain({1: (0, False), 0: (1, False)})) == four_G
     # Mid-chain P - P: G at position 1 doubles to 2G, -2G cancels it, then 3G lands on infinity.
-    minus_2G = (two_G[0], p - two_G[1])
-    assert ec.to_affine(C, *ec._run([[minus_2G, three_G], [G]], p)) == three_G
+    assert ec.to_affine(C, *_chain({1: (0, False), 0: (1, True)}, three_G, [1])) == three_G
     # mul_add_base with u1*G = -(u2*Q) gives infinity, and verify then says False, not raises.
     k = 12345
     Q = ec.encode_point(C, *ec.to_affine(C, *ec.mul_base(C, k)))

@@ -53,7 +53,7 @@ class Curve:
         self.p, self.b, self.n, self.gx, self.gy = [
             int.from_bytes(params[off:off + size], 'big') for off in range(0, 5 * size, size)]
         self.comb = None
-        self.plan = None    # mul/mul_add_base's working list (_wide_plan)
+        self.digits = None  # mul/mul_add_base's wNAF digits (_digits)
 
     def load_comb(self, t, s, d, table):
         """Attach a fixed-base comb table (see tools/gen_ec_tables.py for the layout).
@@ -67,7 +67,7 @@ class Curve:
             raise ValueError('comb table does not match its parameters')
         self.comb = (t, s, d, table)
         # made here, at import (a Context preloads its curves), while the heap is unfragmented
-        self.plan = [None] * (8 * self.size + 1)
+        self.digits = bytearray(8 * self.size + 1)
         self.point = self.comb_point
         if not MICROPYTHON:
             self.point = [self.comb_point(i) for i in range(s << (t - 1))].__getitem__
@@ -245,6 +245,7 @@ def _batch_affine(points, p):
 _W = const(5)               # wNAF width for variable-base multiplication
 _WMASK = const((1 << _W) - 1)
 _WHALF = const(1 << (_W - 1))
+_WOFFSET = const(2 * _WHALF)   # a stored wNAF digit is d + _WOFFSET: 1..31, and 0 means none
 
 
 def _odd_multiples(x, y, p):
@@ -267,9 +268,11 @@ def _odd_multiples(x, y, p):
     return _batch_affine(pts, p)
 
 
-def _comb_plan(curve, k, plan):
-    """Add the comb points of k*G (0 < k < n) to plan[i] for column i (the points that must be
-    added at doubling-chain position i, i.e. get the factor 2^i).
+def _comb_columns(curve, k):
+    """(column values, flip) of the fixed-base comb for k*G (0 < k < n): byte c*d + i of the
+    column values is m, the teeth of comb c in column i; each column selects one table point
+    or its negative (flip: all negated), added at doubling-chain position i (factor 2^i) by
+    _run.
 
     Signed all-+-1 recoding (Hamburg, "Fast and compact elliptic-curve cryptography", 2012):
     for odd k and L = t*s*d bits, k2 = (k + 2^L - 1) / 2 gives k = sum (2*bit_i(k2) - 1) 2^i,
@@ -280,7 +283,6 @@ def _comb_plan(curve, k, plan):
     entry of its complement is meant.
     """
     t, s, d, _ = curve.comb
-    p = curve.p
     flip = not k & 1
     if flip:
         k = curve.n - k
@@ -299,35 +301,22 @@ def _comb_plan(curve, k, plan):
     for j in range(t):
         end = L - j * sd
         acc |= (int.from_bytes(digits[end - sd:end], 'big') - zeros) << j
-    cols = acc.to_bytes(sd, 'little')
-    half = 1 << (t - 1)
-    hm = half - 1
-    point = curve.point
-    for i in range(d):
-        adds = plan[i]
-        if adds is None:
-            adds = plan[i] = []
-        base = 0
-        for pos in range(i, sd, d):
-            m = cols[pos]
-            if m & half:
-                px, py = point(base + m - half)
-                if flip:
-                    py = p - py
-            else:
-                px, py = point(base + hm - m)
-                if not flip:
-                    py = p - py
-            adds.append((px, py))
-            base += half
+    return acc.to_bytes(sd, 'little'), flip
 
 
-def _wnaf_plan(k, x, y, p, plan):
-    """Add the wNAF points of k*P to plan (table of odd multiples built here)."""
-    table = _odd_multiples(x, y, p)
-    # Width-_W NAF digits of k (odd, |d| < 2^(_W-1), _W apart) made on the fly: a 257-entry list
-    # of them was a 4 KB block on 64-bit MicroPython that a fragmented board heap may not have in
-    # one piece.
+def _wnaf_digits(curve, k):
+    """The curve's digit array (made once by load_comb) holding the width-_W NAF of k: at
+    position i, 0 (no addition) or d + _WHALF * 2 for the odd digit d, |d| < 2^(_W-1).
+
+    One reused bytearray of 8 * size + 1 bytes: a list of the planned points was ~100 tuples of
+    two big ints live at once during a signature check, the heap peak of an X.509 handshake (a
+    32-bit device ran out there with 24 KB of them), and a fresh list per call was a block a
+    fragmented heap may not have in one piece."""
+    digits = curve.digits
+    if digits is None:
+        digits = curve.digits = bytearray(8 * curve.size + 1)
+    for i in range(len(digits)):        # a call that raised may have left digits behind
+        digits[i] = 0
     i = 0
     while k:
         if k & 1:
@@ -335,32 +324,35 @@ def _wnaf_plan(k, x, y, p, plan):
             if dg >= _WHALF:
                 dg -= 1 << _W
             k -= dg
-            if dg > 0:
-                pt = table[dg >> 1]
-            else:
-                px, py = table[(-dg) >> 1]
-                pt = (px, p - py)
-            if plan[i] is None:
-                plan[i] = [pt]
-            else:
-                plan[i].append(pt)
+            digits[i] = dg + _WOFFSET
             k >>= _W
             i += _W
         else:
             k >>= 1
             i += 1
+    return digits
 
 
-def _run(plan, p):
-    """Evaluate sum over i of 2^i * (sum of plan[i]) by Horner's rule: one doubling per
-    position, one mixed addition per planned point. Returns Jacobian (X, Y, Z).
+def _run(curve, top, digits=None, table=None, cols=None, flip=False):
+    """Evaluate, by Horner's rule from position `top` down, the sum over positions i of 2^i
+    times the points planned there: the wNAF digit digits[i] of the odd multiples in `table`
+    (_wnaf_digits, _odd_multiples), and for i < d the comb columns `cols` (_comb_columns). One
+    doubling per position, one mixed addition per point; each point is made when it is added,
+    so only one position's points are ever live. Returns Jacobian (X, Y, Z).
 
     This is the hot loop of every scalar multiplication, so the a = -3 doubling (dbl-2001-b)
     and the mixed addition (madd, 7M + 4S) are written out inline; the rare exceptional sums
     (P + P, P - P, adding to infinity) fall back to the general functions above.
     """
+    p = curve.p
+    if cols is not None:
+        t, s, d, _ = curve.comb
+        sd = s * d
+        half = 1 << (t - 1)
+        hm = half - 1
+        point = curve.point
     X, Y, Z = 1, 1, 0
-    for i in range(len(plan) - 1, -1, -1):
+    for i in range(top, -1, -1):
         if Z:
             delta = Z * Z % p
             gamma = Y * Y % p
@@ -369,7 +361,30 @@ def _run(plan, p):
             X = (alpha * alpha - (beta << 1)) % p
             Z = (Y * Z << 1) % p
             Y = (alpha * (beta - X) - (gamma * gamma << 3)) % p
-        adds = plan[i]
+        adds = None
+        if digits is not None and digits[i]:
+            dg = digits[i] - _WOFFSET
+            if dg > 0:
+                adds = [table[dg >> 1]]
+            else:
+                x2, y2 = table[(-dg) >> 1]
+                adds = [(x2, p - y2)]
+        if cols is not None and i < d:
+            if adds is None:
+                adds = []
+            base = 0
+            for pos in range(i, sd, d):
+                m = cols[pos]
+                if m & half:
+                    x2, y2 = point(base + m - half)
+                    if flip:
+                        y2 = p - y2
+                else:
+                    x2, y2 = point(base + hm - m)
+                    if not flip:
+                        y2 = p - y2
+                adds.append((x2, y2))
+                base += half
         if adds is None:
             continue
         for x2, y2 in adds:
@@ -393,48 +408,23 @@ def _run(plan, p):
 
 def mul_base(curve, k):
     """k*G (Jacobian) for 0 < k < n with the fixed-base comb: d - 1 doublings, s*d additions."""
-    plan = [None] * curve.comb[2]
-    _comb_plan(curve, k, plan)
-    return _run(plan, curve.p)
-
-
-def _wide_plan(curve):
-    """The curve's plan list of 8 * size + 1 positions, all None, made once (load_comb, at
-    import) and reused: a fresh one per call was a 2 KB block (P-256, 64-bit) that a device's
-    heap, fragmented by the time it verifies a certificate, may not have in one piece. The
-    callers empty it again (_clear) whatever happens, so no point is left for the next call."""
-    plan = curve.plan
-    if plan is None:
-        plan = curve.plan = [None] * (8 * curve.size + 1)
-    return plan
-
-
-def _clear(plan):
-    for i in range(len(plan)):
-        plan[i] = None
+    cols, flip = _comb_columns(curve, k)
+    return _run(curve, curve.comb[2] - 1, cols=cols, flip=flip)
 
 
 def mul(curve, k, x, y):
     """k*P (Jacobian) for a validated affine point P and 0 <= k < n (width-5 wNAF)."""
-    plan = _wide_plan(curve)
-    try:
-        _wnaf_plan(k, x, y, curve.p, plan)
-        return _run(plan, curve.p)
-    finally:
-        _clear(plan)
+    digits = _wnaf_digits(curve, k)
+    return _run(curve, len(digits) - 1, digits, _odd_multiples(x, y, curve.p))
 
 
 def mul_add_base(curve, u1, u2, x, y):
     """u1*G + u2*Q (Jacobian) for 0 < u1 < n, 0 <= u2 < n: the comb columns of u1 are added
     inside the wNAF doubling chain of u2*Q at the positions that give them their factor 2^i,
     so the G half costs additions only."""
-    plan = _wide_plan(curve)
-    try:
-        _wnaf_plan(u2, x, y, curve.p, plan)
-        _comb_plan(curve, u1, plan)
-        return _run(plan, curve.p)
-    finally:
-        _clear(plan)
+    digits = _wnaf_digits(curve, u2)
+    cols, flip = _comb_columns(curve, u1)
+    return _run(curve, len(digits) - 1, digits, _odd_multiples(x, y, curve.p), cols, flip)
 
 
 # ---------------------------------------------------------------------------------------------
