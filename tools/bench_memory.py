@@ -29,6 +29,9 @@ step for 32 KiB completes the handshake and echo (see min_heap.steady()), for th
 ports/board_client.py and for the tools/dtls_echo.py client, and the echo device's live heap
 after set-up (library, application, credentials, Context).
 
+bench_mpy_device_32() does the same for the board client on a 32-bit build of the unix port
+(build/mp32/micropython from tools/build_mp32.sh), when one was built; else it says so on stderr.
+
 And bench_romfs() (tools/romfs.py --measure): the live heap of `import dtls_lite` and of an
 X.509 device's set-up with the library imported from a ROMFS image (in place, as a board with a
 ROMFS partition runs it) and from .mpy files, and the image's size.
@@ -109,6 +112,36 @@ def bench_mpy_device():
                              good - t['image_kib'], 'KiB'))
         t = results[kind, 'echo'][2]
         rows.append(('heap: device live after set-up, %s (.mpy)' % label, t['setup'] / 1024, 'KB'))
+    return rows
+
+
+MP32 = 'build/mp32/micropython'
+
+
+def bench_mpy_device_32():
+    """The board client's smallest heap on a 32-bit build of the unix port (tools/build_mp32.sh;
+    pointers and GC blocks the size a board's are), if one was built: that needs MicroPython's
+    source, which no registry this project installs from carries, so it is not built here."""
+    if _MICROPYTHON:
+        return []
+    if not os.path.exists(MP32):
+        sys.stderr.write('bench_mpy_device_32: %s not built (tools/build_mp32.sh SOURCE_DIR), so '
+                         'the 32-bit device rows are not measured\n' % MP32)
+        return []
+    import min_heap_device
+    saved = min_heap_device.MICROPYTHON
+    min_heap_device.MICROPYTHON = os.path.abspath(MP32)
+    try:
+        results = min_heap_device.measure(('x509', 'psk'), apps=('board',))
+    finally:
+        min_heap_device.MICROPYTHON = saved
+    rows = []
+    for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
+        good, first, t = results[kind, 'board']
+        if good is None:
+            raise RuntimeError('32-bit device %s handshake fails even at 512 KiB: %s' % (kind, t))
+        rows.append(('heap: device -X heapsize that works, %s, board client, 32-bit' % label,
+                     good, 'KiB'))
     return rows
 
 
