@@ -7,8 +7,8 @@ test_host_hash_oracle.py recomputes the hard-coded PRF outputs with `cryptograph
 """
 from support import MICROPYTHON, wycheproof_tests, pick, unhex
 from dtls_lite.crypto.sha2 import SHA256, SHA384
-from dtls_lite.crypto.hmac import (hmac, HMAC, prf, hkdf_extract, hkdf_expand,
-                                   hkdf_expand_label)
+from dtls_lite.crypto.hmac import hmac, HMAC, prf
+from dtls_lite.crypto.hkdf import hkdf_extract, hkdf_expand, hkdf_expand_label
 
 _VALID_SAMPLE = 12   # valid Wycheproof tests per file on MicroPython
 

@@ -10,7 +10,8 @@ master secret from the premaster, then 40 bytes of key block (TLS_PSK_WITH_AES_1
 import gc
 from bench import per_call_us
 from dtls_lite.crypto.sha2 import SHA256, SHA384, Sha384Pure
-from dtls_lite.crypto.hmac import hmac, prf, hkdf_expand_label
+from dtls_lite.crypto.hmac import hmac, prf
+from dtls_lite.crypto.hkdf import hkdf_expand_label
 from dtls_lite.crypto.x25519 import ecdh, public_key
 
 _KB = bytes(range(256)) * 4
