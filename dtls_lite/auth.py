@@ -87,7 +87,7 @@ def _curve_name(curve, p256_size):
         return 'p256'
     if curve in ('p384', 'secp384r1'):
         return 'p384'
-    raise ConfigError('unknown curve %r (p256 or p384)' % (curve,))
+    raise ConfigError('curve', curve)
 
 
 def public_key_of(value, curve=None):
@@ -128,14 +128,14 @@ class Credentials:
                     if not isinstance(cert, x509_cert.Certificate):
                         cert = x509_cert.parse_certificate(cert)    # DER or PEM
                     if not self.chain and cert.public_key != key.public_key:
-                        raise ConfigError('the first certificate is not for this private key')
+                        raise ConfigError('chain_key')
                     self.chain.append(cert.der)
                 if not self.chain:
-                    raise ConfigError('empty certificate chain')
+                    raise ConfigError('no_chain')
             if public_key is not None and public_key_of(public_key, curve) != key.public_key:
-                raise ConfigError('public key does not match the private key')
+                raise ConfigError('key_pair')
         except CertificateError as e:
-            raise ConfigError('bad ECDSA credentials: %s' % (e,))
+            raise ConfigError('bad_creds', e)
         self.key = key
         self.public_key = key.public_key
         self.spki = x509_keys.write_spki(key.public_key)
@@ -151,7 +151,7 @@ class Credentials:
         if cert_type == _CERT_TYPE_RAW_PUBLIC_KEY:
             return [self.spki]
         if not self.chain:
-            raise ConfigError('X.509 negotiated but no certificates configured')
+            raise ConfigError('no_certs')
         return self.chain
 
     def choose_sig_alg(self, peer_algs):
@@ -191,7 +191,7 @@ def credentials(value):
     if key is None:
         if isinstance(value, x509_keys.EcPrivateKey):
             return Credentials(value)
-        raise ConfigError('get_ecdsa_key returned no private_key')
+        raise ConfigError('no_privkey')
     public = _field(value, 'public_key')
     x = _field(value, 'pub_key_x')
     if public is None and x is not None:
@@ -338,7 +338,7 @@ class PeerAuth:
             try:
                 self.peer_keys = list(map(public_key_of, peer_keys))
             except CertificateError as e:
-                raise ConfigError('bad peer key: %s' % (e,))
+                raise ConfigError('peer_key', e)
         self.verify_key = verify_key
 
     def cert_types(self, verify_key=None):

@@ -57,7 +57,7 @@ _CLOSED = const(15)               # engine
 def _int(config, name, default, lo, hi=_NO_LIMIT):
     v = config.pop(name, default)
     if not isinstance(v, int) or isinstance(v, bool) or v < lo or v > hi:
-        raise ConfigError('%s must be an int in [%d, %d], not %r' % (name, lo, hi, v))
+        raise ConfigError('int_range', name, lo, hi, v)
     return v
 
 
@@ -71,14 +71,14 @@ class Config:
         self.explicit_ciphers = 'ciphers' in config
         names = config.pop('ciphers', st.DEFAULT_CIPHERS)
         if isinstance(names, str) or not names:
-            raise ConfigError('ciphers must be a non-empty sequence of IANA suite names')
+            raise ConfigError('ciphers')
         self.suites = [st.by_name(n) for n in names]
         self.groups = [st.group_code(n) for n in config.pop('groups', st.DEFAULT_GROUPS)]
         if self.offers_ecdhe() and not self.groups:
-            raise ConfigError('ECDHE suites need at least one group')
+            raise ConfigError('groups')
         role = self.role = config.pop('role', None)
         if role not in (None, 'client', 'server'):
-            raise ConfigError("role must be 'client', 'server' or None (both)")
+            raise ConfigError('role')
         self.preload = bool(config.pop('preload', True))
         if self.preload and self.explicit_ciphers:
             # Code first, before any trust anchor is parsed, then a collection (load_code):
@@ -118,16 +118,16 @@ class Config:
         self.coalesce_handshake = bool(config.pop('coalesce_handshake', False))
         rng = config.pop('rng', None)
         if rng is not None and not callable(rng):
-            raise ConfigError('rng must be a callable n -> bytes')
+            raise ConfigError('rng')
         rng = self.rng = util.get_rng(rng)
         clock = self.clock = config.pop('clock', None)
         if clock is not None and not callable(clock):
-            raise ConfigError('clock must be a callable -> ms')
+            raise ConfigError('clock')
         secret = config.pop('cookie_secret', None)
         if secret is None and role != 'client':
             secret = rng(32)
         if secret is not None and (not isinstance(secret, (bytes, bytearray)) or len(secret) < 16):
-            raise ConfigError('cookie_secret must be at least 16 bytes')
+            raise ConfigError('cookie_key')
         self.cookie_secret = secret and bytes(secret)     # for server.Acceptor's CookieJar
         self.cookie_lifetime_ms = _int(config, 'cookie_lifetime_ms', _COOKIE_LIFETIME_MS, 1000)
         self.txbuf = bytearray(self.max_datagram + 64)
@@ -142,7 +142,7 @@ class Config:
         # The application's handlers (Context.set_handler), called with the Context first.
         self.ctx = self.get_psk_info = self.get_ecdsa_key = self.verify_ecdsa_key = None
         for k in config:
-            raise ConfigError('unknown Context keyword: %r' % (k,))
+            raise ConfigError('keyword', k)
 
     def _ecdsa_config(self, config):
         """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier).
@@ -167,14 +167,14 @@ class Config:
             from dtls_lite.x509.chain import Verifier
             from dtls_lite.x509.errors import CertificateError
             if verify_cert is not None and not callable(verify_cert):
-                raise ConfigError('verify_cert must be a callable (leaf, error) -> bool')
+                raise ConfigError('verify_cb')
             try:
                 # the purpose each role checks in the peer's extKeyUsage (RFC 5280 §4.2.1.12)
                 as_client = Verifier(ca if ca is not None else (), check_time, clock, 'server',
                                      verify_cert)
                 as_server = Verifier(as_client.anchors, check_time, clock, 'client', verify_cert)
             except CertificateError as e:
-                raise ConfigError('bad trust anchors (ca): %s' % (e,))
+                raise ConfigError('anchors', e)
         self._peer_auth = (PeerAuth(as_client, peer_keys), PeerAuth(as_server, peer_keys))
 
     def peer_auth(self, as_client):
@@ -373,7 +373,7 @@ class Context:
         key (any form auth.credentials takes, or None); verify_ecdsa_key(ctx, session,
         public_key) returns True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
         if not callable(write):
-            raise ConfigError('write handler must be callable')
+            raise ConfigError('write_cb')
         self._write, self._read, self._event = write, read, event
         cfg = self._cfg
         cfg.get_psk_info = get_psk_info
@@ -417,23 +417,20 @@ class Context:
         try:
             hash(session)  # MicroPython's dict.get does not hash a key it cannot find
         except TypeError:
-            raise DTLSError('session must be hashable, not %s (bytes(addr) turns a bytearray '
-                            'sockaddr into one)' % type(session).__name__)
+            raise DTLSError('hashable', type(session).__name__)
         return self._peers.get(session)
 
     def connect(self, session):
         """Start a handshake as client with `session`; replaces any previous state for it."""
         if self._write is None:
-            raise HandlerError('set_handler(write, ...) before connect()')
+            raise HandlerError('no_write')
         if self._cfg.role == 'server':
-            raise ConfigError("connect() on a Context made with role='server'")
+            raise ConfigError('srv_only')
         if not self._cfg.client_suites():
-            raise HandlerError('no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones '
-                               'a way to judge the server (ca, verify_cert, peer_keys or '
-                               'verify_ecdsa_key)')
+            raise HandlerError('no_suite')
         old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
-            raise TooManyPeers('max_peers reached')
+            raise TooManyPeers('max_peers')
         from dtls_lite.client import ClientEngine
         e = ClientEngine(self._cfg, True)
         self._peers[session] = e
@@ -465,11 +462,11 @@ class Context:
         one datagram's worth, like a datagram socket)."""
         e = self._lookup(session)
         if e is None or e.state != _CONNECTED:
-            raise NotConnected('no established DTLS session with %r' % (session,))
+            raise NotConnected('no_session', session)
         n = min(len(data), e.max_app_payload())
         rec = e.seal_app(data if n == len(data) else memoryview(data)[:n])    # no copy of n bytes
         if rec is None:
-            raise NotConnected('sequence numbers exhausted; reconnect')
+            raise NotConnected('seq_exh')
         self._write(self, session, rec)
         return n
 

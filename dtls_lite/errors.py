@@ -35,8 +35,37 @@ UNSUPPORTED_EXTENSION = const(110)
 UNKNOWN_PSK_IDENTITY = const(115)
 
 
+def text(key, args=()):
+    """The message for `key` (dtls_lite/texts.py), formatted with `args`.
+
+    The catalogue is imported for this one call and dropped from sys.modules and the package
+    again, so a device holds no message text in its heap except while an error is raised (see
+    texts.py). A key the catalogue lacks is a message already (an application's own
+    `ConfigError('...')`), and is returned as it is. If there is no heap left to load the
+    catalogue, the key and the arguments stand in for the text: the exception is still raised,
+    with its alert."""
+    import sys
+    import dtls_lite
+    try:
+        from dtls_lite.texts import TEXTS
+        form = TEXTS.get(key)
+    except MemoryError:
+        form = None
+    finally:
+        sys.modules.pop('dtls_lite.texts', None)
+        if 'texts' in dtls_lite.__dict__:
+            delattr(dtls_lite, 'texts')
+    if form is None:
+        return '%s %r' % (key, args) if args else key
+    return form % args if args else form
+
+
 class DTLSError(Exception):
-    """Base of every exception dtls_lite raises at the application."""
+    """Base of every exception dtls_lite raises at the application: `DTLSError(key, *args)`
+    carries text(key, args) as its message."""
+
+    def __init__(self, key, *args):
+        super().__init__(text(key, args))
 
 
 class NotConnected(DTLSError):

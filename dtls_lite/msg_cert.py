@@ -15,7 +15,7 @@ ecdsa_secp384r1_sha384. In TLS 1.2 the hash is not bound to the curve (RFC 8422 
 §7.4.1.4.1): either may sign with either key.
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, decode_error
+from dtls_lite.errors import Fault, decode_error, text
 from dtls_lite.msg_hello import (read_u16_list, put_u16_list, parse_vec8, write_vec8,
                                  parse_u16_list as parse_signature_algorithms,
                                  write_u16_list as write_signature_algorithms)
@@ -103,7 +103,7 @@ def write_certificate(entries, cert_type=CERT_TYPE_X509):
     (RFC 7250 §3 form, a single vector); [] sends an empty list (a client without a key)."""
     if cert_type == CERT_TYPE_RAW_PUBLIC_KEY and entries:
         if len(entries) != 1:
-            raise ValueError('one raw public key')
+            raise ValueError(text('one_rpk'))
         vector = entries[0]
     else:
         vector = bytearray()

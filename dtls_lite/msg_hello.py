@@ -10,7 +10,7 @@ Structs of the same shape share one reader/writer called with the field's bounds
 opaque<lo..255> vector (renegotiation_info, ec_point_formats, and some of msg_cert's).
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault, decode_error
+from dtls_lite.errors import Fault, decode_error, text
 from dtls_lite.wire import Reader, put_u16, put_vec8, put_vec16
 
 _RANDOM_LEN = const(32)         # engine.py mirrors it
@@ -53,7 +53,7 @@ def read_u16_list(r):
 
 def put_u16_list(out, codes):
     if not codes:
-        raise ValueError('at least one code')     # the peer would refuse an empty list
+        raise ValueError(text('no_codes'))     # the peer would refuse an empty list
     put_u16(out, 2 * len(codes))
     for c in codes:
         put_u16(out, c)

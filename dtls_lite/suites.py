@@ -82,14 +82,14 @@ def by_name(name):
     for row in SUITES:
         if row[1] == name:
             return row
-    raise ConfigError('unknown or unsupported cipher suite: %r' % (name,))
+    raise ConfigError('suite', name)
 
 
 def group_code(name):
     for code, n in _GROUP_NAMES:
         if n == name:
             return code
-    raise ConfigError('unknown group: %r' % (name,))
+    raise ConfigError('group', name)
 
 
 def group_module(code):

@@ -7,7 +7,7 @@ past what the peer sent and never accept more than it declared.
 
 Writers append to a bytearray: handshake messages are small and built once per flight.
 """
-from dtls_lite.errors import decode_error
+from dtls_lite.errors import decode_error, text
 
 
 class Reader:
@@ -83,13 +83,13 @@ def put_u24(out, v):
 
 def put_vec8(out, data):
     if len(data) > 255:
-        raise ValueError('vector too long')
+        raise ValueError(text('vec_long'))
     out.append(len(data))
     out.extend(data)
 
 
 def put_vec16(out, data):
     if len(data) > 65535:
-        raise ValueError('vector too long')
+        raise ValueError(text('vec_long'))
     put_u16(out, len(data))
     out.extend(data)

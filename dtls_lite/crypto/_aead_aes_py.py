@@ -8,6 +8,7 @@ one list of 44/52/60 round-key ints.
 """
 import struct
 from dtls_lite.compat import const
+from dtls_lite.errors import text
 
 _MODE_ECB = const(1)  # aes.MODE_ECB
 _MODE_CBC = const(2)  # aes.MODE_CBC
@@ -140,9 +141,9 @@ class PureAES:
 
     def __init__(self, key, mode, iv=None):
         if len(key) not in (16, 24, 32):
-            raise ValueError('AES key must be 16, 24 or 32 bytes')
+            raise ValueError(text('aes_key'))
         if mode not in (_MODE_ECB, _MODE_CBC):
-            raise ValueError('mode must be ECB (1) or CBC (2)')
+            raise ValueError(text('aes_mode'))
         _forward()
         self._nr = len(key) // 4 + 6
         self._ek = _expand(bytes(key))
@@ -151,7 +152,7 @@ class PureAES:
         if mode == _MODE_CBC:
             iv = bytes(16) if iv is None else iv
             if len(iv) != 16:
-                raise ValueError('IV must be 16 bytes')
+                raise ValueError(text('aes_iv'))
             self._iv = struct.unpack('>4I', iv)
 
     def encrypt(self, src, dst=None):
@@ -164,11 +165,11 @@ class PureAES:
         """ECB or CBC over src into dst (or a new bytes object, returned)."""
         n = len(src)
         if n % 16:
-            raise ValueError('length must be a multiple of 16')
+            raise ValueError(text('aes_len'))
         if dst is None:
             out = bytearray(n)
         elif len(dst) < n:
-            raise ValueError('output too small')
+            raise ValueError(text('aes_out'))
         else:
             out = dst
         if decrypt:

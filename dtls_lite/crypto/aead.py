@@ -11,6 +11,7 @@ The *_into forms are the per-record path: no buffers are allocated per record.
 `new(name, key, lean=True)` asks for the smallest object at some cost in speed; today only
 CCM has such a form (one AES object instead of two: 448 B instead of 832 B on unix MicroPython).
 """
+from dtls_lite.errors import text
 
 
 def _ccm():
@@ -47,7 +48,7 @@ NAMES = ('AES_128_CCM_8', 'AES_128_CCM', 'AES_256_CCM_8', 'AES_256_CCM',
 def _entry(name):
     entry = _SUITES.get(name)
     if entry is None:
-        raise ValueError('unknown AEAD ' + str(name))
+        raise ValueError(text('aead', (name,)))
     return entry
 
 
@@ -61,7 +62,7 @@ def new(name, key, lean=False):
     """An AEAD object for the cipher `name` keyed with `key` (ValueError on a wrong key size)."""
     key_len, tag_len, loader = _entry(name)
     if len(key) != key_len:
-        raise ValueError('%s needs a %d-byte key' % (name, key_len))
+        raise ValueError(text('aead_key', (name, key_len)))
     if loader is _ccm:
         return _ccm()(key, tag_len, 12, lean)
     return loader()(key)

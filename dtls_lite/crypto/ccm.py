@@ -28,6 +28,7 @@ from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
                                         MAX_RECORD, OneShot)
+from dtls_lite.errors import text
 
 _MIN_NONCE = const(7)
 _MAX_NONCE = const(13)
@@ -43,9 +44,9 @@ class AESCCM(OneShot):
 
     def __init__(self, key, tag_len=16, nonce_len=12, lean=False):
         if tag_len not in (4, 6, 8, 10, 12, 14, 16):
-            raise ValueError('CCM tag length must be 4..16 and even')
+            raise ValueError(text('ccm_tag'))
         if not _MIN_NONCE <= nonce_len <= _MAX_NONCE:
-            raise ValueError('CCM nonce length must be 7..13')
+            raise ValueError(text('ccm_nonce'))
         self._ecb = aes.new(key, aes.MODE_ECB)  # raises ValueError for a key not of 16, 24, 32 bytes
         self.key_len = len(key)
         self.tag_len = tag_len
@@ -119,10 +120,10 @@ class AESCCM(OneShot):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+tag_len]; returns n + tag_len."""
         m = self.tag_len
         if len(nonce) != self.nonce_len:
-            raise ValueError('bad CCM nonce length')
+            raise ValueError(text('ccm_n_len'))
         # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes; and our record bound.
         if n > MAX_RECORD or n >> (8 * (15 - self.nonce_len)) or len(buf) < n + m:
-            raise ValueError('bad CCM record length')
+            raise ValueError(text('ccm_len'))
         t = self._mac(nonce, aad, buf, n)
         s = self._keystream(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
@@ -137,7 +138,7 @@ class AESCCM(OneShot):
             return -1
         c = n - m
         if len(nonce) != self.nonce_len:
-            raise ValueError('bad CCM nonce length')  # our caller's mistake, not the peer's
+            raise ValueError(text('ccm_n_len'))  # our caller's mistake, not the peer's
         if c > MAX_RECORD or c >> (8 * (15 - self.nonce_len)):
             return -1  # longer than any record we seal (see seal_into): cannot be genuine
         s = self._keystream(nonce, (c + 31) >> 4)

@@ -16,6 +16,7 @@ nothing at all (heap_lock test in test_aead).
 from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, scratch, kernels,
                                         MAX_RECORD, OneShot)
+from dtls_lite.errors import text
 
 # ChaCha20/Poly1305 kernels: viper compiled now, on the first import of this module (= the first
 # ChaCha20-Poly1305 object, as aead.new imports it then), or the plain-Python ones.
@@ -53,13 +54,13 @@ class ChaCha20Poly1305(OneShot):
 
     def __init__(self, key):
         if len(key) != 32:
-            raise ValueError('ChaCha20-Poly1305 key must be 32 bytes')
+            raise ValueError(text('cc_key'))
         self._key = bytes(key)
 
     def _keystream(self, nonce, nblocks):
         """Blocks 0 .. nblocks-1 of the keystream for nonce into the scratch buffer."""
         if len(nonce) != 12:
-            raise ValueError('ChaCha20-Poly1305 nonce must be 12 bytes')
+            raise ValueError(text('cc_nonce'))
         st = _state
         copy_into(st, 16, self._key, 0, 32)
         st[48] = st[49] = st[50] = st[51] = 0
@@ -83,7 +84,7 @@ class ChaCha20Poly1305(OneShot):
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+16]; returns n + 16."""
         if n > MAX_RECORD or len(buf) < n + 16:
-            raise ValueError('bad ChaCha20-Poly1305 record length')
+            raise ValueError(text('cc_len'))
         s = self._keystream(nonce, (n + 127) >> 6)
         xor_into(buf, 0, s, 64, n)
         self._tag(s, aad, buf, n)

@@ -35,6 +35,7 @@ On MicroPython big-int `%` costs twice a multiplication and every operation allo
 gc pressure low (a scalar multiplication makes ~5,000 short-lived ints).
 """
 from dtls_lite.compat import MICROPYTHON, const, native_inverse
+from dtls_lite.errors import text
 
 
 class Curve:
@@ -64,7 +65,7 @@ class Curve:
         table never has to be copied into the heap.
         """
         if len(table) != s * (1 << (t - 1)) * 2 * self.size or t * s * d < 8 * self.size or t > 8:
-            raise ValueError('comb table does not match its parameters')
+            raise ValueError(text('comb'))
         self.comb = (t, s, d, table)
         # made here, at import (a Context preloads its curves), while the heap is unfragmented
         self.digits = bytearray(8 * self.size + 1)
@@ -111,7 +112,7 @@ def inverse_euclid(a, m):
     """a^-1 mod m for prime m (extended Euclid). ValueError if a is 0 mod m."""
     a %= m
     if not a:
-        raise ValueError('zero has no inverse')
+        raise ValueError(text('inv_zero'))
     # Two Euclid steps per pass, keeping only the cofactor of a: r_i = s_i * a (mod m).
     r0, r1 = m, a
     s0, s1 = 0, 1
@@ -149,11 +150,11 @@ def decode_point(curve, data):
     size = curve.size
     if (not isinstance(data, (bytes, bytearray, memoryview)) or len(data) != 2 * size + 1
             or data[0] != 4):
-        raise ValueError('not an uncompressed point of this curve')
+        raise ValueError(text('pt_format'))
     x = int.from_bytes(bytes(data[1:size + 1]), 'big')
     y = int.from_bytes(bytes(data[size + 1:]), 'big')
     if x >= curve.p or y >= curve.p or not on_curve(curve, x, y):
-        raise ValueError('point is not on the curve')
+        raise ValueError(text('pt_curve'))
     return x, y
 
 
@@ -168,7 +169,7 @@ def decode_scalar(curve, data):
         k = int.from_bytes(bytes(data), 'big')
         if 0 < k < curve.n:
             return k
-    raise ValueError('private key must be %d bytes, in [1, n-1]' % curve.size)
+    raise ValueError(text('priv_range', (curve.size,)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def to_affine(curve, X, Y, Z):
     """(x, y) of a Jacobian point; ValueError for infinity."""
     p = curve.p
     if not Z % p:
-        raise ValueError('point at infinity')
+        raise ValueError(text('infinity'))
     zi = inverse(Z, p)
     zi2 = zi * zi % p
     return X * zi2 % p, Y * zi2 % p * zi % p
@@ -216,7 +217,7 @@ def x_affine(curve, X, Y, Z):
     """x of a Jacobian point (signing needs no y); ValueError for infinity."""
     p = curve.p
     if not Z % p:
-        raise ValueError('point at infinity')
+        raise ValueError(text('infinity'))
     zi = inverse(Z, p)
     return X * zi % p * zi % p
 

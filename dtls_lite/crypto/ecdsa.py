@@ -18,6 +18,7 @@ deterministic nonce).
 from dtls_lite.crypto import ec
 from dtls_lite.crypto.hmac import hmac
 from dtls_lite.crypto.sha2 import SHA256, SHA384
+from dtls_lite.errors import text
 
 
 def bits2int(curve, data):
@@ -135,17 +136,17 @@ def _der_read_int(der, i):
     """(value, next index) of a DER INTEGER at der[i] that must be positive and minimally
     encoded; ValueError otherwise (also when it does not fit in der)."""
     if i + 2 > len(der) or der[i] != 0x02:
-        raise ValueError('expected INTEGER')
+        raise ValueError(text('sig_int'))
     n = der[i + 1]
     i += 2
     if not 0 < n < 0x80 or i + n > len(der):
-        raise ValueError('bad INTEGER length')
+        raise ValueError(text('sig_len'))
     if der[i] & 0x80:
-        raise ValueError('negative INTEGER')
+        raise ValueError(text('int_neg'))
     if der[i] == 0 and (n == 1 or not der[i + 1] & 0x80):
         # A leading zero is only allowed (and required) before a byte with the top bit set;
         # a lone zero encodes 0, which is never a valid r or s.
-        raise ValueError('non-minimal INTEGER')
+        raise ValueError(text('int_min'))
     return int.from_bytes(bytes(der[i:i + n]), 'big'), i + n
 
 
@@ -153,11 +154,11 @@ def der_decode(der):
     """(r, s) from a strict DER ECDSA-Sig-Value; ValueError on anything else (BER forms,
     long-form lengths, trailing bytes, negative or non-minimal integers, extra elements)."""
     if not 2 <= len(der) < 0x82 or der[0] != 0x30 or der[1] != len(der) - 2:
-        raise ValueError('expected SEQUENCE of the given length')
+        raise ValueError(text('sig_seq'))
     r, i = _der_read_int(der, 2)
     s, i = _der_read_int(der, i)
     if i != len(der):
-        raise ValueError('trailing data in SEQUENCE')
+        raise ValueError(text('sig_trail'))
     return r, s
 
 

@@ -21,6 +21,7 @@ from dtls_lite.crypto import aes
 from dtls_lite.crypto.util import ct_equal_at
 from dtls_lite.crypto._aead_ops import (xor_into, copy_into, fill_zero, ctr_fill, scratch, view,
                                         kernels, MAX_RECORD, OneShot)
+from dtls_lite.errors import text
 
 # GHASH kernels: viper compiled now, on the first import of this module (= the first AES-GCM
 # object, as aead.new imports it then), or the plain-Python ones (see _aead_ops.kernels).
@@ -53,7 +54,7 @@ class AESGCM(OneShot):
 
     def __init__(self, key, tag_len=16):
         if not 4 <= tag_len <= 16:
-            raise ValueError('GCM tag length must be 4..16')
+            raise ValueError(text('gcm_tag'))
         self._ecb = aes.new(key, aes.MODE_ECB)  # raises ValueError for a key not of 16, 24, 32 bytes
         self.key_len = len(key)
         self.tag_len = tag_len
@@ -82,7 +83,7 @@ class AESGCM(OneShot):
         """E(J0), E(inc32(J0)), ... into the scratch buffer (SP 800-38D §7.1 steps 2, 5)."""
         ln = len(nonce)
         if ln == 0:
-            raise ValueError('GCM IV must not be empty')
+            raise ValueError(text('gcm_iv'))
         s = scratch(16 * nblocks)
         if ln == 12:
             copy_into(s, 0, nonce, 0, 12)
@@ -111,7 +112,7 @@ class AESGCM(OneShot):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+tag_len]; returns n + tag_len."""
         m = self.tag_len
         if n > MAX_RECORD or len(buf) < n + m:
-            raise ValueError('bad GCM record length')
+            raise ValueError(text('gcm_len'))
         s = self._counters(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
         self._tag(aad, buf, n, s)

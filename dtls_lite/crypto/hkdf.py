@@ -11,6 +11,7 @@ not hold this code.
 `h` is a hash descriptor from dtls_lite.crypto.sha2 (SHA256 or SHA384).
 """
 from dtls_lite.crypto.hmac import hmac, pads, hmac_pads
+from dtls_lite.errors import text
 
 
 def hkdf_extract(h, salt, ikm):
@@ -26,7 +27,7 @@ def hkdf_expand(h, prk, info, n):
     Raises ValueError if n > 255 * HashLen (the counter is one octet) or n < 0.
     """
     if n < 0 or n > 255 * h.digest_size:
-        raise ValueError('HKDF output length %d out of range' % n)
+        raise ValueError(text('hkdf_len', (n,)))
     ipad, opad = pads(h, prk)
     info = bytes(info)
     out = bytearray()
@@ -54,6 +55,6 @@ def hkdf_expand_label(h, secret, label, context, n, prefix=b'tls13 '):
         label = label.encode()
     full = bytes(prefix) + bytes(label)
     if not 7 <= len(full) <= 255 or len(context) > 255 or not 0 <= n <= 0xffff:
-        raise ValueError('HkdfLabel field out of range')
+        raise ValueError(text('hkdf_label'))
     info = bytes((n >> 8, n & 0xff, len(full))) + full + bytes((len(context),)) + bytes(context)
     return hkdf_expand(h, secret, info, n)

@@ -11,6 +11,8 @@ Hash objects are never copied (MicroPython's hashlib has no copy()), so each HMA
 from the padded key: the padded inner and outer keys are computed once per key (`pads`) and
 reused for every block of a PRF (or HKDF) output.
 """
+from dtls_lite.errors import text
+
 
 def pads(h, key):
     """RFC 2104 §2: (K ^ ipad, K ^ opad), K zero-padded to the block; long keys hashed first.
@@ -68,7 +70,7 @@ def prf(h, secret, label, seed, n):
     `label` may be bytes or str (b'master secret', 'key expansion', ...).
     """
     if n < 0:
-        raise ValueError('negative PRF length')
+        raise ValueError(text('prf_len'))
     if isinstance(label, str):
         label = label.encode()
     ipad, opad = pads(h, secret)

@@ -27,6 +27,7 @@ on the birationally equivalent edwards25519 with a small precomputed comb table 
 see _base_mul_u), twice as fast; x25519(k, 9) gives the same bytes (tested).
 """
 from dtls_lite.crypto.util import get_rng
+from dtls_lite.errors import text
 
 _M255 = 2 ** 255 - 1
 _P = _M255 - 18                            # 2^255 - 19, one big literal less in the .mpy
@@ -284,7 +285,7 @@ def _base_mul_u(kb):
 
 def _check32(value, what):
     if len(value) != 32:
-        raise ValueError('X25519 %s must be 32 bytes' % what)
+        raise ValueError(text('x_len', (what,)))
 
 
 def x25519(k, u):
@@ -326,5 +327,5 @@ def ecdh(private, peer_public):
     shared = x25519(private, peer_public)
     # One C-level pass over all 32 bytes (no early exit on the first nonzero byte).
     if not int.from_bytes(shared, 'little'):
-        raise ValueError('X25519 shared secret is all zero')
+        raise ValueError(text('x_zero'))
     return shared

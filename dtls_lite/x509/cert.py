@@ -105,8 +105,7 @@ def read_signature_algorithm(r):
     elif oid == OID_ECDSA_SHA384:
         name = 'ecdsa-sha384'
     else:
-        raise CertificateError(_UNSUPPORTED_CERTIFICATE,
-                               'unsupported signature algorithm ' + oid_to_str(oid))
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'sig_oid', oid_to_str(oid))
     alg.done()
     return name
 
@@ -119,7 +118,7 @@ def parse_certificate(data):
     """A Certificate from DER or PEM bytes (the first CERTIFICATE block of a PEM text)."""
     data = to_der(data, 'CERTIFICATE')
     if len(data) > MAX_CERTIFICATE_BYTES:
-        fail('certificate too large')
+        fail('cert_size')
     cert = Certificate(data)
     c = whole(data)
     begin = c.pos
@@ -146,16 +145,16 @@ def parse_certificate(data):
         v.done()
         # DER omits a DEFAULT value, so an explicit v1 is an encoding error.
         if version not in (1, 2):
-            fail('bad certificate version')
+            fail('version')
         cert.version = version + 1
     serial, raw = t.read_integer()
     # RFC 5280 §4.1.2.2: positive, at most 20 octets (we accept 0 as some old CAs wrote it).
     if serial < 0 or len(raw) > 21:
-        fail('bad serial number')
+        fail('serial')
     cert.serial = serial
     # RFC 5280 §4.1.2.3: must equal signatureAlgorithm in the outer SEQUENCE.
     if read_signature_algorithm(t) != cert.sig_alg:
-        fail('signature algorithm mismatch')
+        fail('sig_alg')
     cert.issuer_der = t.read_raw(_SEQUENCE)
     cert.issuer = name_to_str(cert.issuer_der)
     validity = t.sub()
@@ -188,7 +187,7 @@ def _parse_extensions(cert, wrapper):
     seq = wrapper.sub()
     wrapper.done()
     if seq.at_end():
-        fail('empty extensions')
+        fail('ext_empty')
     seen = []
     while not seq.at_end():
         ext = seq.sub()
@@ -197,12 +196,12 @@ def _parse_extensions(cert, wrapper):
         if ext.peek_tag() == _BOOLEAN:
             critical = ext.read_bool()
             if not critical:
-                fail('explicit DEFAULT critical FALSE')
+                fail('ext_crit')
         value = ext.sub(_OCTET_STRING)
         ext.done()
         # RFC 5280 §4.2: a certificate MUST NOT include more than one instance of an extension.
         if oid in seen:
-            fail('duplicate extension')
+            fail('ext_dup')
         seen.append(oid)
         kind = oid[2] if len(oid) == 3 and oid[:2] == b'\x55\x1d' else -1
         if kind == _EXT_BASIC_CONSTRAINTS:
@@ -214,7 +213,7 @@ def _parse_extensions(cert, wrapper):
             if bc.peek_tag() == _BOOLEAN:
                 cert.is_ca = bc.read_bool()
                 if not cert.is_ca:
-                    fail('explicit DEFAULT cA FALSE')
+                    fail('ca_false')
             if bc.peek_tag() == _INTEGER:
                 cert.path_len = bc.read_uint()
             bc.done()
@@ -224,20 +223,20 @@ def _parse_extensions(cert, wrapper):
             #      cRLSign(6), encipherOnly(7), decipherOnly(8) }            RFC 5280 §4.2.1.3
             bits = value.read_bit_string()[0]
             if len(bits) > 2:
-                fail('keyUsage too long')
+                fail('ku_long')
             mask = 0
             for i in range(len(bits) * 8):
                 if bits[i // 8] & (0x80 >> (i % 8)):
                     mask |= 1 << i
             # "When the keyUsage extension appears ..., at least one of the bits MUST be set to 1."
             if not mask:
-                fail('empty keyUsage')
+                fail('ku_empty')
             cert.key_usage = mask
         elif kind == _EXT_EKU:
             # ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId   RFC 5280 §4.2.1.12
             purposes = value.sub()
             if purposes.at_end():
-                fail('empty extKeyUsage')
+                fail('eku_empty')
             cert.ext_key_usage = []
             while not purposes.at_end():
                 cert.ext_key_usage.append(oid_to_str(purposes.read_oid()))
@@ -271,16 +270,16 @@ def _parse_extensions(cert, wrapper):
 def _read_subject_alt_name(cert, value):
     seq = value.sub()
     if seq.at_end():
-        fail('empty subjectAltName')
+        fail('san_empty')
     while not seq.at_end():
         tag, b = seq.read_any()
         if tag == 0x87:
             if len(b) not in (4, 16):
-                fail('bad iPAddress length')
+                fail('san_ip')
             cert.subject_alt_names.append(('IP', format_ip(b)))
         elif tag in (0x81, 0x82, 0x86):
             if any(c > 0x7e or c < 0x20 for c in b):
-                fail('bad IA5String in subjectAltName')
+                fail('san_ia5')
             kind = 'email' if tag == 0x81 else 'DNS' if tag == 0x82 else 'URI'
             cert.subject_alt_names.append((kind, bytes(b).decode()))
         # other GeneralName forms are skipped (we never match against them)
@@ -322,5 +321,5 @@ def load_certificates(data, skip_unsupported=False):
             if not (skip_unsupported and e.alert == _UNSUPPORTED_CERTIFICATE):
                 raise
     if not certs:
-        fail('no usable certificate')
+        fail('no_cert')
     return certs

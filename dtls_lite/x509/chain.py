@@ -28,6 +28,7 @@ from ..compat import const
 from .cert import (Certificate, parse_certificate, load_certificates, format_ip,
                                  EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
 from .errors import CertificateError
+from ..errors import text
 
 # Longest path accepted: leaf + this many CA certificates above it. IoT PKIs are 2-3 deep;
 # the bound keeps a hostile chain from costing many signature verifications on a board.
@@ -69,7 +70,7 @@ class Verifier:
         self.check_time = check_time
         self.clock = clock or wall_clock
         if purpose not in (None, 'server', 'client'):
-            raise ValueError("purpose is None, 'server' or 'client'")
+            raise ValueError(text('purpose'))
         self.purpose = purpose
         self.callback = callback
         self.max_path_cas = max_path_cas
@@ -77,9 +78,9 @@ class Verifier:
     def verify(self, chain, hostname=None):
         """The validated leaf Certificate of `chain` (DER bytes or Certificates, leaf first)."""
         if not chain:
-            raise CertificateError(_BAD_CERTIFICATE, 'empty certificate chain')
+            raise CertificateError(_BAD_CERTIFICATE, 'no_chain')
         if len(chain) > self.max_path_cas + 1:
-            raise CertificateError(_UNKNOWN_CA, 'certificate chain too long')
+            raise CertificateError(_UNKNOWN_CA, 'chain_long')
         certs = [c if isinstance(c, Certificate) else parse_certificate(c) for c in chain]
         error = None
         try:
@@ -89,7 +90,7 @@ class Verifier:
         if self.callback is not None:
             if self.callback(certs[0], error):
                 return certs[0]
-            raise error or CertificateError(_BAD_CERTIFICATE, 'rejected by the application')
+            raise error or CertificateError(_BAD_CERTIFICATE, 'app_reject')
         if error is not None:
             raise error
         return certs[0]
@@ -99,21 +100,20 @@ class Verifier:
         if self.check_time:
             now = self.clock()
             if now < _MIN_PLAUSIBLE_TIME:
-                raise CertificateError(_CERTIFICATE_UNKNOWN,
-                                       'no wall clock (set the time, or check_time=False)')
+                raise CertificateError(_CERTIFICATE_UNKNOWN, 'no_clock')
         leaf = cert = certs[0]
         # The leaf signs the handshake (ECDHE_ECDSA, RFC 8422 §5.3): keyUsage must allow
         # digitalSignature, extKeyUsage (when present) the purpose, and the name must match.
         _check_critical(leaf)
         if leaf.key_usage is not None and not leaf.key_usage & _KU_DIGITAL_SIGNATURE:
-            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'keyUsage lacks digitalSignature')
+            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'ku_sign')
         purpose = self.purpose
         if purpose is not None and leaf.ext_key_usage is not None:
             wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
             if wanted not in leaf.ext_key_usage and EKU_ANY not in leaf.ext_key_usage:
-                raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'extKeyUsage forbids ' + purpose)
+                raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'eku_forbid', purpose)
         if hostname is not None and not match_hostname(leaf, hostname):
-            raise CertificateError(_BAD_CERTIFICATE, 'certificate is not for ' + hostname)
+            raise CertificateError(_BAD_CERTIFICATE, 'host', hostname)
         for anchor in self.anchors:
             if anchor.der == leaf.der:  # pinned: the peer's certificate is itself trusted
                 _check_time(leaf, now)
@@ -128,13 +128,13 @@ class Verifier:
             anchors = [a for a in self.anchors if a.subject_der == cert.issuer_der]
             issuers = anchors or [c for c in unused if c.subject_der == cert.issuer_der][:1]
             if not issuers:
-                raise CertificateError(_UNKNOWN_CA, 'no trust anchor for issuer ' + cert.issuer)
+                raise CertificateError(_UNKNOWN_CA, 'no_anchor', cert.issuer)
             for issuer in issuers:
                 if issuer.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
                     break
             else:
                 # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify"
-                raise CertificateError(_BAD_CERTIFICATE, 'bad signature on ' + cert.subject)
+                raise CertificateError(_BAD_CERTIFICATE, 'bad_sig_on', cert.subject)
             _check_ca(issuer, below, anchors)
             if anchors:
                 _check_time(issuer, now)
@@ -143,23 +143,22 @@ class Verifier:
             if not issuer.is_self_issued():
                 below += 1
             cert = issuer
-        raise CertificateError(_UNKNOWN_CA, 'certificate path too long')
+        raise CertificateError(_UNKNOWN_CA, 'path_long')
 
 
 def _check_time(cert, now):
     if now is None:
         return
     if now < cert.not_before:
-        raise CertificateError(_BAD_CERTIFICATE, 'not yet valid: ' + cert.subject)
+        raise CertificateError(_BAD_CERTIFICATE, 'not_yet', cert.subject)
     if now > cert.not_after:
-        raise CertificateError(_CERTIFICATE_EXPIRED, 'expired: ' + cert.subject)
+        raise CertificateError(_CERTIFICATE_EXPIRED, 'expired', cert.subject)
 
 
 def _check_critical(cert):
     # RFC 5280 §4.2: a certificate with an unrecognised critical extension MUST be rejected.
     if cert.unknown_critical:
-        raise CertificateError(_UNSUPPORTED_CERTIFICATE,
-                               'unknown critical extension ' + cert.unknown_critical[0])
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unk_crit', cert.unknown_critical[0])
 
 
 def _check_ca(ca, below, is_anchor):
@@ -167,11 +166,11 @@ def _check_ca(ca, below, is_anchor):
     _check_critical(ca)
     # v1 trust anchors (no extensions at all) may act as CAs, as in OpenSSL
     if (ca.basic_constraints or ca.version == 3 or not is_anchor) and not ca.is_ca:
-        raise CertificateError(_UNKNOWN_CA, 'issuer is not a CA: ' + ca.subject)
+        raise CertificateError(_UNKNOWN_CA, 'not_ca', ca.subject)
     if ca.path_len is not None and below > ca.path_len:
-        raise CertificateError(_UNKNOWN_CA, 'path length exceeded at ' + ca.subject)
+        raise CertificateError(_UNKNOWN_CA, 'path_len', ca.subject)
     if ca.key_usage is not None and not ca.key_usage & _KU_KEY_CERT_SIGN:
-        raise CertificateError(_UNKNOWN_CA, 'issuer keyUsage lacks keyCertSign: ' + ca.subject)
+        raise CertificateError(_UNKNOWN_CA, 'ku_cert', ca.subject)
 
 
 def match_hostname(cert, hostname):
@@ -194,19 +193,19 @@ def match_hostname(cert, hostname):
     return False
 
 
-def ip_bytes(text):
+def ip_bytes(address):
     """An IPv4 or IPv6 address string as its 4 or 16 octets (ValueError if it is not one)."""
-    if ':' not in text:
-        parts = [int(p) for p in text.split('.')]
+    if ':' not in address:
+        parts = [int(p) for p in address.split('.')]
         if len(parts) != 4 or not all(0 <= p <= 255 for p in parts):
-            raise ValueError('bad IPv4 address ' + text)
+            raise ValueError(text('ipv4', (address,)))
         return bytes(parts)
-    head, sep, tail = text.partition('::')
+    head, sep, tail = address.partition('::')
     h = [int(x, 16) for x in head.split(':')] if head else []
     t = [int(x, 16) for x in tail.split(':')] if tail else []
     missing = 8 - len(h) - len(t)
     if (sep and missing < 1) or (not sep and missing) or not all(0 <= x <= 0xffff for x in h + t):
-        raise ValueError('bad IPv6 address ' + text)
+        raise ValueError(text('ipv6', (address,)))
     return b''.join(x.to_bytes(2, 'big') for x in h + [0] * missing + t)
 
 

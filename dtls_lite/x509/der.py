@@ -42,8 +42,8 @@ _BAD_CERTIFICATE = const(42)     # the alert of every DER violation (errors.py)
 _MAX_DEPTH = const(12)
 
 
-def fail(msg):
-    raise CertificateError(_BAD_CERTIFICATE, msg)
+def fail(key, *args):
+    raise CertificateError(_BAD_CERTIFICATE, key, *args)
 
 
 class DerReader:
@@ -67,29 +67,29 @@ class DerReader:
         advances past it."""
         data, pos, end = self.data, self.pos, self.end
         if end - pos < 2:
-            fail('truncated element')
+            fail('truncated')
         t = data[pos]
         if t & 0x1f == 0x1f:
-            fail('high tag number')
+            fail('high_tag')
         if tag is not None and t != tag:
-            fail('expected tag 0x%02x, got 0x%02x' % (tag, t))
+            fail('tag', tag, t)
         n = data[pos + 1]
         pos += 2
         if n & 0x80:
             count = n & 0x7f
             # X.690 §10.1: definite form only, in the fewest octets.
             if count == 0:
-                fail('indefinite length')
+                fail('indef_len')
             if count > 4:
-                fail('length too large')
+                fail('len_large')
             if end - pos < count:
-                fail('truncated length')
+                fail('trunc_len')
             n = int.from_bytes(data[pos:pos + count], 'big')
             if data[pos] == 0 or n < 0x80:
-                fail('non-minimal length')
+                fail('len_min')
             pos += count
         if n > end - pos:
-            fail('truncated element')
+            fail('truncated')
         self.pos = pos + n
         return t, pos, pos + n
 
@@ -111,7 +111,7 @@ class DerReader:
     def sub(self, tag=SEQUENCE):
         """A reader bounded to the contents of the next element (a SEQUENCE unless told)."""
         if self.depth >= _MAX_DEPTH:
-            fail('nesting too deep')
+            fail('too_deep')
         _, start, stop = self.read_tlv(tag)
         return DerReader(self.data, start, stop, self.depth + 1)
 
@@ -126,7 +126,7 @@ class DerReader:
 
     def done(self):
         if self.pos != self.end:
-            fail('trailing bytes')
+            fail('trailing')
 
     # -- primitive types --------------------------------------------------------------------
 
@@ -134,9 +134,9 @@ class DerReader:
         """INTEGER as (value, contents); X.690 §8.3.2: at least one octet, minimal."""
         b = self.read(INTEGER)
         if not b:
-            fail('empty INTEGER')
+            fail('int_empty')
         if len(b) > 1 and ((b[0] == 0 and b[1] < 0x80) or (b[0] == 0xff and b[1] >= 0x80)):
-            fail('non-minimal INTEGER')
+            fail('int_min')
         v = int.from_bytes(b, 'big')
         if b[0] & 0x80:
             v -= 1 << (8 * len(b))
@@ -145,19 +145,19 @@ class DerReader:
     def read_uint(self):
         v = self.read_integer()[0]
         if v < 0:
-            fail('negative INTEGER')
+            fail('int_neg')
         return v
 
     def read_bool(self):
         b = self.read(_BOOLEAN)
         # X.690 §11.1: TRUE is 0xff in DER.
         if b not in (b'\x00', b'\xff'):
-            fail('bad BOOLEAN')
+            fail('bool')
         return b == b'\xff'
 
     def read_null(self):
         if self.read(_NULL):
-            fail('bad NULL')
+            fail('null')
 
     def read_oid(self):
         """OBJECT IDENTIFIER contents (compare against the byte constants in this module).
@@ -166,11 +166,11 @@ class DerReader:
         """
         b = self.read(OID)
         if not b or b[-1] & 0x80:
-            fail('bad OID')
+            fail('oid')
         start = True
         for c in b:
             if start and c == 0x80:
-                fail('non-minimal OID')
+                fail('oid_min')
             start = not c & 0x80
         return b
 
@@ -178,17 +178,17 @@ class DerReader:
         """BIT STRING as (bytes, unused_bits); X.690 §11.2: unused bits are zero."""
         b = self.read(tag)
         if not b or b[0] > 7 or (len(b) == 1 and b[0]):
-            fail('bad BIT STRING')
+            fail('bitstr')
         unused = b[0]
         if unused and b[-1] & ((1 << unused) - 1):
-            fail('BIT STRING padding not zero')
+            fail('bit_pad')
         return b[1:], unused
 
     def read_octets(self, tag=_BIT_STRING):
         """A BIT STRING that holds whole octets (keys, signatures)."""
         b, unused = self.read_bit_string(tag)
         if unused:
-            fail('BIT STRING not octet aligned')
+            fail('bit_align')
         return b
 
     def read_time(self):
@@ -198,11 +198,11 @@ class DerReader:
         # then MMDDHHMMSS and 'Z' (DER times are UTC with seconds, no fraction)
         n = len(b) - 11
         if not ((tag == UTC_TIME and n == 2) or (tag == GENERALIZED_TIME and n == 4)):
-            fail('bad time')
+            fail('time')
         if b[-1] != 0x5a:
-            fail('time not in UTC')
+            fail('time_utc')
         if not b[:-1].isdigit():        # int() alone would take a sign, spaces or '_'
-            fail('bad time')
+            fail('time')
         year = int(b[:n])
         if n == 2:
             # RFC 5280 §4.1.2.5.1: YY >= 50 is 19YY, else 20YY.
@@ -211,7 +211,7 @@ class DerReader:
         days = days_from_civil(year, month, day)
         # A real date maps back to itself; Feb 30 or month 13 comes back as another date.
         if civil_from_days(days) != (year, month, day) or hour > 23 or minute > 59 or second > 59:
-            fail('bad time')
+            fail('time')
         return ((days * 24 + hour) * 60 + minute) * 60 + second
 
 

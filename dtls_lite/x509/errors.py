@@ -12,6 +12,7 @@ Alert choice (RFC 5246 §7.2.2 wording, aligned with what OpenSSL and rustls sen
   decrypt_error(51)            a CertificateVerify / ServerKeyExchange signature that fails
 """
 from ..compat import const
+from ..errors import text
 
 BAD_CERTIFICATE = const(42)
 UNSUPPORTED_CERTIFICATE = const(43)
@@ -22,9 +23,11 @@ DECRYPT_ERROR = const(51)
 
 
 class CertificateError(ValueError):
-    """A certificate, key or signature was rejected; `.alert` is the TLS alert code to send."""
+    """A certificate, key or signature was rejected; `.alert` is the TLS alert code to send,
+    `.msg` the reason: text(key, args) from dtls_lite/texts.py."""
 
-    def __init__(self, alert, msg):
+    def __init__(self, alert, key, *args):
+        msg = text(key, args)
         super().__init__('%s (alert %d)' % (msg, alert))    # what str(e) shows
         self.alert = alert
         self.msg = msg

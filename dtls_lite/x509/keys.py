@@ -34,7 +34,7 @@ def _curve(name_or_oid):
     for c in _CURVES:
         if c[field] == name_or_oid:
             return c
-    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unsupported curve')
+    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'ec_curve')
 
 
 def curve_module(name):
@@ -53,7 +53,7 @@ def hash_for(sig_alg):
         return sha2.SHA256
     if sig_alg == 'ecdsa-sha384':
         return sha2.SHA384
-    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unsupported signature algorithm')
+    raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'sig_algo')
 
 
 class EcPublicKey:
@@ -63,14 +63,14 @@ class EcPublicKey:
         # RFC 5480 §2.2: the uncompressed form is the one every implementation must support;
         # compressed points would need a square root we do not carry.
         if len(point) != 1 + 2 * _curve(curve)[2] or point[0] != 4:
-            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'EC point not uncompressed ' + curve)
+            raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'pt_comp', curve)
         # SEC1 §3.2.2.1 partial validation (coordinates < p, on the curve): a raw public key
         # (RFC 7250) is used for ECDSA only after this, never as an arbitrary pair of integers.
         from ..crypto import ec
         try:
             ec.decode_point(ec.P256 if curve == 'p256' else ec.P384, point)
         except ValueError:
-            fail('EC point not on the curve')
+            fail('pt_off')
         self.curve = curve
         self.point = bytes(point)
 
@@ -95,7 +95,7 @@ class EcPublicKey:
     def check_signature(self, sig_alg, message, signature):
         """Like verify, but raise decrypt_error(51): a failed CertificateVerify (RFC 5246 §7.4.8)."""
         if not self.verify(sig_alg, message, signature):
-            raise CertificateError(_DECRYPT_ERROR, 'signature does not verify')
+            raise CertificateError(_DECRYPT_ERROR, 'bad_sig')
 
     def spki(self):
         return write_spki(self)
@@ -107,7 +107,7 @@ class EcPublicKey:
 def _read_ec_algorithm(r):
     alg = r.sub()
     if alg.read_oid() != OID_EC_PUBLIC_KEY:
-        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'key is not EC')
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'not_ec')
     curve = _curve(alg.read_oid())[0]
     alg.done()
     return curve
@@ -155,9 +155,9 @@ class EcPrivateKey:
             # the curve code checks the length and that d is in [1, n-1]
             derived = curve_module(curve).public_key(d)
         except ValueError:
-            fail('private key out of range')
+            fail('priv_out')
         if public is not None and bytes(public) != derived:
-            fail('private key does not match its public key')
+            fail('priv_pub')
         self.curve = curve
         self.d = d
         self.public_key = EcPublicKey(curve, derived)
@@ -204,14 +204,14 @@ def parse_sec1(data, curve=None):
     """EcPrivateKey from SEC1 DER; `curve` comes from PKCS#8 when the key omits parameters."""
     k = whole(bytes(data))    # bytes: _curve matches OIDs as bytes, not views
     if k.read_uint() != 1:
-        fail('bad ECPrivateKey version')
+        fail('ec_ver')
     d = k.read(_OCTET_STRING)
     params = k.optional(0xa0)
     if params is not None:
         named = _curve(params.read_oid())[0]
         params.done()
         if curve not in (None, named):
-            fail('curve mismatch in private key')
+            fail('priv_crv')
         curve = named
     public = None
     pub = k.optional(0xa1)
@@ -220,7 +220,7 @@ def parse_sec1(data, curve=None):
         pub.done()
     k.done()
     if curve is None:
-        fail('private key names no curve')
+        fail('priv_nocrv')
     return EcPrivateKey(curve, d, public)
 
 
@@ -234,7 +234,7 @@ def parse_pkcs8(data):
     k = whole(bytes(data))    # bytes: _curve matches OIDs as bytes, not views
     version = k.read_uint()
     if version > 1:
-        fail('bad PKCS#8 version')
+        fail('p8_ver')
     curve = _read_ec_algorithm(k)
     inner = k.read(_OCTET_STRING)
     k.skip(0xa0)
@@ -252,7 +252,7 @@ def load_private_key(data):
                 return parse_pkcs8(body)
             if label == 'EC PRIVATE KEY':
                 return parse_sec1(body)
-        fail('no PEM block PRIVATE KEY or EC PRIVATE KEY')
+        fail('no_key')
     data = bytes(data)
     # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.
     k = DerReader(data).sub()

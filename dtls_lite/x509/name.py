@@ -44,25 +44,25 @@ def decode_string(tag, b):
         try:
             return bytes(b).decode()
         except UnicodeError:
-            fail('bad UTF8String')
+            fail('utf8')
     if tag == _BMP_STRING or tag == _UNIVERSAL_STRING:
         width = 2 if tag == _BMP_STRING else 4
         if len(b) % width:
-            fail('bad string length')
+            fail('str_len')
         out = ''
         high = 0            # a UTF-16 high surrogate waiting for the unit after it
         for i in range(0, len(b), width):
             u = int.from_bytes(b[i:i + width], 'big')
             if high:        # the pair as one code point; a high surrogate needs a low one
                 if not 0xdc00 <= u < 0xe000:
-                    fail('bad string character')
+                    fail('str_char')
                 u = 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00)
                 high = 0
             elif 0xd800 <= u < 0xdc00 and i + width < len(b):
                 high = u
                 continue
             if u > 0x10ffff or 0xd800 <= u < 0xe000:
-                fail('bad string character')
+                fail('str_char')
             out += chr(u)
         return out
     # PrintableString and IA5String are ASCII subsets; T.61 read as Latin-1, as most software does.
@@ -81,7 +81,7 @@ def name_attributes(raw):
     while not seq.at_end():
         rdn = seq.sub(_SET)
         if rdn.at_end():
-            fail('empty RDN')
+            fail('rdn_empty')
         while not rdn.at_end():
             atv = rdn.sub()
             oid = atv.read_oid()

@@ -26,17 +26,17 @@ def pem_blocks(data):
             return out
         eol = text.find('-----', begin + 11)
         if eol < 0:
-            fail('bad PEM header')
+            fail('pem_head')
         label = text[begin + 11:eol]
         footer = '-----END ' + label + '-----'
         stop = text.find(footer, eol + 5)
         if stop < 0:
-            fail('PEM block without END line')
+            fail('pem_end')
         try:
             # bytes: micropython-lib's binascii.py (ports without the C module) takes no str
             der = binascii.a2b_base64(''.join(text[eol + 5:stop].split()).encode())
         except ValueError:  # binascii.Error is a ValueError (MicroPython has no .Error)
-            fail('bad base64 in PEM')
+            fail('pem_b64')
         out.append((label, der))
         pos = stop + len(footer)
 
@@ -46,7 +46,7 @@ def pem_decode(data, label):
     for lab, der in pem_blocks(data):
         if lab == label:
             return der
-    fail('no PEM block ' + label)
+    fail('pem_none', label)
 
 
 def pem_encode(label, der):

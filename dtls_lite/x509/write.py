@@ -14,6 +14,7 @@ from .der import (days_from_civil, civil_from_days, OID_ECDSA_SHA256,
 from .chain import ip_bytes  # noqa: F401 (the address parser lives with its reader)
 from .name import ATTRIBUTES
 from .keys import write_spki
+from ..errors import text
 
 # X.680 universal tags (private copies of der's: they fold at compile time)
 _BOOLEAN = const(0x01)
@@ -112,7 +113,7 @@ def attribute_oid(short):
     for name, oid in ATTRIBUTES:
         if name == short:
             return oid
-    raise ValueError('unknown attribute ' + short)
+    raise ValueError(text('attr', (short,)))
 
 
 def key_id(public_key):
