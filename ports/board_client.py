@@ -16,8 +16,9 @@ What a device needs and nothing more, so tools/min_heap_device.py measures the l
 memory with it rather than a desktop tool's: the Context is created before the credentials are
 parsed (Context loads its code first, see Config.load_code), a datagram is read into a
 1500-byte buffer (a datagram longer than that would be cut by the socket and its records
-dropped by their length or MAC check, counted in ctx.stats), and the application's clock is the
-Context's default (time.ticks_ms).
+dropped by their length or MAC check, counted in ctx.stats), the key material is read from
+its files only to be parsed (the PEM texts are not kept through the handshake: ~2 KB of a
+32-bit heap), and the application's clock is the Context's default (time.ticks_ms).
 """
 import select
 import socket
@@ -38,9 +39,10 @@ def _read_text(path):
 def run(host, port, mode, args, message=b'ping', timeout_ms=10000):
     """Handshake with host:port, send `message`, return the reply (bytes).
 
-    mode 'psk': args = (identity, key bytes); 'x509': (key PEM, chain PEM, CA PEM, server
-    name); 'rpk': (key PEM, the server's public key PEM). Raises OSError on a socket error and
-    RuntimeError when the handshake fails or no reply comes within timeout_ms."""
+    mode 'psk': args = (identity, key bytes); 'x509': (key file, chain file, CA file, server
+    name), PEM files; 'rpk': (key file, the server's public key file). Raises OSError on a
+    socket or file error and RuntimeError when the handshake fails or no reply comes within
+    timeout_ms."""
     info = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0]
     addr = info[-1]
     if isinstance(addr, bytearray):
@@ -75,14 +77,18 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000):
         config['ciphers'] = ['TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8']
         config['groups'] = ['secp256r1']
         if mode == 'x509':
-            key_pem, chain_pem, config['ca'], config['server_name'] = args
+            key_file, chain_file, ca_file, config['server_name'] = args
+            config['ca'] = _read_text(ca_file)
         else:
-            key_pem, chain_pem = args[0], None
-            config['peer_keys'] = [args[1]]
+            key_file, peer_file = args
+            chain_file = None
+            config['peer_keys'] = [_read_text(peer_file)]
         ctx = dtls_lite.Context(**config)
+        config = None       # the CA or peer key text: parsed by the Context, not kept
         # after the Context: its code is loaded and the heap collected before keys are parsed
         from dtls_lite.auth import Credentials
-        credentials = Credentials(key_pem, chain_pem)
+        credentials = Credentials(_read_text(key_file),
+                                  _read_text(chain_file) if chain_file else None)
         handlers['get_ecdsa_key'] = lambda ctx, session: credentials
     ctx.set_handler(write, **handlers)
     try:
@@ -116,9 +122,9 @@ def main(argv):
         if mode == 'psk':
             args = (argv[3].encode(), bytes.fromhex(argv[4]))
         elif mode == 'x509':
-            args = (_read_text(argv[3]), _read_text(argv[4]), _read_text(argv[5]), argv[6])
+            args = (argv[3], argv[4], argv[5], argv[6])
         elif mode == 'rpk':
-            args = (_read_text(argv[3]), _read_text(argv[4]))
+            args = (argv[3], argv[4])
         else:
             raise ValueError(mode)
     except (IndexError, ValueError):
