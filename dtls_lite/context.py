@@ -437,6 +437,8 @@ class Context:
         self._emit_event(session, 0, _EVENT_CONNECT)
         e.start_client(session, self._now())
         self._drain(session)
+        if MICROPYTHON:
+            gc.collect()    # as after each handshake datagram (handle_message says why)
         return e
 
     def handle_message(self, session, data):

@@ -53,8 +53,8 @@ def text(key, args=()):
         form = None
     finally:
         sys.modules.pop('dtls_lite.texts', None)
-        if 'texts' in dtls_lite.__dict__:
-            delattr(dtls_lite, 'texts')
+        if getattr(dtls_lite, 'texts', None) is not None:
+            delattr(dtls_lite, 'texts')     # the import bound it in the package too
     if form is None:
         return '%s %r' % (key, args) if args else key
     return form % args if args else form

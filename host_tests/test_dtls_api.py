@@ -195,18 +195,23 @@ class _Collections:
 
 
 def test_on_micropython_a_handshake_datagram_is_followed_by_a_collection_and_nothing_else_is():
-    # Context collects after every datagram a handshake in progress handled, on MicroPython
-    # (its allocator is first-fit: see handle_message); run here on both runtimes with the
-    # module's MICROPYTHON flag and gc replaced, so the count is the library's own.
+    # On MicroPython, Context collects after connect() and after every datagram a handshake
+    # in progress handled (its allocator is first-fit: see handle_message). Run here on both
+    # runtimes with the module's MICROPYTHON flag and gc replaced: the count is the library's.
     from dtls_lite import context
     from dtls_sim import Pair
     pair = Pair(seed=32)
-    other = Pair(seed=33)          # made first: set-up collects too (Config.load_code)
+    other = Pair(seed=33)          # made first: set-up and connect() collect too
+    other.client.connect(other.server_addr)
+    hello = other.net.queue[0][4]                       # [deliver_at, order, dst, src, data]
+    assert hello[0] == 22 and hello[13] == 1             # a handshake record: ClientHello
     saved = context.MICROPYTHON, context.gc
     counter = _Collections()
     context.MICROPYTHON, context.gc = True, counter
     try:
-        assert pair.handshake(), pair.events
+        pair.client.connect(pair.server_addr)
+        assert counter.count == 1                       # after the ClientHello went out
+        assert pair.run(pair.both_connected), pair.events
         during = counter.count
         assert pair.client.write(pair.server_addr, b'ping') == 4
         pair.run(lambda: pair.received['server'] == [b'ping'])
@@ -215,16 +220,13 @@ def test_on_micropython_a_handshake_datagram_is_followed_by_a_collection_and_not
         pair.run(lambda: pair.received['client'] == [b'pong'])
         assert pair.received['client'] == [b'pong']
         # a ClientHello from a new address is answered statelessly: no collection for it
-        other.client.connect(other.server_addr)
-        hello = other.net.queue[0][4]                   # [deliver_at, order, dst, src, data]
-        assert hello[0] == 22 and hello[13] == 1         # a handshake record: ClientHello
         before = pair.server.stats['hello_verify_sent']
         pair.server.handle_message(('10.9.9.9', 5684), hello)
         assert pair.server.stats['hello_verify_sent'] == before + 1
         after = counter.count
     finally:
         context.MICROPYTHON, context.gc = saved
-    # client: HelloVerifyRequest, the server's flight, its Finished; server: the client's
-    # final flight (its hellos go through the stateless cookie exchange first)
-    assert during >= 3, during
+    # connect; client: HelloVerifyRequest, the server's flight, its Finished; server: the
+    # client's final flight (its hellos go through the stateless cookie exchange first)
+    assert during >= 4, during
     assert after == during, (during, after)
