@@ -66,7 +66,9 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000):
 
     handlers = {'read': read, 'event': event}
     # role='client': the server half of the engine and the cookie code are never loaded
-    config = {'max_datagram': MAX_DATAGRAM, 'role': 'client'}
+    # max_record: no record can be longer than the datagrams read (the default, 2048, is for
+    # a peer that reads larger ones), so the receive buffer is no larger either
+    config = {'max_datagram': MAX_DATAGRAM, 'max_record': MAX_DATAGRAM, 'role': 'client'}
     if mode == 'psk':
         identity, key = args
         config['ciphers'] = ['TLS_PSK_WITH_AES_128_CCM_8']
