@@ -17,9 +17,9 @@ memory with it rather than a desktop tool's: the Context is created before the c
 parsed (Context loads its code first, see Config.load_code), a datagram is read into a
 1500-byte buffer (a datagram longer than that would be cut by the socket and its records
 dropped by their length or MAC check, counted in ctx.stats) whose block is reserved between
-reads (see run()), the key material is read from
-its files only to be parsed (the PEM texts are not kept through the handshake: ~2 KB of a
-32-bit heap), and the application's clock is the Context's default (time.ticks_ms).
+reads (see run()), the key material is read from its files only to be parsed (the PEM texts
+are not kept through the handshake: ~2 KB of a 32-bit heap), and the application's clock is
+the Context's default (time.ticks_ms).
 """
 import select
 import socket
@@ -102,9 +102,11 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000):
         handlers['get_ecdsa_key'] = lambda ctx, session: credentials
     ctx.set_handler(write, **handlers)
     # recvfrom allocates a MAX_DATAGRAM buffer for every datagram (MicroPython has no
-    # recvfrom_into), and a handshake leaves the heap in small holes: the block is held while
-    # the client waits and dropped just before each read, whose allocation finds it after the
-    # collection a full heap triggers
+    # recvfrom_into), and a handshake leaves the heap in small holes. So a block that size is
+    # held at all times but the read: dropped just before it (the read's allocation finds it
+    # after the collection a full heap triggers) and taken again at once (the unix port frees
+    # its buffer once the datagram is copied; where the buffer becomes the datagram, as on
+    # lwIP, once the datagram is handled)
     reserve = _reserve()
     try:
         ctx.connect(addr)
