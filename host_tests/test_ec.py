@@ -258,3 +258,23 @@ def test_exceptional_additions_in_the_chain():
     assert Z % p == 0
     X, Y, Z = ec.mul_add_base(C, k, 1, qx, qy)           # kG + Q = 2Q
     assert ec.to_affine(C, X, Y, Z) == ec.to_affine(C, *ec.double(qx, qy, 1, p))
+
+
+def test_batch_affine_writes_over_its_list():
+    # The wNAF table: each Jacobian triple is replaced by its affine pair in the same list
+    # (so the triples are released as the pairs are made), and every pair is the point's.
+    for curve in (p256.CURVE, p384.CURVE):
+        p = curve.p
+        gx, gy = ec.to_affine(curve, *ec.mul_base(curve, 1))
+        X, Y, Z = ec.double(gx, gy, 1, p)
+        points = [ec.mul_base(curve, 5), (X, Y, Z), ec.add_affine(X, Y, Z, gx, gy, p)]
+        expected = [ec.to_affine(curve, *P) for P in points]
+        out = ec._batch_affine(points, p)
+        assert out is points
+        assert out == expected
+        assert expected[1] == ec.to_affine(curve, *ec.mul_base(curve, 2))
+        assert expected[2] == ec.to_affine(curve, *ec.mul_base(curve, 3))
+        # the table of P, 3P, 5P, 7P, ...: each entry k*P, as the general multiplication gives it
+        table = ec._odd_multiples(gx, gy, p)
+        for i, pair in enumerate(table):
+            assert pair == ec.to_affine(curve, *ec.mul_base(curve, 2 * i + 1))
