@@ -438,7 +438,7 @@ class Context:
         e.start_client(session, self._now())
         self._drain(session)
         if MICROPYTHON:
-            gc.collect()    # as after each handshake datagram (handle_message says why)
+            gc.collect()    # as after a datagram moving the handshake (see handle_message)
         return e
 
     def handle_message(self, session, data):
@@ -454,20 +454,23 @@ class Context:
                     and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
                     and engine.hello_tag(data, 27) != e.hello_tag)):
             self._accept(session, data, now)
-            handshaking = False
+            advanced = False
         else:
-            handshaking = e.state != _CONNECTED
+            state = e.state
             e.handle_datagram(data, now)
+            advanced = state != _CONNECTED and e.state != state
         self._drain(session)
         self._reap(session)
-        if MICROPYTHON and handshaking:
+        if MICROPYTHON and advanced:
             # A flight leaves much short-lived garbage (parsed messages, big-int temporaries).
             # Collected only when an allocation fails, it makes what the handshake keeps land
             # ever higher in the heap, between holes, until the application's next receive
             # buffer (recvfrom: 1.5 KB in one piece) finds no room: on the 32-bit unix port an
             # X.509 client then needed 128-142 KiB of heap from run to run, and 128-130 with
-            # this collection (tools/min_heap_device.py). About ten per handshake, none once
-            # established, none for a stateless hello (a spoofed one costs no collection).
+            # this collection (tools/min_heap_device.py). Only after a datagram that moved a
+            # handshake on (about ten per handshake): none once established, none for a
+            # stateless hello, none for a datagram dropped or only buffered, so that datagrams
+            # sent at a peer's address mid-handshake cost no collection each.
             gc.collect()
 
     def write(self, session, data):
