@@ -78,3 +78,46 @@ def test_board_client_usage():
     for args in ([], ['127.0.0.1', '5684', 'telnet'], ['127.0.0.1', 'port', 'psk', 'a', '00']):
         result = _run_board_client('micropython', args)
         assert result.returncode == 2 and result.stderr.startswith('usage: board_client.py'), result
+
+
+# Under MicroPython: run() collects each time 1/gc_fraction of the heap has been allocated and
+# puts the application's own setting back when it returns, by a reply or by an error; None
+# leaves it alone.
+THRESHOLD_SCRIPT = """
+import gc, sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+seen = []
+inner = board_client._run
+def spy(*a):
+    seen.append(gc.threshold())
+    return inner(*a)
+board_client._run = spy
+gc.threshold(12288)  # a multiple of the GC block (it is rounded down to one)
+print(board_client.run('127.0.0.1', %(port)d, 'psk', (%(identity)r, bytes.fromhex(%(key)r))))
+print(gc.threshold())
+board_client.run('127.0.0.1', %(port)d, 'psk', (%(identity)r, bytes.fromhex(%(key)r)),
+                 gc_fraction=None)
+try:
+    board_client.run('127.0.0.1', %(dead)d, 'psk', (b'x', b'k'), timeout_ms=300, gc_fraction=8)
+except RuntimeError as e:
+    print(e)
+print(gc.threshold())
+print(gc.mem_free() + gc.mem_alloc(), *seen)
+"""
+
+
+def test_board_client_sets_the_gc_threshold_only_while_it_runs(tmp_path):
+    port, dead = free_port(), free_port()
+    script = THRESHOLD_SCRIPT % {'root': ROOT, 'port': port, 'dead': dead,
+                                 'identity': PSK_IDENTITY.encode(), 'key': PSK_KEY}
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port, *_server_options('psk', None))
+        result = subprocess.run(runtime_argv('micropython') + ['-c', script], capture_output=True,
+                                text=True, timeout=WAIT_S + 10, cwd=ROOT)
+    lines = result.stdout.splitlines()
+    assert lines[:4] == ["b'Echo: ping'", '12288', 'handshake timed out', '12288'], result
+    heap, default, none, eighth = (int(v) for v in lines[4].split())
+    block = 32   # the 64-bit build's GC block: the threshold is rounded down to one
+    assert (default, none, eighth) == (heap // 32 // block * block, 12288,
+                                       heap // 8 // block * block), lines
