@@ -31,6 +31,8 @@ after set-up (library, application, credentials, Context).
 
 bench_mpy_device_32() does the same for the board client on a 32-bit build of the unix port
 (build/mp32/micropython from tools/build_mp32.sh), when one was built; else it says so on stderr.
+bench_mpy_device_frozen() measures the board client with the library frozen into such a build
+(FROZEN=1 tools/build_mp32.sh, 32-bit and BITS=64), the figure for a board's frozen firmware.
 
 And bench_romfs() (tools/romfs.py --measure): the live heap of `import dtls_lite` and of an
 X.509 device's set-up with the library imported from a ROMFS image (in place, as a board with a
@@ -142,6 +144,41 @@ def bench_mpy_device_32():
             raise RuntimeError('32-bit device %s handshake fails even at 512 KiB: %s' % (kind, t))
         rows.append(('heap: device -X heapsize that works, %s, board client, 32-bit' % label,
                      good, 'KiB'))
+    return rows
+
+
+FROZEN = (('build/mp32-frozen/micropython', '32-bit'), ('build/mp64-frozen/micropython', '64-bit'))
+
+
+def bench_mpy_device_frozen():
+    """The board client's smallest heap with the library frozen into the runtime (as a board's
+    firmware built with ports/esp32 or ports/rp2's manifest has it: bytecode and names in flash),
+    on the builds of FROZEN=1 tools/build_mp32.sh (32-bit, and BITS=64) that exist; the others
+    are named on stderr. The board client itself is a .mpy in the heap, as a board's main.py
+    would be."""
+    if _MICROPYTHON:
+        return []
+    import min_heap_device
+    rows = []
+    for path, bits in FROZEN:
+        if not os.path.exists(path):
+            sys.stderr.write('bench_mpy_device_frozen: %s not built (FROZEN=1%s '
+                             'tools/build_mp32.sh SOURCE_DIR), so its rows are not measured\n'
+                             % (path, ' BITS=64' if bits == '64-bit' else ''))
+            continue
+        saved = min_heap_device.MICROPYTHON
+        min_heap_device.MICROPYTHON = os.path.abspath(path)
+        try:
+            results = min_heap_device.measure(('x509', 'psk'), apps=('frozen',))
+        finally:
+            min_heap_device.MICROPYTHON = saved
+        for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
+            good, first, t = results[kind, 'frozen']
+            if good is None:
+                raise RuntimeError('frozen %s device %s handshake fails even at 512 KiB: %s'
+                                   % (bits, kind, t))
+            rows.append(('heap: device -X heapsize that works, %s, board client, library frozen, '
+                         '%s' % (label, bits), good, 'KiB'))
     return rows
 
 

@@ -2,10 +2,15 @@
 real peer over loopback UDP: our echo client (MicroPython, the device) against our echo server
 (CPython, the unconstrained peer), the library imported from the .mpy build (-O3).
 
-    python3 tools/min_heap_device.py [--micropython PATH] [x509|rpk|psk ...]   (from the repository root)
+    python3 tools/min_heap_device.py [--micropython PATH [--frozen]] [x509|rpk|psk ...]
+                                                                 (from the repository root)
 
 --micropython runs the device on another build of the unix port than .venv's (64-bit), e.g. a
-32-bit one built by tools/build_mp32.sh, whose objects are the size a board's are.
+32-bit one built by tools/build_mp32.sh, whose objects are the size a board's are. --frozen: that
+build has the library frozen in (FROZEN=1 tools/build_mp32.sh, ports/manifest.py as a board's
+firmware freezes it); the one row measured is then the board client (.mpy) importing the
+library from the firmware, with neither the checkout nor the .mpy build on its path (each
+dtls_lite module it imported is checked to be a frozen one).
 
 tools/min_heap.py runs client AND server in one MicroPython process; this is the figure for a
 device, which is one side.
@@ -117,6 +122,16 @@ def layout(tmp):
                 'with open(path, "rb") as f:\n    f.readinto(rom)\n'
                 'vfs.mount(vfs.VfsRom(rom), "/rom")\nsys.path[:0] = ["/rom", "%s/ports"]\n'
                 'import board_app\nsys.exit(board_app.main(sys.argv[1:]))\n' % (tmp, tmp))
+    # the board client with the library frozen into the runtime (--frozen): only the firmware's
+    # modules and the application's directory on the path
+    with open(os.path.join(tmp, 'tools', 'board_frozen.py'), 'w') as f:
+        f.write('import sys\nsys.path[:] = [".frozen", "%s/ports"]\nimport board_app\n'
+                'status = board_app.main(sys.argv[1:])\n'
+                'paths = [m.__file__ for n, m in sys.modules.items() if n.startswith("dtls_lite")]\n'
+                'if not paths or [p for p in paths if p.startswith("/")]:\n'
+                '    sys.stderr.write("board_frozen: dtls_lite not frozen: %%r\\n" %% paths)\n'
+                '    status = 3\n'
+                'sys.exit(status)\n' % tmp)
     with open(os.path.join(tmp, 'tools', 'dtls_echo.py'), 'w') as f:
         f.write('import sys\nsys.path[:0] = ["%s", "%s/ports/unix", "%s/tools"]\nimport echo_app\n'
                 'sys.exit(echo_app.main(sys.argv[1:]))\n' % (tmp, tmp, tmp))
@@ -171,7 +186,7 @@ def board_arguments(kind, pki):
 
 def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
     pki = os.path.join(tmp, 'pki')
-    if script in ('board_client.py', 'board_romfs.py'):
+    if script in ('board_client.py', 'board_romfs.py', 'board_frozen.py'):
         args = ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
     else:
         args = (['client', '127.0.0.1:%d' % server.port, '--timeout', '5',
@@ -182,7 +197,8 @@ def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
 
 
 # application -> the script run_device starts
-APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py', 'romfs': 'board_romfs.py'}
+APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py', 'romfs': 'board_romfs.py',
+        'frozen': 'board_frozen.py'}
 
 
 def handshake_ok(tmp, kind, server, kib, app='echo'):
@@ -237,7 +253,9 @@ def measure(kinds, apps=('board', 'echo', 'romfs')):
                             t = {'image_kib': image_kib(tmp)}
                         out[kind, app] = (good, first, t)
                     else:  # say why: usually the library is broken, not short of memory
-                        why = run_device(tmp, kind, server, 1024, APPS[app]).stderr.decode().strip()
+                        # (MicroPython prints an uncaught exception's traceback on stdout)
+                        r = run_device(tmp, kind, server, 1024, APPS[app])
+                        why = (r.stderr or r.stdout).decode().strip()
                         out[kind, app] = (None, None, why.splitlines()[-1] if why else 'no output')
             finally:
                 server.stop()
@@ -255,11 +273,15 @@ def main(argv):
         MICROPYTHON = os.path.abspath(argv[i + 1])
         del argv[i:i + 2]
         print('device runtime: %s' % MICROPYTHON)
+    rows = (('board', 'ports/board_client.py'), ('echo', 'tools/dtls_echo.py'),
+            ('romfs', 'ports/board_client.py, library from a ROMFS image'))
+    if '--frozen' in argv:
+        argv.remove('--frozen')
+        rows = (('frozen', 'ports/board_client.py, library frozen into the runtime'),)
     kinds = argv or ['x509', 'rpk', 'psk']
-    results = measure(kinds)
+    results = measure(kinds, apps=[app for app, what in rows])
     for kind in kinds:
-        for app, what in (('board', 'ports/board_client.py'), ('echo', 'tools/dtls_echo.py'),
-                          ('romfs', 'ports/board_client.py, library from a ROMFS image')):
+        for app, what in rows:
             good, first, t = results[kind, app]
             if first is None:
                 print('min heapsize device %s, %s: fails even at 512 KiB; on 1 MiB: %s'
