@@ -118,6 +118,31 @@ def bench_mpy_device():
 
 
 MP32 = 'build/mp32/micropython'
+FROZEN = (('build/mp32-frozen/micropython', '32-bit', 'FROZEN=1'),
+          ('build/mp64-frozen/micropython', '64-bit', 'FROZEN=1 BITS=64'))
+
+
+def _build_rows(path, app, what, how):
+    """The device `app`'s smallest heap (x509, psk) on the unix build at `path`, rows labelled
+    `what`; [] and a line on stderr naming the command (`how`) if that build does not exist."""
+    if not os.path.exists(path):
+        sys.stderr.write('bench_memory: %s not built (%stools/build_mp32.sh SOURCE_DIR), so the '
+                         'rows "%s" are not measured\n' % (path, how and how + ' ', what))
+        return []
+    import min_heap_device
+    saved = min_heap_device.MICROPYTHON
+    min_heap_device.MICROPYTHON = os.path.abspath(path)
+    try:
+        results = min_heap_device.measure(('x509', 'psk'), apps=(app,))
+    finally:
+        min_heap_device.MICROPYTHON = saved
+    rows = []
+    for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
+        good, first, t = results[kind, app]
+        if good is None:
+            raise RuntimeError('%s: device %s handshake fails even at 512 KiB: %s' % (what, kind, t))
+        rows.append(('heap: device -X heapsize that works, %s, %s' % (label, what), good, 'KiB'))
+    return rows
 
 
 def bench_mpy_device_32():
@@ -126,59 +151,19 @@ def bench_mpy_device_32():
     source, which no registry this project installs from carries, so it is not built here."""
     if _MICROPYTHON:
         return []
-    if not os.path.exists(MP32):
-        sys.stderr.write('bench_mpy_device_32: %s not built (tools/build_mp32.sh SOURCE_DIR), so '
-                         'the 32-bit device rows are not measured\n' % MP32)
-        return []
-    import min_heap_device
-    saved = min_heap_device.MICROPYTHON
-    min_heap_device.MICROPYTHON = os.path.abspath(MP32)
-    try:
-        results = min_heap_device.measure(('x509', 'psk'), apps=('board',))
-    finally:
-        min_heap_device.MICROPYTHON = saved
-    rows = []
-    for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
-        good, first, t = results[kind, 'board']
-        if good is None:
-            raise RuntimeError('32-bit device %s handshake fails even at 512 KiB: %s' % (kind, t))
-        rows.append(('heap: device -X heapsize that works, %s, board client, 32-bit' % label,
-                     good, 'KiB'))
-    return rows
-
-
-FROZEN = (('build/mp32-frozen/micropython', '32-bit'), ('build/mp64-frozen/micropython', '64-bit'))
+    return _build_rows(MP32, 'board', 'board client, 32-bit', '')
 
 
 def bench_mpy_device_frozen():
     """The board client's smallest heap with the library frozen into the runtime (as a board's
     firmware built with ports/esp32 or ports/rp2's manifest has it: bytecode and names in flash),
-    on the builds of FROZEN=1 tools/build_mp32.sh (32-bit, and BITS=64) that exist; the others
-    are named on stderr. The board client itself is a .mpy in the heap, as a board's main.py
-    would be."""
+    on the builds of FROZEN=1 tools/build_mp32.sh (32-bit, and BITS=64) that exist. The board
+    client itself is a .mpy in the heap, as a board's main.py would be."""
     if _MICROPYTHON:
         return []
-    import min_heap_device
     rows = []
-    for path, bits in FROZEN:
-        if not os.path.exists(path):
-            sys.stderr.write('bench_mpy_device_frozen: %s not built (FROZEN=1%s '
-                             'tools/build_mp32.sh SOURCE_DIR), so its rows are not measured\n'
-                             % (path, ' BITS=64' if bits == '64-bit' else ''))
-            continue
-        saved = min_heap_device.MICROPYTHON
-        min_heap_device.MICROPYTHON = os.path.abspath(path)
-        try:
-            results = min_heap_device.measure(('x509', 'psk'), apps=('frozen',))
-        finally:
-            min_heap_device.MICROPYTHON = saved
-        for kind, label in (('x509', 'X.509 mutual'), ('psk', 'PSK')):
-            good, first, t = results[kind, 'frozen']
-            if good is None:
-                raise RuntimeError('frozen %s device %s handshake fails even at 512 KiB: %s'
-                                   % (bits, kind, t))
-            rows.append(('heap: device -X heapsize that works, %s, board client, library frozen, '
-                         '%s' % (label, bits), good, 'KiB'))
+    for path, bits, how in FROZEN:
+        rows += _build_rows(path, 'frozen', 'board client, library frozen, ' + bits, how)
     return rows
 
 
