@@ -56,7 +56,8 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
 
     gc_fraction: on MicroPython, while run() runs, collect the heap each time 1/gc_fraction of
     its size has been allocated (gc.threshold; the application's setting is put back when run()
-    returns); None leaves the collector alone. A handshake allocates and drops a lot (big-number
+    returns; where the heap grows on demand, as on the ESP32, its size when run() is called);
+    None leaves the collector alone. A handshake allocates and drops a lot (big-number
     arithmetic) and MicroPython collects only when an allocation fails, by which time the live
     objects are strewn over the whole heap and a few hundred bytes may find no hole. With 32 the
     X.509 device completes in 12-18 KiB less heap (32-bit build: 126-130 -> 116 KiB; 64-bit:
