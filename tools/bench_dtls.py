@@ -7,6 +7,15 @@ the runtime's socket calls; the DTLS rows add record protection (AEAD seal/open,
 and the Context callbacks. The handshake is done before timing starts (its cost is in H4's
 tools/bench_dtls_engine.py). Each row runs for about _RUN_MS and reports echoes per second.
 
+On MicroPython the plain-UDP row is NOT a floor and reads below the DTLS rows (about 5-10k
+vs 14k echo/s on `make bench`'s 16 MB heap): it measures the allocator. `recvfrom(n)`
+allocates n bytes and shrinks the block to the datagram, leaving a hole the next n-byte
+request does not fit; with nothing else allocated in between, the holes pile up and each
+allocation scans past all of them (first fit), until a collection. The rate depends on the heap
+size (same loop: 9.9k echo/s at 16 MB, 16.6k at 1 MB, 41k at 256 KB) and on what else the loop
+allocates (the same calls arranged differently run at 60-80k). The DTLS loop, which allocates
+other objects in between, does not show it. A board's heap is small, so its scans are short.
+
     python3 tools/bench.py bench_dtls        micropython tools/bench.py bench_dtls
 """
 import sys
