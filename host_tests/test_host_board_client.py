@@ -73,9 +73,33 @@ def test_board_client_refuses_wrong_server_name(tmp_path):
     assert result.stderr == 'board_client: handshake failed: fatal alert 42\n', result.stderr
 
 
+MAIN_SCRIPT = """
+import sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+def spy(host, port, mode, args, gc_fraction):
+    print(gc_fraction)
+    return b'reply'
+board_client.run = spy
+for option in ([], ['--gc-fraction=none'], ['--gc-fraction=8']):
+    board_client.main(option + ['127.0.0.1', '5684', 'psk', 'id', '00'])
+"""
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_gc_fraction_option(runtime):
+    # --gc-fraction=N|none first sets run()'s gc_fraction (what tools/min_heap_device.py's
+    # device_cpu compares); the default is 32
+    result = subprocess.run(runtime_argv(runtime) + ['-c', MAIN_SCRIPT % {'root': ROOT}],
+                            capture_output=True, text=True, timeout=WAIT_S, cwd=ROOT)
+    assert result.stdout.split() == ['32', 'reply', 'None', 'reply', '8', 'reply'], result
+
+
 def test_board_client_usage():
     assert os.access(MICROPYTHON_BIN, os.X_OK)
-    for args in ([], ['127.0.0.1', '5684', 'telnet'], ['127.0.0.1', 'port', 'psk', 'a', '00']):
+    for args in ([], ['127.0.0.1', '5684', 'telnet'], ['127.0.0.1', 'port', 'psk', 'a', '00'],
+                 ['--gc-fraction=0', '127.0.0.1', '5684', 'psk', 'a', '00'],
+                 ['--gc-fraction=x', '127.0.0.1', '5684', 'psk', 'a', '00']):
         result = _run_board_client('micropython', args)
         assert result.returncode == 2 and result.stderr.startswith('usage: board_client.py'), result
 

@@ -8,6 +8,8 @@ network already up), on the unix MicroPython port and on CPython:
     micropython ports/board_client.py HOST PORT x509 KEY.pem CERT.pem CA.pem SERVER_NAME
     micropython ports/board_client.py HOST PORT rpk KEY.pem SERVER_KEY.pem
 
+(`--gc-fraction=N` or `--gc-fraction=none` first: run()'s gc_fraction, default 32.)
+
 (dtls_lite must be importable: frozen, in /lib, or on MICROPYPATH.) Against
 `tools/dtls_echo.py server` it prints `Echo: ping`. It exits 0 once the reply came, 1 with one
 line on stderr otherwise.
@@ -61,10 +63,12 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     arithmetic) and MicroPython collects only when an allocation fails, by which time the live
     objects are strewn over the whole heap and a few hundred bytes may find no hole. With 32 the
     X.509 device completes in 12-18 KiB less heap (32-bit build: 126-130 -> 116 KiB; 64-bit:
-    178-180 -> 161). The cost is CPU, relative to the heap's size: the device's CPU for a run
-    (import, set-up, handshake, reply) on the 32-bit unix build, none -> 32: 0.11-0.14 -> 0.11 s
-    at 132 KiB (a full small heap is collected over and over anyway), 0.053 -> 0.084 s at
-    256 KiB, 0.050 -> 0.064 at 512 KiB (64-bit), 0.050 -> 0.053 at 4 MiB (64-bit)."""
+    178-180 -> 161). The cost is CPU: the device's whole run (import, set-up, handshake, reply),
+    median of 5, without -> with (tools/min_heap_device.py device_cpu; the 64-bit figures are in
+    `make bench`): 32-bit unix build 127 -> 112 ms at 132 KiB (a full small heap is collected
+    over and over anyway), 53 -> 84 ms at 256 KiB, 38 -> 64 ms at 1 MiB; 64-bit 69-74 -> 87-105
+    ms at 192 KiB, 55-58 -> 82-84 ms at 256 KiB, 50 -> 58-61 ms at 1 MiB. Pass None where the
+    heap is ample."""
     threshold = getattr(gc, 'threshold', None)   # MicroPython's (CPython's gc has none)
     if threshold is None or gc_fraction is None:
         return _run(host, port, mode, args, message, timeout_ms)
@@ -165,7 +169,14 @@ def _run(host, port, mode, args, message, timeout_ms):
 
 
 def main(argv):
+    gc_fraction = 32
     try:
+        if argv and argv[0].startswith('--gc-fraction='):
+            value = argv[0][len('--gc-fraction='):]
+            gc_fraction = None if value == 'none' else int(value)
+            if gc_fraction is not None and gc_fraction < 1:
+                raise ValueError(value)
+            argv = argv[1:]
         host, port, mode = argv[0], int(argv[1]), argv[2]
         if mode == 'psk':
             args = (argv[3].encode(), bytes.fromhex(argv[4]))
@@ -176,11 +187,11 @@ def main(argv):
         else:
             raise ValueError(mode)
     except (IndexError, ValueError):
-        sys.stderr.write('usage: board_client.py HOST PORT psk ID HEX_KEY | x509 KEY CERT CA '
-                         'SERVER_NAME | rpk KEY SERVER_KEY\n')
+        sys.stderr.write('usage: board_client.py [--gc-fraction=N|none] HOST PORT psk ID HEX_KEY | '
+                         'x509 KEY CERT CA SERVER_NAME | rpk KEY SERVER_KEY\n')
         return 2
     try:
-        reply = run(host, port, mode, args)
+        reply = run(host, port, mode, args, gc_fraction=gc_fraction)
     except (OSError, RuntimeError) as e:
         sys.stderr.write('board_client: %s\n' % e)
         return 1

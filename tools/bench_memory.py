@@ -31,6 +31,8 @@ after set-up (library, application, credentials, Context).
 
 bench_mpy_device_32() does the same for the board client on a 32-bit build of the unix port
 (build/mp32/micropython from tools/build_mp32.sh), when one was built; else it says so on stderr.
+bench_device_gc_cpu() gives the device process's CPU with and without the board client's
+collection threshold (gc_fraction) at three heap sizes.
 bench_mpy_device_frozen() measures the board client with the library frozen into such a build
 (FROZEN=1 tools/build_mp32.sh, 32-bit and BITS=64), the figure for a board's frozen firmware.
 
@@ -164,6 +166,22 @@ def bench_mpy_device_frozen():
     rows = []
     for path, bits, how in FROZEN:
         rows += _build_rows(path, 'frozen', 'board client, library frozen, ' + bits, how)
+    return rows
+
+
+def bench_device_gc_cpu():
+    """What ports/board_client.py's collection threshold (gc_fraction, default 32) costs: the
+    device process's CPU (import, set-up, mutual X.509 handshake, echo; median of 5) with and
+    without it, by heap size (tools/min_heap_device.py device_cpu). Without it the device needs
+    178-180 KiB, with it 161 KiB (64-bit), so the smallest size here is above both."""
+    if _MICROPYTHON:
+        return []
+    import min_heap_device
+    res = min_heap_device.device_cpu('x509', (192, 256, 1024))
+    rows = []
+    for (kib, fraction), seconds in sorted(res.items()):
+        rows.append(('cpu: board client device run, X.509 mutual, -X heapsize=%dK, gc_fraction %s'
+                     % (kib, fraction), seconds * 1000, 'ms'))
     return rows
 
 

@@ -184,10 +184,11 @@ def board_arguments(kind, pki):
     return ['x509', '%s/client.key' % pki, '%s/client.crt' % pki, '%s/ca.crt' % pki, 'localhost']
 
 
-def run_device(tmp, kind, server, kib, script='dtls_echo.py'):
+def run_device(tmp, kind, server, kib, script='dtls_echo.py', options=()):
+    """One device run at -X heapsize=kib; `options` go before the board client's arguments."""
     pki = os.path.join(tmp, 'pki')
     if script in ('board_client.py', 'board_romfs.py', 'board_frozen.py'):
-        args = ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
+        args = list(options) + ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
     else:
         args = (['client', '127.0.0.1:%d' % server.port, '--timeout', '5',
                  '--max-datagram', str(DEVICE_DATAGRAM)] + options(kind, pki, 'client'))
@@ -259,6 +260,39 @@ def measure(kinds, apps=('board', 'echo', 'romfs')):
                         out[kind, app] = (None, None, why.splitlines()[-1] if why else 'no output')
             finally:
                 server.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def device_cpu(kind, kibs, fractions=('none', '32'), runs=5):
+    """{(KiB, fraction): median CPU seconds (user + system) of the board-client device process,
+    one run = import, set-up, handshake, echo, at -X heapsize=KiB, with --gc-fraction=fraction}
+    (ports/board_client.py's collection threshold: what it costs in CPU by heap size)."""
+    import resource
+    out = {}
+    tmp = tempfile.mkdtemp(prefix='dtls_cpu_')
+    try:
+        layout(tmp)
+        server = Server(tmp, kind)
+        try:
+            for kib in kibs:
+                for fraction in fractions:
+                    times = []
+                    for _ in range(runs):
+                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        r = run_device(tmp, kind, server, kib, 'board_client.py',
+                                       ['--gc-fraction=' + fraction])
+                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                        if r.returncode != 0 or b'Echo: ping' not in r.stdout:
+                            raise RuntimeError('device %s at %d KiB, --gc-fraction=%s failed: %r'
+                                               % (kind, kib, fraction, r.stderr[-300:]))
+                        times.append(after.ru_utime + after.ru_stime
+                                     - before.ru_utime - before.ru_stime)
+                    times.sort()
+                    out[kib, fraction] = times[len(times) // 2]
+        finally:
+            server.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
