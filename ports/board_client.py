@@ -66,7 +66,7 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     178-180 -> 161). The cost is CPU: the device's whole run (import, set-up, handshake, reply),
     median of 5, without -> with (tools/min_heap_device.py device_cpu; the 64-bit figures are in
     `make bench`): 32-bit unix build 127 -> 112 ms at 132 KiB (a full small heap is collected
-    over and over anyway), 53 -> 84 ms at 256 KiB, 38 -> 64 ms at 1 MiB; 64-bit 69-74 -> 87-105
+    over and over anyway), 53 -> 84 ms at 256 KiB, 38 -> 64 ms at 1 MiB; 64-bit 69-87 -> 87-116
     ms at 192 KiB, 55-58 -> 82-84 ms at 256 KiB, 50 -> 58-61 ms at 1 MiB. Pass None where the
     heap is ample."""
     threshold = getattr(gc, 'threshold', None)   # MicroPython's (CPython's gc has none)

@@ -184,11 +184,11 @@ def board_arguments(kind, pki):
     return ['x509', '%s/client.key' % pki, '%s/client.crt' % pki, '%s/ca.crt' % pki, 'localhost']
 
 
-def run_device(tmp, kind, server, kib, script='dtls_echo.py', options=()):
-    """One device run at -X heapsize=kib; `options` go before the board client's arguments."""
+def run_device(tmp, kind, server, kib, script='dtls_echo.py', flags=()):
+    """One device run at -X heapsize=kib; `flags` go before the board client's arguments."""
     pki = os.path.join(tmp, 'pki')
     if script in ('board_client.py', 'board_romfs.py', 'board_frozen.py'):
-        args = list(options) + ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
+        args = list(flags) + ['127.0.0.1', str(server.port)] + board_arguments(kind, pki)
     else:
         args = (['client', '127.0.0.1:%d' % server.port, '--timeout', '5',
                  '--max-datagram', str(DEVICE_DATAGRAM)] + options(kind, pki, 'client'))
