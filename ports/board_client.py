@@ -62,7 +62,7 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     None leaves the collector alone. A handshake allocates and drops a lot (big-number
     arithmetic) and MicroPython collects only when an allocation fails, by which time the live
     objects are strewn over the whole heap and a few hundred bytes may find no hole. With 32 the
-    X.509 device completes in 12-18 KiB less heap (32-bit build: 126-130 -> 116 KiB; 64-bit:
+    X.509 device completes in 10-19 KiB less heap (32-bit build: 126-130 -> 116 KiB; 64-bit:
     178-180 -> 161). The cost is CPU: the device's whole run (import, set-up, handshake, reply),
     median of 5, without -> with (tools/min_heap_device.py device_cpu; the 64-bit figures are in
     `make bench`): 32-bit unix build 127 -> 112 ms at 132 KiB (a full small heap is collected
