@@ -80,19 +80,26 @@ import board_client
 def spy(host, port, mode, args, gc_fraction):
     print(gc_fraction)
     return b'reply'
+inner = board_client.run
 board_client.run = spy
 for option in ([], ['--gc-fraction=none'], ['--gc-fraction=8']):
     board_client.main(option + ['127.0.0.1', '5684', 'psk', 'id', '00'])
+board_client.run = inner
+try:
+    board_client.run('127.0.0.1', 5684, 'psk', (b'id', b'k'), gc_fraction=0)
+except ValueError as e:
+    print('ValueError')
 """
 
 
 @pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
 def test_board_client_gc_fraction_option(runtime):
     # --gc-fraction=N|none first sets run()'s gc_fraction (what tools/min_heap_device.py's
-    # device_cpu compares); the default is 32
+    # device_cpu compares); the default is 32; run() refuses a fraction below 1
     result = subprocess.run(runtime_argv(runtime) + ['-c', MAIN_SCRIPT % {'root': ROOT}],
                             capture_output=True, text=True, timeout=WAIT_S, cwd=ROOT)
-    assert result.stdout.split() == ['32', 'reply', 'None', 'reply', '8', 'reply'], result
+    assert result.stdout.split() == ['32', 'reply', 'None', 'reply', '8', 'reply',
+                                     'ValueError'], result
 
 
 def test_board_client_usage():

@@ -54,7 +54,7 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     mode 'psk': args = (identity, key bytes); 'x509': (key file, chain file, CA file, server
     name), PEM files; 'rpk': (key file, the server's public key file). Raises OSError on a
     socket or file error and RuntimeError when the handshake fails or no reply comes within
-    timeout_ms.
+    timeout_ms; ValueError for a gc_fraction below 1.
 
     gc_fraction: on MicroPython, while run() runs, collect the heap each time 1/gc_fraction of
     its size has been allocated (gc.threshold; the application's setting is put back when run()
@@ -69,6 +69,8 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     over and over anyway), 53 -> 84 ms at 256 KiB, 38 -> 64 ms at 1 MiB; 64-bit 69-87 -> 87-116
     ms at 192 KiB, 55-58 -> 82-84 ms at 256 KiB, 50 -> 58-61 ms at 1 MiB. Pass None where the
     heap is ample."""
+    if gc_fraction is not None and gc_fraction < 1:
+        raise ValueError('gc_fraction: a whole number from 1, or None')
     threshold = getattr(gc, 'threshold', None)   # MicroPython's (CPython's gc has none)
     if threshold is None or gc_fraction is None:
         return _run(host, port, mode, args, message, timeout_ms)
