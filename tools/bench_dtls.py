@@ -8,13 +8,15 @@ and the Context callbacks. The handshake is done before timing starts (its cost 
 tools/bench_dtls_engine.py). Each row runs for about _RUN_MS and reports echoes per second.
 
 On MicroPython the plain-UDP row is NOT a floor and reads below the DTLS rows (about 5-10k
-vs 14k echo/s on `make bench`'s 16 MB heap): it measures the allocator. `recvfrom(n)`
-allocates n bytes and shrinks the block to the datagram, leaving a hole the next n-byte
-request does not fit; with nothing else allocated in between, the holes pile up and each
-allocation scans past all of them (first fit), until a collection. The rate depends on the heap
-size (same loop: 9.9k echo/s at 16 MB, 16.6k at 1 MB, 41k at 256 KB) and on what else the loop
-allocates (the same calls arranged differently run at 60-80k). The DTLS loop, which allocates
-other objects in between, does not show it. A board's heap is small, so its scans are short.
+vs 14k echo/s on `make bench`'s 16 MB heap): it measures the allocator, not the sockets (strace
+shows the same calls). The unix port's `recvfrom(n)` allocates an n-byte buffer, copies the
+datagram into a new bytes object and frees the buffer; the likely cause is that the small
+objects allocated next take the start of that freed block, so the next n-byte buffer no longer
+fits there, and with nothing else in between such holes pile up and every allocation scans past
+them (first fit) until a collection. What is measured: a loop like this row's runs at 9.9k
+echo/s on a 16 MB heap, 16.6k on 1 MB, 41k on 256 KB, and the same calls arranged differently
+(other small allocations) at 60-80k. The DTLS loop, which allocates other objects in between,
+does not show it. A board's heap is small, so its scans are short.
 
     python3 tools/bench.py bench_dtls        micropython tools/bench.py bench_dtls
 """
