@@ -48,6 +48,7 @@ every time: a 1280-byte block not found among ~100 KB of small holes). So after 
 the heaps above its result are tried in 4 KiB steps until 32 KiB pass in a row; `every heap
 from` is the figure a board can rely on, `smallest` the luckiest one.
 """
+import contextlib
 import os
 import shutil
 import subprocess
@@ -173,6 +174,23 @@ class Server:
         self.proc.wait()
         self.proc.stderr.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+@contextlib.contextmanager
+def workspace():
+    """A temporary directory holding layout() (library, applications, keys), removed after."""
+    tmp = tempfile.mkdtemp(prefix='dtls_minheap_')
+    try:
+        layout(tmp)
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
 
 def board_arguments(kind, pki):
     """ports/board_client.py's arguments after HOST PORT for `kind` (what options() gives the
@@ -202,9 +220,13 @@ APPS = {'board': 'board_client.py', 'echo': 'dtls_echo.py', 'romfs': 'board_romf
         'frozen': 'board_frozen.py'}
 
 
-def handshake_ok(tmp, kind, server, kib, app='echo'):
-    client = run_device(tmp, kind, server, kib, script=APPS[app])
+def echoed(client):
+    """Whether a device run (run_device's result) completed: handshake, echo, exit 0."""
     return client.returncode == 0 and b'Echo: ping' in client.stdout
+
+
+def handshake_ok(tmp, kind, server, kib, app='echo'):
+    return echoed(run_device(tmp, kind, server, kib, script=APPS[app]))
 
 
 def smallest(ok, lo=16, hi=512):
@@ -240,12 +262,9 @@ def measure(kinds, apps=('board', 'echo', 'romfs')):
     run on a 1 MiB heap. The trace (live heap by stage) is taken with the echo application.
     Builds everything in a temporary directory."""
     out = {}
-    tmp = tempfile.mkdtemp(prefix='dtls_minheap_')
-    try:
-        layout(tmp)
+    with workspace() as tmp:
         for kind in kinds:
-            server = Server(tmp, kind)
-            try:
+            with Server(tmp, kind) as server:
                 for app in apps:
                     first, good = smallest(lambda kib: handshake_ok(tmp, kind, server, kib, app))
                     if first:
@@ -258,10 +277,6 @@ def measure(kinds, apps=('board', 'echo', 'romfs')):
                         r = run_device(tmp, kind, server, 1024, APPS[app])
                         why = (r.stderr or r.stdout).decode().strip()
                         out[kind, app] = (None, None, why.splitlines()[-1] if why else 'no output')
-            finally:
-                server.stop()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -271,30 +286,22 @@ def device_cpu(kind, kibs, fractions=('none', '32'), runs=5):
     (ports/board_client.py's collection threshold: what it costs in CPU by heap size)."""
     import resource
     out = {}
-    tmp = tempfile.mkdtemp(prefix='dtls_cpu_')
-    try:
-        layout(tmp)
-        server = Server(tmp, kind)
-        try:
-            for kib in kibs:
-                for fraction in fractions:
-                    times = []
-                    for _ in range(runs):
-                        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                        r = run_device(tmp, kind, server, kib, 'board_client.py',
-                                       ['--gc-fraction=' + fraction])
-                        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                        if r.returncode != 0 or b'Echo: ping' not in r.stdout:
-                            raise RuntimeError('device %s at %d KiB, --gc-fraction=%s failed: %r'
-                                               % (kind, kib, fraction, r.stderr[-300:]))
-                        times.append(after.ru_utime + after.ru_stime
-                                     - before.ru_utime - before.ru_stime)
-                    times.sort()
-                    out[kib, fraction] = times[len(times) // 2]
-        finally:
-            server.stop()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with workspace() as tmp, Server(tmp, kind) as server:
+        for kib in kibs:
+            for fraction in fractions:
+                times = []
+                for _ in range(runs):
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    r = run_device(tmp, kind, server, kib, 'board_client.py',
+                                   ['--gc-fraction=' + fraction])
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    if not echoed(r):
+                        raise RuntimeError('device %s at %d KiB, --gc-fraction=%s failed: %r'
+                                           % (kind, kib, fraction, r.stderr[-300:]))
+                    times.append(after.ru_utime + after.ru_stime
+                                 - before.ru_utime - before.ru_stime)
+                times.sort()
+                out[kib, fraction] = times[len(times) // 2]
     return out
 
 
