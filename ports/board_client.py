@@ -62,13 +62,13 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     None leaves the collector alone. A handshake allocates and drops a lot (big-number
     arithmetic) and MicroPython collects only when an allocation fails, by which time the live
     objects are strewn over the whole heap and a few hundred bytes may find no hole. With 32 the
-    X.509 device completes in 10-19 KiB less heap (32-bit build: 126-130 -> 116 KiB; 64-bit:
+    X.509 device completes in 8-19 KiB less heap (32-bit build: 126-130 -> 116-118 KiB; 64-bit:
     178-180 -> 161). The cost is CPU: the device's whole run (import, set-up, handshake, reply),
     median of 5, without -> with (tools/min_heap_device.py device_cpu; the 64-bit figures are in
-    `make bench`): 32-bit unix build 127 -> 112 ms at 132 KiB (a full small heap is collected
-    over and over anyway), 53 -> 84 ms at 256 KiB, 38 -> 64 ms at 1 MiB; 64-bit 69-87 -> 87-116
-    ms at 192 KiB, 55-58 -> 82-84 ms at 256 KiB, 50 -> 58-61 ms at 1 MiB. Pass None where the
-    heap is ample."""
+    `make bench`, and move by 20-30 % between runs on a busy host): 32-bit unix build 127 -> 112
+    ms at 132 KiB (a full small heap is collected over and over anyway), 53 -> 84 ms at 256 KiB,
+    38 -> 64 ms at 1 MiB; 64-bit +18-30 ms at 192 and 256 KiB (e.g. 55 -> 82, 75 -> 105),
+    +5-11 ms at 1 MiB. Pass None where the heap is ample."""
     if gc_fraction is not None and gc_fraction < 1:
         raise ValueError('gc_fraction: a whole number from 1, or None')
     threshold = getattr(gc, 'threshold', None)   # MicroPython's (CPython's gc has none)
