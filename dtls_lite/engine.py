@@ -249,9 +249,6 @@ class Engine:
         self._count('out_of_memory' if isinstance(e, MemoryError) else 'internal_error')
         self._fail(_INTERNAL_ERROR)
 
-
-
-
     # --- input ------------------------------------------------------------------------------
 
     def handle_datagram(self, data, now_ms):
@@ -416,7 +413,6 @@ class Engine:
 
     # --- handlers, in protocol order: (self, msg_type, body, now_ms) -> the next state ----------
 
-
     def _check_hello(self, exts):
         """What both hellos must carry: an empty renegotiation_info if any (RFC 5746 §3.4,
         §3.6), and extended_master_secret when the application requires it (RFC 7627).
@@ -446,9 +442,6 @@ class Engine:
                 cfg.server_name if client else None)
         return self.state + 1       # the peer's key exchange comes next, on both sides
 
-
-
-
     def _peer_finished(self, mt, body, now_ms):
         """The peer's Finished (RFC 5246 §7.4.9), both sides; the server answers with its own."""
         hs = self.hs
@@ -467,12 +460,6 @@ class Engine:
         hs.master = None
         hs.expires = now_ms + self.cfg.linger_ms
         return _CONNECTED
-
-
-
-
-
-
 
     # --- key schedule --------------------------------------------------------------------------
 

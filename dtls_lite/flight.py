@@ -50,7 +50,6 @@ networks), doubles on each expiry up to `max_ms`, and resets for each new flight
 """
 
 
-
 class FlightTimer:
     def __init__(self, initial_ms, max_ms, max_retransmits):
         self.initial_ms = initial_ms
