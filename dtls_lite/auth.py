@@ -359,11 +359,11 @@ class PeerAuth:
             if cert_type != _CERT_TYPE_RAW_PUBLIC_KEY:
                 if self.verifier is None:
                     raise Fault(_UNSUPPORTED_CERTIFICATE)   # no trust anchors for X.509
-                leaf = self.verifier.verify(entries, hostname)
+                leaf = self.verifier.verify(entries, hostname, der_only=True)
                 return PeerCert(leaf.der, leaf.public_key, leaf)
             # a raw public key: trusted only if pinned and/or accepted by the callback
-            # parse_spki raises CertificateError: bad_certificate / unsupported_certificate
-            key = x509_keys.parse_spki(entries[0])
+            # CertificateError: bad_certificate / unsupported_certificate
+            key = x509_keys.parse_spki_der(entries[0])
             if ((self.peer_keys is None and verify_key is None)            # nothing to trust it by
                     or (self.peer_keys is not None and key not in self.peer_keys)   # not pinned
                     or (verify_key is not None and verify_key(key) is not True)):   # refused

@@ -86,6 +86,7 @@ TEXTS = {
     'x_zero': 'X25519 shared secret is all zero',
     # x509/pem.py
     'pem_head': 'bad PEM header',
+    'pem_text': 'PEM text is not UTF-8',
     'pem_end': 'PEM block without END line',
     'pem_b64': 'bad base64 in PEM',
     'pem_none': 'no PEM block %s',
@@ -106,6 +107,7 @@ TEXTS = {
     'null': 'bad NULL',
     'oid': 'bad OID',
     'oid_min': 'non-minimal OID',
+    'oid_arc': 'OID sub-identifier longer than 20 bytes',
     'bitstr': 'bad BIT STRING',
     'bit_pad': 'BIT STRING padding not zero',
     'bit_align': 'BIT STRING not octet aligned',

@@ -5,7 +5,7 @@ Byte strings are hand-assembled from X.690 §8/§10; every reject case names the
 from dtls_lite.x509 import der
 from dtls_lite.x509.der import DerReader, days_from_civil, civil_from_days, oid_to_str, oid_from_str
 from dtls_lite.x509.errors import CertificateError, BAD_CERTIFICATE
-from dtls_lite.x509.pem import pem_blocks, pem_encode, pem_decode, to_der
+from dtls_lite.x509.pem import pem_blocks, pem_encode, pem_decode, to_der, is_pem
 from dtls_lite.x509 import write
 from support import unhex
 
@@ -118,6 +118,14 @@ def test_oid():
     _rejects(lambda r: r.read_oid(), b'\x06\x00')                    # empty
     _rejects(lambda r: r.read_oid(), b'\x06\x03\x55\x80\x03')        # §8.19.2 leading 0x80
     _rejects(lambda r: r.read_oid(), b'\x06\x02\x55\x84')            # last octet continues
+    # A sub-identifier may take 20 bytes (a 128-bit UUID arc under 2.25 takes 19), not 21: a
+    # longer one would cost quadratic time as text, and ValueError on CPython past 4300 digits.
+    uuid = '2.25.' + str((1 << 128) - 1)
+    assert oid_to_str(DerReader(write.tlv(der.OID, oid_from_str(uuid))).read_oid()) == uuid
+    arc20 = b'\x2a' + b'\xff' * 19 + b'\x7f'
+    assert DerReader(write.tlv(der.OID, arc20)).read_oid() == arc20
+    assert 'OID' in _rejects(lambda r: r.read_oid(), write.tlv(der.OID, b'\x2a' + b'\xff' * 20 + b'\x7f'))
+    _rejects(lambda r: r.read_oid(), write.tlv(der.OID, b'\x2a' + b'\xff' * 2100 + b'\x7f'))
 
 
 def _time(tag, text):
@@ -183,6 +191,21 @@ def test_pem_round_trip_and_noise():
             assert e.alert == BAD_CERTIFICATE
         else:
             raise AssertionError('accepted bad PEM')
+
+
+def test_der_bytes_are_never_read_as_pem():
+    # DER starts with a SEQUENCE (0x30): PEM armour inside one of its fields is data, not PEM
+    der_with_text = write.seq(write.tlv(0x0c, b'-----BEGIN x-----'))
+    assert not is_pem(der_with_text) and is_pem(b'junk -----BEGIN X-----') and is_pem('-----BEGIN ')
+    assert to_der(der_with_text, 'CERTIFICATE') == der_with_text
+    # bytes that are neither UTF-8 nor DER: a certificate error, not UnicodeError
+    for bad in (b'-----BEGIN \xff', bytearray(b'\x80-----BEGIN X-----')):
+        try:
+            to_der(bad, 'CERTIFICATE')
+        except CertificateError as e:
+            assert e.alert == BAD_CERTIFICATE and 'UTF-8' in str(e), e
+        else:
+            raise AssertionError('accepted %r' % bad)
 
 
 def test_pem_with_bytes_only_base64():

@@ -338,12 +338,16 @@ def _flip_last(body):
     return body[:-1] + bytes((body[-1] ^ 1,))
 
 
+def _ca_key(rng=None):
+    from dtls_lite.x509.keys import EcPrivateKey
+    return EcPrivateKey.generate('p256', rng or SeededRng(b'test ca'))
+
+
 def _ca_and_leaf(**leaf_kw):
     """A CA made here, and a certificate for the server's key it issued with leaf_kw."""
     from dtls_lite.x509 import write
-    from dtls_lite.x509.keys import EcPrivateKey
     rng = SeededRng(b'test ca')
-    ca_key = EcPrivateKey.generate('p256', rng)
+    ca_key = _ca_key(rng)
     ca_name = write.name([('CN', 'Made-here CA')])
     nb, na = fx.NOT_BEFORE, fx.NOT_AFTER
     ca = write.build_certificate(ca_name, ca_key.public_key, ca_name, ca_key, nb, na, is_ca=True,
@@ -463,3 +467,44 @@ def test_truncated_and_oversized_certificate_messages():
     chain = auth.Credentials(fx.SERVER_KEY_SEC1, fx.SERVER_CRT + fx.CA_CRT)
     pair = _pair(323, server_creds=chain, client_cfg={'max_handshake_message': 600})
     _failed(pair, 'client', dtls_lite.HANDSHAKE_FAILURE)
+
+
+def test_peer_certificates_are_der_only():
+    # RFC 5246 §7.4.2 (ASN.1Cert is DER), RFC 7250 (SubjectPublicKeyInfo DER): what the peer
+    # sends is never read as PEM text, whatever text it holds; each case is bad_certificate, not
+    # internal_error (which is what non-UTF-8 bytes after '-----BEGIN ' used to give).
+    from dtls_lite.x509.pem import pem_encode
+    leaf_pem = pem_encode('CERTIFICATE', SERVER_X509.chain[0]).encode()
+    for seed, rpk, entry in ((324, False, leaf_pem), (325, False, b'-----BEGIN \xff'),
+                             (326, True, pem_encode('PUBLIC KEY', SERVER_RPK.spki).encode()),
+                             (327, True, b'-----BEGIN \xff')):
+        pair = _pair(seed, rpk=rpk)
+        pair.tamper = _rewrite('server', fr.CERTIFICATE, lambda body: mc.write_certificate([entry]))
+        _failed(pair, 'client', dtls_lite.BAD_CERTIFICATE)
+    # a valid DER certificate whose subject holds PEM armour is a certificate like any other
+    from dtls_lite.x509 import write
+    ca, creds = _ca_and_leaf()
+    leaf = write.build_certificate(write.name([('CN', '-----BEGIN x')]), SERVER_X509.public_key,
+                                   write.name([('CN', 'Made-here CA')]), _ca_key(),
+                                   fx.NOT_BEFORE, fx.NOT_AFTER, dns_names=['localhost'],
+                                   rng=SeededRng(b'pem leaf'))
+    pair = _pair(328, server_creds=auth.Credentials(fx.SERVER_KEY_SEC1, [leaf]),
+                 client_cfg={'ca': [ca]})
+    assert pair.handshake()
+    assert pair.client.peer(pair.server_addr).certificate.subject == 'CN=-----BEGIN x'
+
+
+def test_certificate_with_an_oversized_oid_arc():
+    # An extKeyUsage purpose whose one sub-identifier is 2,100 bytes (valid X.690, but its text
+    # form raised ValueError on CPython 3.11+): refused as bad_certificate like any malformed field.
+    # (Credentials would refuse it: the server sends a good chain, rewritten on the way.)
+    from dtls_lite.x509 import write
+    ca, creds = _ca_and_leaf()
+    leaf = write.build_certificate(write.name([('CN', 'made-here server')]), SERVER_X509.public_key,
+                                   write.name([('CN', 'Made-here CA')]), _ca_key(),
+                                   fx.NOT_BEFORE, fx.NOT_AFTER, dns_names=['localhost'],
+                                   ext_key_usage=[b'\x2a' + b'\xff' * 2100 + b'\x7f'],
+                                   rng=SeededRng(b'oid leaf'))
+    pair = _pair(329, server_creds=creds, client_cfg={'ca': [ca]})
+    pair.tamper = _rewrite('server', fr.CERTIFICATE, lambda body: mc.write_certificate([leaf]))
+    _failed(pair, 'client', dtls_lite.BAD_CERTIFICATE)

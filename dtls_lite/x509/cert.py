@@ -116,7 +116,13 @@ def read_signature_algorithm(r):
 #      signatureValue       BIT STRING  }
 def parse_certificate(data):
     """A Certificate from DER or PEM bytes (the first CERTIFICATE block of a PEM text)."""
-    data = to_der(data, 'CERTIFICATE')
+    return parse_certificate_der(to_der(data, 'CERTIFICATE'))
+
+
+def parse_certificate_der(data):
+    """A Certificate from DER alone, never read as PEM text: what a peer sends (RFC 5246 §7.4.2,
+    ASN.1Cert is DER), whatever text its fields hold."""
+    data = bytes(data)
     if len(data) > MAX_CERTIFICATE_BYTES:
         fail('cert_size')
     cert = Certificate(data)

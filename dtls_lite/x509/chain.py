@@ -25,8 +25,8 @@ when validation passed) and returns True to accept (pinning, self-signed peers) 
 reject; it may also raise its own CertificateError.
 """
 from ..compat import const
-from .cert import (Certificate, parse_certificate, load_certificates, format_ip,
-                                 EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
+from .cert import (Certificate, parse_certificate, parse_certificate_der, load_certificates,
+                   format_ip, EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
 from .errors import CertificateError
 from ..errors import text
 
@@ -75,13 +75,16 @@ class Verifier:
         self.callback = callback
         self.max_path_cas = max_path_cas
 
-    def verify(self, chain, hostname=None):
-        """The validated leaf Certificate of `chain` (DER bytes or Certificates, leaf first)."""
+    def verify(self, chain, hostname=None, der_only=False):
+        """The validated leaf Certificate of `chain` (DER or PEM, or Certificates, leaf first).
+        der_only: the entries of a peer's Certificate message (RFC 5246 §7.4.2: DER), never
+        read as PEM text whatever they hold."""
         if not chain:
             raise CertificateError(_BAD_CERTIFICATE, 'no_chain')
         if len(chain) > self.max_path_cas + 1:
             raise CertificateError(_UNKNOWN_CA, 'chain_long')
-        certs = [c if isinstance(c, Certificate) else parse_certificate(c) for c in chain]
+        parse = parse_certificate_der if der_only else parse_certificate
+        certs = [c if isinstance(c, Certificate) else parse(c) for c in chain]
         error = None
         try:
             self._verify_path(certs, hostname)

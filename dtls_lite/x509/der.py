@@ -41,6 +41,10 @@ _BAD_CERTIFICATE = const(42)     # the alert of every DER violation (errors.py)
 # value/GeneralNames/...); 12 leaves room and stops stack-exhausting inputs on a board.
 _MAX_DEPTH = const(12)
 
+# Longest OID sub-identifier read (read_oid): 20 bytes of 7 bits, room for the 128-bit UUID arcs
+# under 2.25 (ITU-T X.667), the longest arcs in use.
+_MAX_OID_ARC_BYTES = const(20)
+
 
 def fail(key, *args):
     raise CertificateError(_BAD_CERTIFICATE, key, *args)
@@ -163,15 +167,23 @@ class DerReader:
         """OBJECT IDENTIFIER contents (compare against the byte constants in this module).
 
         X.690 §8.19: non-empty, each sub-identifier minimal (no leading 0x80), last one closed.
+        A sub-identifier may take at most _MAX_OID_ARC_BYTES bytes: X.690 sets no bound, but an
+        arc of thousands of bits is no identifier anyone assigns, and turning it into text
+        (oid_to_str, for messages and unknown names) costs quadratic time, and raises
+        ValueError on CPython 3.11+ past 4300 digits.
         """
         b = self.read(OID)
         if not b or b[-1] & 0x80:
             fail('oid')
         start = True
+        run = 0
         for c in b:
             if start and c == 0x80:
                 fail('oid_min')
             start = not c & 0x80
+            run = 0 if start else run + 1
+            if run >= _MAX_OID_ARC_BYTES:
+                fail('oid_arc')
         return b
 
     def read_bit_string(self, tag=_BIT_STRING):

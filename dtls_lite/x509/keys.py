@@ -126,8 +126,14 @@ def read_spki(r):
 
 
 def parse_spki(data):
-    """An EcPublicKey from SPKI DER or PEM ('PUBLIC KEY'); an RFC 7250 raw public key."""
-    r = DerReader(to_der(data, 'PUBLIC KEY'))
+    """An EcPublicKey from SPKI DER or PEM ('PUBLIC KEY')."""
+    return parse_spki_der(to_der(data, 'PUBLIC KEY'))
+
+
+def parse_spki_der(data):
+    """An EcPublicKey from SPKI DER alone, never read as PEM text: an RFC 7250 raw public key as
+    a peer sends it."""
+    r = DerReader(bytes(data))
     key = read_spki(r)
     r.done()
     return key

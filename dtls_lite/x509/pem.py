@@ -10,14 +10,22 @@ from .der import fail
 
 
 def is_pem(data):
+    """Whether `data` is PEM text. Bytes starting as DER does (a SEQUENCE, 0x30) are DER,
+    whatever text a field inside holds."""
     if isinstance(data, str):
         return '-----BEGIN ' in data
-    return b'-----BEGIN ' in bytes(data)
+    data = bytes(data)
+    return data[:1] != b'\x30' and b'-----BEGIN ' in data
 
 
 def pem_blocks(data):
     """All (label, der) blocks of a PEM text, in order."""
-    text = data if isinstance(data, str) else bytes(data).decode()
+    text = data
+    if not isinstance(data, str):
+        try:
+            text = bytes(data).decode()
+        except ValueError:  # UnicodeError (MicroPython's is a ValueError too)
+            fail('pem_text')
     out = []
     pos = 0
     while True:
