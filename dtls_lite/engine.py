@@ -587,6 +587,17 @@ class Engine:
                 off = self._put_record(buf, off, ctype, epoch, payload)
                 continue
             total = len(payload) - _HS_HEADER_LEN
+            if payload[0] == _CLIENT_HELLO and off + ovh + len(payload) > len(buf):
+                # Never fragmented (below), and longer than the send buffer: a max_datagram
+                # under ~450 bytes with a long cookie (up to 255 bytes, RFC 6347 §4.2.1) or
+                # server name. A buffer of its size, this once.
+                if pend:
+                    off = self._put_record(buf, off, _CT_HANDSHAKE, 0, pend)
+                    pend = b''
+                off = self._flush(buf, off)
+                one = bytearray(ovh + len(payload))
+                self._flush(one, self._put_record(one, 0, _CT_HANDSHAKE, epoch, payload))
+                continue
             done = 0
             while True:
                 room = mtu - off - ovh - len(pend) - _HS_HEADER_LEN

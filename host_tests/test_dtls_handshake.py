@@ -170,6 +170,30 @@ def test_cookie_exchange_keeps_server_stateless():
     assert other.server.sessions() == []
 
 
+def test_long_cookie_with_a_small_max_datagram():
+    # RFC 6347 §4.2.1: cookie<0..2^8-1>. The ClientHello that carries it is never fragmented, so
+    # with max_datagram=100 it outgrows the send buffer (max_datagram + 64): the client sends it
+    # whole all the same (it used to fail with internal_error: BufferError in write_plain).
+    from dtls_lite import fragment as fr
+    from dtls_lite import msg_hello as mh
+    from dtls_lite import record
+    for n in (80, 81, 255):
+        pair = Pair(seed=19, client_config={'max_datagram': 100})
+        sent = []
+        pair.tamper = lambda src, dst, data: sent.append(bytes(data))    # kept, not delivered
+        pair.client.connect(pair.server_addr)
+        cookie = bytes(range(n))
+        buf = bytearray(400)
+        end = record.write_plain(buf, 0, 22, 0, 0, fr.message(
+            fr.HELLO_VERIFY_REQUEST, 0, mh.write_hello_verify_request(cookie)))
+        pair.client.handle_message(pair.server_addr, bytes(buf[:end]))
+        assert pair.client.stats['internal_error'] == 0, n
+        assert len(sent) == 2 and len(sent[1]) == 13 + 12 + len(sent[0]) - 25 + n, (n, sent)
+        hello = mh.parse_client_hello(sent[1][25:])
+        assert hello.cookie == cookie
+        assert pair.client.peer(pair.server_addr) is not None          # still handshaking
+
+
 def _inject(pair, to_client, msg_type, seq, body):
     from dtls_lite import fragment as fr
     from dtls_lite import record
