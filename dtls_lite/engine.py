@@ -83,6 +83,7 @@ _CT_APPLICATION_DATA = const(23)
 _DTLS12 = const(0xFEFD)
 _DTLS10 = const(0xFEFF)
 _HEADER_LEN = const(13)
+_MAX_PLAINTEXT = const(16384)      # a record's plaintext, at most (RFC 5246 §6.2.1)
 # fragment.py: handshake header length and message types
 _HS_HEADER_LEN = const(12)
 _HELLO_REQUEST = const(0)
@@ -651,7 +652,9 @@ class Engine:
         return cfg.txview[:off]
 
     def max_app_payload(self):
-        return self.cfg.max_datagram - record.overhead(self.suite)
+        """The most application data one record takes: what fits the datagram, and never over
+        2^14 bytes (RFC 5246 §6.2.1, RFC 6347 §4.1), whatever max_datagram allows."""
+        return min(self.cfg.max_datagram - record.overhead(self.suite), _MAX_PLAINTEXT)
 
     def close(self):
         """Send close_notify (RFC 5246 §7.2.1) if established, and close."""

@@ -170,6 +170,23 @@ def test_cookie_exchange_keeps_server_stateless():
     assert other.server.sessions() == []
 
 
+def test_record_plaintext_at_most_2_14_bytes():
+    # RFC 5246 §6.2.1 (RFC 6347 §4.1): a record's plaintext MUST NOT exceed 2^14 bytes, whatever
+    # the datagram allows. write() sends what one record takes and says how much, as before.
+    from dtls_lite import record
+    cfg = {'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'max_datagram': 20000, 'max_record': 18432}
+    pair = Pair(seed=21, client_config=cfg, server_config=cfg)
+    assert pair.handshake()
+    lengths = []
+    pair.tamper = lambda src, dst, data: lengths.append(record.parse_header(data, 0)[4]) or data
+    for size, sent in ((16384, 16384), (17000, 16384), (19000, 16384), (100, 100)):
+        assert pair.client.write(pair.server_addr, b'A' * size) == sent, size
+        pair.run()
+        assert lengths[-1] == sent + 16, (size, lengths)      # explicit nonce 8 + CCM_8 tag 8
+    assert [len(d) for d in pair.received['server']] == [16384, 16384, 16384, 100]
+    assert pair.client.stats['internal_error'] == 0
+
+
 def test_long_cookie_with_a_small_max_datagram():
     # RFC 6347 §4.2.1: cookie<0..2^8-1>. The ClientHello that carries it is never fragmented, so
     # with max_datagram=100 it outgrows the send buffer (max_datagram + 64): the client sends it
