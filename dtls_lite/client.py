@@ -166,7 +166,9 @@ class ClientEngine(Engine):
             return _C_AWAIT_CERTIFICATE_REQUEST
         hs.hint, group, point = mk.parse_server_key_exchange(body, kx == _KX_ECDHE_PSK)
         if kx == _KX_ECDHE_PSK:
-            self._peer_point(group if group in self.cfg.groups else None, point)
+            # any group of our supported_groups (RFC 8422 §5.1.1, RFC 5489), which lists the
+            # ECDSA curves too when we also offer ECDHE_ECDSA (Config.advertised_groups)
+            self._peer_point(group if group in self.cfg.advertised_groups() else None, point)
         return _C_AWAIT_SERVER_HELLO_DONE
 
     def _c_certificate_request(self, mt, body, now_ms):

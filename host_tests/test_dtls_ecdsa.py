@@ -136,6 +136,28 @@ def test_groups():
     # no group in common: no ECDHE suite can be chosen
     pair = _pair(234, client_cfg={'groups': ['secp256r1']}, server_cfg={'groups': ['x25519']})
     _failed(pair, 'server', dtls_lite.HANDSHAKE_FAILURE)
+    # the same list serves ECDHE_PSK (RFC 5489): a client offering both kinds accepts P-256
+    # for ECDHE_PSK too, though its `groups` say x25519 (it used to answer illegal_parameter)
+    psk = 'TLS_ECDHE_PSK_WITH_AES_128_GCM_SHA256'
+    pair = Pair(seed=235, client_config={'ciphers': [psk, ECDSA[0]], 'groups': ['x25519'],
+                                         'ca': fx.CA_CRT, 'cert_clock': _now},
+                server_config={'ciphers': [psk], 'groups': ['secp256r1']})
+    assert pair.handshake()
+    assert pair.client.peer(pair.server_addr).cipher == psk
+    assert pair.internal_errors() == 0
+    # a group the client did not list is still refused
+    pair = Pair(seed=236, client_config={'ciphers': [psk], 'groups': ['x25519']},
+                server_config={'ciphers': [psk], 'groups': ['secp256r1', 'x25519']})
+    from dtls_lite import msg_kx
+    from dtls_lite.crypto import p256
+    p256_point = p256.generate_key(SeededRng(b'p256 ske'))[1]
+
+    def as_p256(body):          # the server's ECDHE key swapped for a valid P-256 one
+        hint = msg_kx.parse_server_key_exchange(body, True)[0]
+        return msg_kx.write_server_key_exchange(hint, 23, p256_point)
+    pair.tamper = _rewrite('server', fr.SERVER_KEY_EXCHANGE, as_p256)
+    assert not pair.handshake()
+    assert pair.saw('client', FATAL, dtls_lite.ILLEGAL_PARAMETER), pair.events
 
 
 def test_server_certificate_curve_must_be_listed_by_the_client():
