@@ -315,6 +315,42 @@ def test_ca_constraints():
     assert _alert(v.verify, _chain(fx.SERVER_CRT), hostname='example.com') == BAD_CERTIFICATE
 
 
+def test_issuer_names_match_as_rfc5280_compares_them():
+    # RFC 5280 §7.1: a PrintableString and a UTF8String name match in either type, without
+    # regard to ASCII case or insignificant spaces (RFC 4518 §2.6.1). Here the CA's own name is a
+    # PrintableString and its leaves name their issuer otherwise (as OpenSSL's verify accepts).
+    from dtls_lite.x509 import write
+    from dtls_lite.x509.keys import EcPrivateKey
+    from dtls_lite.x509.name import names_match
+    from dtls_lite.crypto.util import SeededRng
+
+    def cn(tag, value):
+        return write.seq(write.tlv(0x31, write.seq(write.oid(b'\x55\x04\x03'), write.tlv(tag, value))))
+    rng = SeededRng(b'names')
+    ca_key, leaf_key = EcPrivateKey.generate('p256', rng), EcPrivateKey.generate('p256', rng)
+    ca_name = cn(0x13, b'Test CA')
+    ca = write.build_certificate(ca_name, ca_key.public_key, ca_name, ca_key, fx.NOT_BEFORE,
+                                 fx.NOT_AFTER, is_ca=True, rng=rng)
+    v = Verifier([ca], clock=lambda: fx.NOW)
+
+    def leaf(issuer):
+        return write.build_certificate(write.name([('CN', 'leaf')]), leaf_key.public_key, issuer,
+                                       ca_key, fx.NOT_BEFORE, fx.NOT_AFTER, rng=rng)
+    for issuer in (ca_name, cn(0x0c, b'Test CA'), cn(0x13, b'test ca'), cn(0x0c, b'  TEST   CA ')):
+        assert names_match(ca_name, issuer)
+        assert v.verify([leaf(issuer)]).common_name == 'leaf', issuer
+    for issuer in (cn(0x13, b'Test CB'), cn(0x13, b'TestCA'), cn(0x16, b'Test CA')):  # IA5: by DER
+        assert not names_match(ca_name, issuer)
+        assert _alert(v.verify, [leaf(issuer)]) == UNKNOWN_CA, issuer
+    # multi-valued RDNs are sets (order free); the RDNs themselves are ordered
+    a = write.seq(write.tlv(0x31, write.seq(write.oid(b'\x55\x04\x0a'), write.tlv(0x0c, b'O')) +
+                            write.seq(write.oid(b'\x55\x04\x03'), write.tlv(0x0c, b'X'))))
+    b = write.seq(write.tlv(0x31, write.seq(write.oid(b'\x55\x04\x03'), write.tlv(0x13, b'x')) +
+                            write.seq(write.oid(b'\x55\x04\x0a'), write.tlv(0x0c, b'o'))))
+    assert names_match(a, b)
+    assert not names_match(write.name([('O', 'O'), ('CN', 'X')]), write.name([('CN', 'X'), ('O', 'O')]))
+
+
 def test_bad_signatures():
     v = _verifier(fx.CA_CRT)
     d = _der(fx.SERVER_CRT)

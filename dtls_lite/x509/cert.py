@@ -12,7 +12,7 @@ from .der import (fail, whole, format_time, oid_to_str, OID_ECDSA_SHA256,
                                 OID_ECDSA_SHA384)
 from .errors import CertificateError
 from .keys import read_spki
-from .name import name_to_str, common_name
+from .name import name_to_str, common_name, names_match
 from .pem import pem_blocks, is_pem, to_der
 
 # A peer's certificate larger than this is refused before parsing: DTLS certificates for
@@ -92,7 +92,7 @@ class Certificate:
         return [v for k, v in self.subject_alt_names if k == 'IP']
 
     def is_self_issued(self):
-        return self.subject_der == self.issuer_der
+        return names_match(self.subject_der, self.issuer_der)
 
 
 # AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }

@@ -28,6 +28,7 @@ from ..compat import const
 from .cert import (Certificate, parse_certificate, parse_certificate_der, load_certificates,
                    format_ip, EKU_ANY, EKU_SERVER_AUTH, EKU_CLIENT_AUTH)
 from .errors import CertificateError
+from .name import names_match
 from ..errors import text
 
 # Longest path accepted: leaf + this many CA certificates above it. IoT PKIs are 2-3 deep;
@@ -57,6 +58,13 @@ def wall_clock():
     if time.gmtime(0)[0] == 2000:
         t += _EPOCH_2000
     return t
+
+
+def _named(certs, name):
+    """The certificates whose subject is the DER Name `name`: those with the same DER, else
+    those name.names_match finds (a name encoded otherwise: slower, so only then)."""
+    found = [c for c in certs if c.subject_der == name]
+    return found or [c for c in certs if names_match(c.subject_der, name)]
 
 
 class Verifier:
@@ -128,8 +136,8 @@ class Verifier:
             _check_critical(cert)
             # The issuer: a trust anchor of that name, else the first certificate the peer sent
             # with that name (the peer's order is not trusted; each is used at most once).
-            anchors = [a for a in self.anchors if a.subject_der == cert.issuer_der]
-            issuers = anchors or [c for c in unused if c.subject_der == cert.issuer_der][:1]
+            anchors = _named(self.anchors, cert.issuer_der)
+            issuers = anchors or _named(unused, cert.issuer_der)[:1]
             if not issuers:
                 raise CertificateError(_UNKNOWN_CA, 'no_anchor', cert.issuer)
             for issuer in issuers:

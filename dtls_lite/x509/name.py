@@ -130,6 +130,38 @@ def name_to_str(raw):
     return ','.join(rdns)
 
 
+def names_match(a, b):
+    """Whether two DER Names are the same name (RFC 5280 §7.1), as issuer and subject are
+    matched when a chain is built: equal DER, or failing that the same RDNs in order, each the
+    same set of attribute types with equal values. A PrintableString or UTF8String value is
+    compared in either type, ignoring ASCII case and insignificant spaces (RFC 4518 §2.6.1:
+    none at either end, inner runs as one), as OpenSSL and mbedTLS compare names; the rest of
+    RFC 4518's string preparation is not applied, and other values compare by their DER."""
+    return a == b or _name_key(a) == _name_key(b)
+
+
+def _name_key(raw):
+    """A DER Name as a list of RDNs, each a sorted list of (type OID, value key)."""
+    seq = whole(raw)
+    out = []
+    while not seq.at_end():
+        rdn = seq.sub(_SET)
+        atvs = []
+        while not rdn.at_end():
+            atv = rdn.sub()
+            oid = atv.read_oid()
+            begin = atv.pos
+            tag, value = atv.read_any()
+            if tag == _UTF8_STRING or tag == _PRINTABLE_STRING:
+                key = b' '.join(bytes(value).lower().split())
+            else:
+                key = bytes(atv.data[begin:atv.pos])     # tag, length and value: the DER
+            atvs.append((bytes(oid), key))
+        atvs.sort()
+        out.append(atvs)
+    return out
+
+
 def common_name(raw):
     """The last (most specific) CN of a Name, or None."""
     cn = None
