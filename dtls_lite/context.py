@@ -495,8 +495,15 @@ class Context:
         self._drain(session)
         self._reap(session)
 
+    def now(self):
+        """The Context's time in ms: `clock()` if one was given, else time.ticks_ms unwrapped
+        into a count that never wraps (from the first call). check_retransmit's deadlines are
+        on this clock when it is called without now_ms: wait `deadline - ctx.now()` ms."""
+        return self._now()
+
     def check_retransmit(self, now_ms=None):
-        """Run due timers; returns the earliest next deadline (same clock as now_ms) or None."""
+        """Run due timers; returns the earliest next deadline (same clock as now_ms, or as
+        now() without it) or None."""
         now = self._now(now_ms)
         nxt = None
         for session in list(self._peers):

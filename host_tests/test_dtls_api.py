@@ -237,3 +237,22 @@ def test_on_micropython_a_datagram_moving_a_handshake_is_followed_by_a_collectio
     # client's final flight (its hellos go through the stateless cookie exchange first)
     assert during >= 4, during
     assert after == during, (during, after)
+
+
+def test_now_is_the_clock_of_the_deadlines():
+    # check_retransmit() without now_ms returns deadlines on the Context's clock; now() reads
+    # it. With the default clock that is ticks_ms unwrapped from the first call, not ticks_ms
+    # itself: a wait computed against the raw counter was 0 (a busy loop) or ~12 days.
+    ctx = _ctx()
+    ctx.connect(('10.0.0.1', 5684))
+    t0 = ctx.now()
+    wait = ctx.check_retransmit() - ctx.now()
+    assert 0 < wait <= 1000, wait        # the first retransmission timeout is 1 s
+    assert 0 <= ctx.now() - t0 < 1000
+    # with an application clock, now() is that clock
+    t = [5000]
+    ctx = dtls_lite.Context(clock=lambda: t[0])
+    ctx.set_handler(lambda c, s, d: len(d),
+                    get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
+    ctx.connect(('10.0.0.1', 5684))
+    assert ctx.now() == 5000 and ctx.check_retransmit() == 6000

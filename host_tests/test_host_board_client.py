@@ -152,3 +152,49 @@ def test_board_client_sets_the_gc_threshold_only_while_it_runs(tmp_path):
     block = 32   # the 64-bit build's GC block: the threshold is rounded down to one
     assert (default, none, eighth) == (heap // 32 // block * block, 12288,
                                        heap // 8 // block * block), lines
+
+
+# A server that never answers: between retransmissions the client must sleep in poll(), not
+# spin. Until session 8 it computed the wait against the raw tick counter while the Context's
+# deadlines are on its own clock (ticks_ms unwrapped from the first call, Context.now()), so
+# every wait was 0: thousands of polls a second at full CPU. Counted, not timed.
+SILENT_SCRIPT = """
+import sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+waits = []
+
+class Poll:
+    def __init__(self):
+        self.inner = real_poll()
+    def register(self, *a):
+        self.inner.register(*a)
+    def poll(self, wait):
+        waits.append(wait)
+        return self.inner.poll(wait)
+
+class Select:
+    POLLIN = board_client.select.POLLIN
+
+real_poll = board_client.select.poll
+Select.poll = Poll
+board_client.select = Select
+try:
+    board_client.run('127.0.0.1', %(dead)d, 'psk', (b'x', b'k' * 16), timeout_ms=1500,
+                     gc_fraction=None)
+except RuntimeError as e:
+    print(e)
+print(len(waits), max(waits), min(waits))
+"""
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_sleeps_between_retransmissions(runtime):
+    script = SILENT_SCRIPT % {'root': ROOT, 'dead': free_port()}
+    result = subprocess.run(runtime_argv(runtime) + ['-c', script], capture_output=True,
+                            text=True, timeout=WAIT_S, cwd=ROOT)
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'handshake timed out', result
+    polls, longest, shortest = (int(v) for v in lines[1].split())
+    # 1.5 s in waits of at most 200 ms (the loop's cap) or up to the next retransmission
+    assert 7 <= polls <= 40 and longest == 200 and shortest >= 0, lines

@@ -151,7 +151,8 @@ def _run(host, port, mode, args, message, timeout_ms):
             wait = 200
             deadline = ctx.check_retransmit()
             if deadline is not None:
-                wait = max(0, min(wait, ticks_diff(deadline, ticks_ms())))
+                # on the Context's clock (ticks_ms unwrapped), not on ticks_ms itself
+                wait = max(0, min(wait, deadline - ctx.now()))
             if poller.poll(wait):
                 reserve = None
                 data, sender = sock.recvfrom(MAX_DATAGRAM)

@@ -160,7 +160,7 @@ class EchoEndpoint:
     def _config(self):
         opts = self.opts
         # Each side loads only its half of the engine (client.py or server.py).
-        config = {'clock': unixport.now_ms, 'role': opts['mode']}
+        config = {'role': opts['mode']}   # the Context's own clock: ticks_ms, unwrapped
         for name in ('ciphers', 'groups'):
             # Only the code of what is offered is loaded (Context.set_handler preloads it).
             if '--' + name in opts:
@@ -224,7 +224,7 @@ class EchoEndpoint:
         Returns the objects poll reported ready other than the socket (e.g. stdin)."""
         deadline = self.ctx.check_retransmit()
         if deadline is not None:
-            wait_ms = max(0, min(wait_ms, unixport.until_ms(deadline)))
+            wait_ms = max(0, min(wait_ms, deadline - self.ctx.now()))
         others = []
         for obj in self.poller.poll(wait_ms):
             if obj is self.sock:

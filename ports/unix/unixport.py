@@ -46,11 +46,6 @@ def elapsed_ms(since):
     return ticks_diff(ticks_ms(), since)
 
 
-def until_ms(deadline):
-    """Milliseconds from now to a ticks_ms deadline (negative once it has passed)."""
-    return ticks_diff(deadline, ticks_ms())
-
-
 def split_host_port(text):
     """'HOST:PORT', '[v6]:PORT' -> (host, port). Raises ValueError on a malformed address."""
     if text.startswith('['):
