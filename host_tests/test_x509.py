@@ -436,9 +436,22 @@ def test_name_string_types_and_escapes():
                               'CN=\U0001f600,CN=\U0001f600,CN=Gr\u00fc\u00df')
     assert [a[2] for a in name_attributes(n)] == [0, 1, 2, 3, 3, 4, 5]
     assert name_to_str(write.seq()) == ''
+    # well-formed UTF-8 of 1 to 4 bytes, at the edges of each range
+    for text in ('\x7f', '\x80\u07ff', '\u0800\ud7ff\ue000\uffff', '\U00010000\U0010ffff'):
+        assert name_to_str(name([atv(cn, der.UTF8_STRING, text.encode())])) == 'CN=' + text
     for bad in (name([]),                                                    # empty RDN
                 name([atv(cn, der.BMP_STRING, b'\x00a\x00')]),              # odd BMP length
                 name([atv(cn, der.UTF8_STRING, b'\xff')]),                  # bad UTF-8
+                # RFC 3629 §4, refused on both runtimes (MicroPython's decode() accepts the
+                # overlong and surrogate forms): overlong ',' and NUL, a surrogate, U+110000,
+                # a sequence cut short, a stray trail byte, a lead byte never used
+                name([atv(cn, der.UTF8_STRING, b'evil\xc0\xacO=Trusted')]),
+                name([atv(cn, der.UTF8_STRING, b'\xe0\x80\x80')]),
+                name([atv(cn, der.UTF8_STRING, b'\xed\xa0\x80')]),
+                name([atv(cn, der.UTF8_STRING, b'\xf4\x90\x80\x80')]),
+                name([atv(cn, der.UTF8_STRING, b'ab\xe2\x82')]),
+                name([atv(cn, der.UTF8_STRING, b'\x80')]),
+                name([atv(cn, der.UTF8_STRING, b'\xf8\x88\x80\x80\x80')]),
                 name([atv(cn, der.UNIVERSAL_STRING, b'\x00\x11\x00\x00')]),  # beyond U+10FFFF
                 name([atv(cn, der.UTF8_STRING, b'x') + b'\x00'])):          # trailing in ATV
         assert _alert(name_to_str, bad) == BAD_CERTIFICATE

@@ -41,10 +41,9 @@ ATTRIBUTES = (
 def decode_string(tag, b):
     """Text of a directory string value."""
     if tag == _UTF8_STRING:
-        try:
-            return bytes(b).decode()
-        except UnicodeError:
-            fail('utf8')
+        b = bytes(b)
+        _check_utf8(b)
+        return b.decode()
     if tag == _BMP_STRING or tag == _UNIVERSAL_STRING:
         width = 2 if tag == _BMP_STRING else 4
         if len(b) % width:
@@ -67,6 +66,34 @@ def decode_string(tag, b):
         return out
     # PrintableString and IA5String are ASCII subsets; T.61 read as Latin-1, as most software does.
     return ''.join(chr(c) for c in b)
+
+
+def _check_utf8(b):
+    """Refuse all but well-formed UTF-8 (RFC 3629 §4): no overlong forms, no surrogates, nothing
+    past U+10FFFF, no cut sequence. CPython's decode() refuses these; MicroPython's lets overlong
+    forms and surrogates through (an overlong ',' would then pass the RFC 4514 escaping)."""
+    i = 0
+    n = len(b)
+    while i < n:
+        c = b[i]
+        if c < 0x80:
+            i += 1
+            continue
+        # the trail bytes after lead byte c, and the range of the first one
+        if 0xc2 <= c <= 0xdf:
+            k, lo, hi = 1, 0x80, 0xbf
+        elif 0xe0 <= c <= 0xef:
+            k, lo, hi = 2, 0xa0 if c == 0xe0 else 0x80, 0x9f if c == 0xed else 0xbf
+        elif 0xf0 <= c <= 0xf4:
+            k, lo, hi = 3, 0x90 if c == 0xf0 else 0x80, 0x8f if c == 0xf4 else 0xbf
+        else:
+            fail('utf8')
+        if i + k >= n or not lo <= b[i + 1] <= hi:
+            fail('utf8')
+        for j in range(i + 2, i + k + 1):
+            if not 0x80 <= b[j] <= 0xbf:
+                fail('utf8')
+        i += k + 1
 
 
 def name_attributes(raw):
