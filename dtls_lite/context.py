@@ -192,9 +192,14 @@ class Config:
 
     def get_psk(self, session, kind, identity):
         """get_psk_info as the engine asks it (kind PSK_HINT/PSK_IDENTITY/PSK_KEY); None
-        without the handler."""
+        without the handler. Anything but bytes, bytearray or None is the application's
+        mistake, HandlerError (the handshake then fails with internal_error): MicroPython would
+        otherwise take a str as its UTF-8 bytes where CPython fails."""
         f = self.get_psk_info
-        return None if f is None else f(self.ctx, session, kind, identity)
+        value = None if f is None else f(self.ctx, session, kind, identity)
+        if value is not None and not isinstance(value, (bytes, bytearray)):
+            raise HandlerError('psk_type', type(value).__name__)
+        return value
 
     def credentials(self, session):
         """Our auth.Credentials for a session (get_ecdsa_key), or None."""

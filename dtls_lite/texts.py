@@ -29,6 +29,7 @@ TEXTS = {
     'write_cb': 'write handler must be callable',
     'hashable': 'session must be hashable, not %s (bytes(addr) turns a bytearray sockaddr into one)',
     'no_write': 'set_handler(write, ...) before connect()',
+    'psk_type': 'get_psk_info must return bytes or None, not %s',
     'srv_only': "connect() on a Context made with role='server'",
     'no_suite': 'no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones a way to judge '
                 'the server (ca, verify_cert, peer_keys or verify_ecdsa_key)',

@@ -616,6 +616,20 @@ def test_exception_in_psk_callback_fails_only_that_peer():
     assert pair.saw('client', 2, dtls_lite.INTERNAL_ERROR)
 
 
+def test_psk_callback_must_return_bytes():
+    # A str key, identity or hint is the application's mistake on every runtime: MicroPython
+    # used to send a str as its UTF-8 bytes (the handshake completed there, failed on CPython).
+    for side, pair in (('client', Pair(seed=27, key='secret', server_keys={b'Client_identity': 'secret'})),
+                       ('server', Pair(seed=28, hint='my hint')),
+                       ('client', Pair(seed=29, identity='Client_identity'))):
+        assert not pair.handshake(max_ms=5000), side
+        assert getattr(pair, side).stats['internal_error'] == 1, (side, pair.events)
+        assert pair.saw('client' if side == 'server' else 'server', 2, dtls_lite.INTERNAL_ERROR)
+    # bytearray is bytes enough
+    pair = Pair(seed=30, key=bytearray(b'k' * 16), server_keys={b'Client_identity': bytearray(b'k' * 16)})
+    assert pair.handshake()
+
+
 def test_config_errors():
     bad = ({'ciphers': ['TLS_RSA_WITH_AES_128_CBC_SHA']}, {'ciphers': 'TLS_PSK_WITH_AES_128_CCM_8'},
            {'max_datagram': 10}, {'retransmit_initial_ms': 0}, {'max_peers': 'x'},
