@@ -75,6 +75,15 @@ def parse_fragment(data, pos, end):
     return msg_type, length, seq, off, flen
 
 
+# Disjoint pieces of one message held at once. Fragments that arrive in order, or overlap,
+# merge into one piece; out-of-order ones with gaps between them add a piece each. A fragment
+# that would make one more is dropped (it comes again with the peer's retransmission, when
+# the gaps have filled), so the bookkeeping stays as bounded as the body: without the bound,
+# empty or 1-byte fragments 2 bytes apart made thousands of pieces (hundreds of KB, and
+# seconds of sorting per datagram on MicroPython) for one 2 KB hello.
+MAX_PIECES = const(16)
+
+
 class _Partial:
     def __init__(self, msg_type, length, seq):
         self.msg_type = msg_type
@@ -83,7 +92,10 @@ class _Partial:
         self.ranges = []          # sorted, disjoint [start, end) pieces received
 
     def add(self, off, data, pos, n):
-        self.body[off:off + n] = data[pos:pos + n]
+        """Take the n bytes data[pos:pos+n] at offset off; False (nothing taken) when they
+        would be a piece beyond MAX_PIECES."""
+        if not n:
+            return True           # nothing to take (an empty message is complete as it is)
         merged = []
         s, e = off, off + n
         for a, b in self.ranges:
@@ -92,9 +104,13 @@ class _Partial:
             else:
                 s = min(s, a)
                 e = max(e, b)
+        if len(merged) >= MAX_PIECES:
+            return False
+        self.body[off:off + n] = data[pos:pos + n]
         merged.append((s, e))
         merged.sort()
         self.ranges = merged
+        return True
 
 
 class Reassembler:
@@ -102,12 +118,13 @@ class Reassembler:
 
     `add()` returns 1 for a fragment of a message we still need, 0 for one we already have
     (a retransmission by the peer: the engine may answer with its last flight, RFC 6347
-    §4.2.4), and -1 for one ignored (too far ahead, or over the memory budget). A fragment
-    inconsistent with earlier ones (type or length) replaces them.
+    §4.2.4), and -1 for one ignored (too far ahead, over the memory budget, or a piece beyond
+    MAX_PIECES). A fragment inconsistent with earlier ones (type or length) replaces them.
     Memory: the next message in order may take up to max_message bytes; messages further
     ahead share another max_message bytes (beyond that they are dropped and come again with
-    the peer's next retransmission, once the earlier ones are delivered). So a handshake never
-    buffers more than 2 * max_message, whatever the peer sends.
+    the peer's next retransmission, once the earlier ones are delivered), and each message is
+    held in at most MAX_PIECES pieces. So a handshake never buffers more than
+    2 * max_message, whatever the peer sends.
     """
 
     def __init__(self, next_seq, max_message):
@@ -142,8 +159,7 @@ class Reassembler:
                     return -1
             part = _Partial(msg_type, length, seq)
             self.pending.append(part)
-        part.add(off, data, body_pos, flen)
-        return 1
+        return 1 if part.add(off, data, body_pos, flen) else -1
 
     def pop(self):
         """(msg_type, message_seq, body) of the next complete in-order message, or None."""
