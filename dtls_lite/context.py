@@ -271,6 +271,14 @@ class Config:
         return False
 
 
+def _check_bytes(data):
+    """Datagrams and application data are bytes-like; anything else is the application's
+    mistake, said plainly (not a TypeError from deep inside, or a str taken as bytes on
+    MicroPython)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DTLSError('data_type', type(data).__name__)
+
+
 class PeerInfo:
     """Read-only view of one peer (ctx.peer(session))."""
 
@@ -439,15 +447,27 @@ class Context:
         from dtls_lite.client import ClientEngine
         e = ClientEngine(self._cfg, True)
         self._peers[session] = e
-        self._emit_event(session, 0, _EVENT_CONNECT)
-        e.start_client(session, self._now())
+        try:
+            self._emit_event(session, 0, _EVENT_CONNECT)
+            e.start_client(session, self._now())
+        except BaseException:
+            # (e.g. get_ecdsa_key's ConfigError): no half-made session keeps a peer slot
+            if self._peers.get(session) is e:
+                del self._peers[session]
+            self._cfg.out.clear()
+            raise
         self._drain(session)
         if MICROPYTHON:
             gc.collect()    # as after a datagram moving the handshake (see handle_message)
         return e
 
     def handle_message(self, session, data):
-        """Feed one received datagram. Never raises for anything in `data`."""
+        """Feed one received datagram (bytes, bytearray or memoryview). Never raises for
+        anything in `data`; an exception from a callback (write, read, event) is raised once
+        the rest of the output has been delivered and the session tidied."""
+        _check_bytes(data)
+        if self._write is None:
+            raise HandlerError('no_write')
         now = self._now()
         e = self._lookup(session)
         # A server session seeing an epoch-0 ClientHello with a client_random other than the
@@ -464,8 +484,10 @@ class Context:
             state = e.state
             e.handle_datagram(data, now)
             advanced = state != _CONNECTED and e.state != state
-        self._drain(session)
-        self._reap(session)
+        try:
+            self._drain(session)
+        finally:
+            self._reap(session)
         if MICROPYTHON and advanced:
             # A flight leaves much short-lived garbage (parsed messages, big-int temporaries).
             # Collected only when an allocation fails, it makes what the handshake keeps land
@@ -481,6 +503,7 @@ class Context:
     def write(self, session, data):
         """Send application data in one record; returns the number of bytes sent (at most
         one datagram's worth, like a datagram socket)."""
+        _check_bytes(data)
         e = self._lookup(session)
         if e is None or e.state != _CONNECTED:
             raise NotConnected('no_session', session)
@@ -516,11 +539,18 @@ class Context:
             if e is None:
                 continue
             d = e.deadline()
+            if e.state == _CLOSED:
+                self._reap(session)     # left by a callback that raised while it closed
+                continue
             if d is not None and now >= d:
                 e.handle_timeout(now)
-                self._drain(session)
-                self._reap(session)
-                d = e.deadline() if e.state != _CLOSED else None
+                try:
+                    self._drain(session)
+                finally:
+                    self._reap(session)
+                # the session's engine now: a callback may have reconnected it
+                e = self._peers.get(session)
+                d = e.deadline() if e is not None else None
             if d is not None and (nxt is None or d < nxt):
                 nxt = d
         return nxt
@@ -560,14 +590,22 @@ class Context:
             return
         items = out[:]
         out.clear()
+        error = None
         for kind, a, b in items:
-            if kind == _OUT_DATAGRAM:
-                self._write(self, session, a)
-            elif kind == _OUT_APP:
-                if self._read is not None:
-                    self._read(self, session, a)
-            else:
-                self._emit_event(session, a, b)
+            try:
+                if kind == _OUT_DATAGRAM:
+                    self._write(self, session, a)
+                elif kind == _OUT_APP:
+                    if self._read is not None:
+                        self._read(self, session, a)
+                else:
+                    self._emit_event(session, a, b)
+            except Exception as e:  # noqa: B902 -- the application's: raised after the rest
+                # (a board's sendto failing with ENOBUFS must not lose the events after it)
+                if error is None:
+                    error = e
+        if error is not None:
+            raise error
 
     def _reap(self, session):
         e = self._peers.get(session)

@@ -268,7 +268,24 @@ class Acceptor:
 
     def accept(self, session, data, now, peers):
         """A datagram for which `peers` (session -> engine) has no live engine, or one that
-        restarts a session with a new ClientHello (context.py decides)."""
+        restarts a session with a new ClientHello (context.py decides). Never raises for
+        anything in `data`: a heap too full for it (partial hellos strangers sent, on a small
+        heap) drops it, counted as out_of_memory, with the pool of partial hellos, and
+        leaves `peers` as it was."""
+        old = peers.get(session)
+        queued = len(self.cfg.out)
+        try:
+            self._accept(session, data, now, peers)
+        except MemoryError:
+            self.hellos.clear()
+            if old is None:
+                peers.pop(session, None)
+            else:
+                peers[session] = old
+            del self.cfg.out[queued:]
+            self.cfg.stats['out_of_memory'] += 1
+
+    def _accept(self, session, data, now, peers):
         cfg = self.cfg
         stats = cfg.stats
         try:
@@ -326,6 +343,7 @@ class Acceptor:
         until a hello returns with a valid cookie."""
         pool = self.hellos
         pos = 0
+        took = False        # whether any fragment went into the pool (else: dropped)
         while pos < len(data):
             h = record.parse_header(data, pos)
             if h is None:
@@ -354,11 +372,12 @@ class Acceptor:
                                 oldest = k
                         del pool[oldest]
                     entry = pool[session] = (fr.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
-                entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p)
+                if entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p) == 1:
+                    took = True
                 msg = entry[0].pop()
                 if msg is not None:
                     del pool[session]
                     return mh.parse_client_hello(msg[2]), msg[2], msg_seq, seq
                 p += flen
             pos = end
-        return 0
+        return 0 if took else None

@@ -256,3 +256,124 @@ def test_now_is_the_clock_of_the_deadlines():
                     get_psk_info=lambda c, s, kind, ident: b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16)
     ctx.connect(('10.0.0.1', 5684))
     assert ctx.now() == 5000 and ctx.check_retransmit() == 6000
+
+
+def _psk(c, s, kind, ident):
+    return b'id' if kind == dtls_lite.PSK_IDENTITY else b'k' * 16
+
+
+def _raises(exc, fn, *args):
+    try:
+        fn(*args)
+    except exc as e:
+        return e
+    raise AssertionError('no %s' % exc.__name__)
+
+
+def test_data_must_be_bytes_like():
+    # the application's mistake, said plainly: not a TypeError from deep inside (or, on
+    # MicroPython, a str taken as bytes)
+    from dtls_sim import Pair
+    pair = Pair(seed=40)
+    assert pair.handshake()
+    for bad in ('x' * 40, None, [22] * 40, 5):
+        for call in (lambda d: pair.server.handle_message(pair.client_addr, d),
+                     lambda d: pair.server.handle_message(('10.9.9.9', 1), d),
+                     lambda d: pair.client.write(pair.server_addr, d)):
+            assert 'bytes' in str(_raises(dtls_lite.DTLSError, call, bad))
+    for good in (bytearray(b'ping'), memoryview(b'ping')):
+        assert pair.client.write(pair.server_addr, good) == 4
+    pair.run()
+    assert pair.received['server'] == [b'ping', b'ping']
+    # a server that never called set_handler: refused before anything is counted or answered
+    ctx = dtls_lite.Context(role='server')
+    _raises(dtls_lite.HandlerError, ctx.handle_message, ('10.0.0.1', 1), b'\x16' * 40)
+    assert ctx.stats['hello_verify_sent'] == 0
+
+
+def test_a_raising_callback_leaves_no_session_behind():
+    # A board's sendto failing (ENOBUFS) while a session closes: the error reaches the
+    # application, the rest of the output (EVENT_CLOSED) is still delivered, and the closed
+    # session is reaped, not left holding a max_peers slot for good.
+    from dtls_sim import Pair
+    pair = Pair(seed=41, server_config={'max_peers': 1})
+    assert pair.handshake()
+    real_write = pair._write
+    fail = [True]
+
+    def flaky(ctx, session, data):
+        if ctx is pair.server and fail[0]:
+            fail[0] = False
+            raise OSError(105, 'ENOBUFS')
+        return real_write(ctx, session, data)
+    pair.server.set_handler(flaky, pair._read, pair._event, pair._psk)
+    pair.client.close(pair.server_addr)
+    _raises(OSError, pair.run)
+    assert pair.server.sessions() == []
+    assert pair.events['server'][-1] == (0, dtls_lite.EVENT_CLOSED), pair.events['server']
+    # the slot is free: a new client gets in
+    pair.client = dtls_lite.Context(app_data='client', clock=pair.clock)
+    pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
+    assert pair.handshake()
+
+
+def test_connect_that_raises_keeps_nothing():
+    # get_ecdsa_key returning junk: connect() raises ConfigError and leaves no half-made
+    # session in the peer table (it used to hold the only slot for handshake_timeout_ms)
+    ctx = dtls_lite.Context(role='client', max_peers=1, verify_cert=lambda leaf, error: True)
+    ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: 42)
+    _raises(dtls_lite.ConfigError, ctx.connect, ('10.0.0.1', 1))
+    assert ctx.sessions() == [] and ctx.check_retransmit(0) is None
+    ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: None)
+    ctx.connect(('10.0.0.2', 2))
+    assert ctx.sessions() == [('10.0.0.2', 2)]
+
+
+def test_check_retransmit_sees_a_reconnect_from_the_event_callback():
+    # The usual pattern: reconnect when EVENT_CLOSED comes (here, from an expired handshake).
+    # The deadline returned is the new handshake's, so a loop sleeping until it resends.
+    now = [0]
+    ctx = dtls_lite.Context(role='client', clock=lambda: now[0], max_retransmits=1,
+                            handshake_timeout_ms=5000)
+    done = []
+
+    def event(c, session, level, code):
+        if code == dtls_lite.EVENT_CLOSED and not done:
+            done.append(1)
+            c.connect(session)
+    ctx.set_handler(lambda c, s, d: len(d), None, event, _psk)
+    ctx.connect('srv')
+    nxt = ctx.check_retransmit()
+    while not done and nxt is not None:
+        now[0] = nxt
+        nxt = ctx.check_retransmit()
+    # the call that expired the first handshake returned the second one's first deadline
+    assert done and ctx.peer('srv') is not None
+    assert nxt == ctx._peers['srv'].deadline() and nxt > now[0], (nxt, now)
+
+
+def test_a_full_heap_while_gathering_hellos_is_counted_not_raised():
+    # The stateless front door allocates for strangers (partial hellos): a MemoryError there
+    # drops the datagram, counted, and lets the pool go (it used to escape handle_message).
+    from dtls_lite import server
+    ctx = dtls_lite.Context(role='server')
+    ctx.set_handler(lambda c, s, d: len(d), get_psk_info=_psk)
+    # one fragment of a 100-byte ClientHello: gathered in the pool (not dropped, not answered)
+    frag = b'\x01\x00\x00\x64\x00\x00\x00\x00\x00\x00\x00\x0a' + bytes(10)
+    record = b'\x16\xfe\xfd' + bytes(8) + bytes((0, len(frag))) + frag
+    ctx.handle_message(('10.0.0.1', 1), record)
+    assert len(ctx._door.hellos) == 1 and ctx.stats['dropped'] == 0
+    real = server.Acceptor._parse_first_hello
+
+    def full(self, session, data, now):
+        raise MemoryError('memory allocation failed')
+    server.Acceptor._parse_first_hello = full
+    try:
+        ctx.handle_message(('10.0.0.2', 2), record)
+    finally:
+        server.Acceptor._parse_first_hello = real
+    assert ctx.stats['out_of_memory'] == 1 and ctx._door.hellos == {} and ctx.sessions() == []
+    # datagrams with nothing to gather are counted as dropped
+    for junk in (b'', b'\x16\xfe\xfd' + bytes(10), b'\x16\xfe\xfd' + bytes(10) + b'\x16\xfe\xfd' + bytes(10)):
+        ctx.handle_message(('10.0.0.3', 3), junk)
+    assert ctx.stats['dropped'] == 3
