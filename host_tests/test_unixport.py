@@ -61,3 +61,16 @@ def test_recvfrom_default_bound_is_one_maximal_record():
     assert unixport.MAX_DATAGRAM == 18445
     payload, data = _sendto_self(18445, unixport.MAX_DATAGRAM)
     assert data == payload
+
+
+def test_split_host_port_takes_ascii_digits_only():
+    assert unixport.split_host_port('example.com:5684') == ('example.com', 5684)
+    assert unixport.split_host_port('[::1]:0') == ('::1', 0)
+    # CPython's int() also takes other scripts' digits, '+', '_' and spaces: refused on both
+    for bad in ('h:\u0661\u0662', 'h:+12', 'h:1_2', 'h: 12', 'h:', 'h:65536', '::1:5', '[::1]5'):
+        try:
+            unixport.split_host_port(bad)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError('accepted %r' % bad)

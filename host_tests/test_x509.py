@@ -103,6 +103,11 @@ def test_hostname_matching():
     for bad in ('example.org', 'a.b.example.org', 'b.example.com', '127.0.0.1', 'example.com',
                 '::2', 'coap://dev.example.com', 'ops@example.com'):
         assert not match_hostname(c, bad), bad
+    # an IPv4 address in ASCII digits only, on both runtimes (CPython's isdigit/int() take
+    # Arabic-Indic digits too: that name matched 127.0.0.1 there, not on MicroPython)
+    client = parse_certificate(fx.CLIENT_CRT)
+    assert match_hostname(client, '127.0.0.1') and match_hostname(client, 'localhost')
+    assert not match_hostname(client, '\u0661\u0662\u0667.0.0.1')
 
 
 def test_unsupported_algorithms_and_curves():

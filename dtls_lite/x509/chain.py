@@ -188,7 +188,7 @@ def match_hostname(cert, hostname):
     """RFC 6125 §6.4: DNS-ID with a whole-label leftmost wildcard, or an exact iPAddress."""
     host = hostname.lower().rstrip('.')
     parts = host.split('.')
-    if ':' in host or (len(parts) == 4 and all(p.isdigit() for p in parts)):
+    if ':' in host or (len(parts) == 4 and all(_is_in(p, _DEC) for p in parts)):
         try:
             return format_ip(ip_bytes(host)) in cert.ip_addresses
         except ValueError:
@@ -204,20 +204,36 @@ def match_hostname(cert, hostname):
     return False
 
 
+_DEC = '0123456789'
+_HEX = '0123456789abcdefABCDEF'
+
+
+def _is_in(s, digits):
+    """Whether s is a non-empty run of these ASCII digits. (str.isdigit and int() also take
+    other scripts' digits on CPython, not on MicroPython: the runtimes would disagree.)"""
+    if not s:
+        return False
+    for c in s:
+        if c not in digits:
+            return False
+    return True
+
+
 def ip_bytes(address):
     """An IPv4 or IPv6 address string as its 4 or 16 octets (ValueError if it is not one)."""
     if ':' not in address:
-        parts = [int(p) for p in address.split('.')]
-        if len(parts) != 4 or not all(0 <= p <= 255 for p in parts):
+        parts = address.split('.')
+        if len(parts) != 4 or not all(_is_in(p, _DEC) and int(p) <= 255 for p in parts):
             raise ValueError(text('ipv4', (address,)))
-        return bytes(parts)
+        return bytes(int(p) for p in parts)
     head, sep, tail = address.partition('::')
-    h = [int(x, 16) for x in head.split(':')] if head else []
-    t = [int(x, 16) for x in tail.split(':')] if tail else []
+    h = head.split(':') if head else []
+    t = tail.split(':') if tail else []
     missing = 8 - len(h) - len(t)
-    if (sep and missing < 1) or (not sep and missing) or not all(0 <= x <= 0xffff for x in h + t):
+    if (sep and missing < 1) or (not sep and missing) or not all(
+            _is_in(x, _HEX) and len(x) <= 4 for x in h + t):
         raise ValueError(text('ipv6', (address,)))
-    return b''.join(x.to_bytes(2, 'big') for x in h + [0] * missing + t)
+    return b''.join(int(x, 16).to_bytes(2, 'big') for x in h + ['0'] * missing + t)
 
 
 def sha256_fingerprint(cert):

@@ -60,6 +60,8 @@ def split_host_port(text):
         host, port = text[:i], text[i + 1:]
         if ':' in host:
             raise ValueError('bad address %r: write IPv6 as [addr]:port' % text)
+    if not port or not all('0' <= c <= '9' for c in port):    # ASCII digits on both runtimes
+        raise ValueError('bad port in %r' % text)
     port = int(port)
     if not 0 <= port <= 65535:
         raise ValueError('bad port in %r' % text)
