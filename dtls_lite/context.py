@@ -520,8 +520,10 @@ class Context:
         if e is None:
             return
         e.close()
-        self._drain(session)
-        self._reap(session)
+        try:
+            self._drain(session)
+        finally:
+            self._reap(session)
 
     def now(self):
         """The Context's time in ms: `clock()` if one was given, else time.ticks_ms unwrapped

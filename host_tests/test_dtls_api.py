@@ -315,6 +315,10 @@ def test_a_raising_callback_leaves_no_session_behind():
     pair.client = dtls_lite.Context(app_data='client', clock=pair.clock)
     pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
     assert pair.handshake()
+    # the same when our own close() meets the failing send: forgotten all the same
+    fail[0] = True
+    _raises(OSError, pair.server.close, pair.client_addr)
+    assert pair.server.sessions() == []
 
 
 def test_connect_that_raises_keeps_nothing():
