@@ -262,5 +262,12 @@ def test_keygen_commands_end_to_end():
         assert out.text() == 'private key: p384, public ' + key.public_key.point.hex()
         assert kg.main(['show', d + '/pki/server.pub.pem'], out) == 0
         assert out.text() == 'public key: p256 ' + server.public_key.point.hex()
+        # DER files too (the usage says PEM or DER): a key, its public key, a certificate
+        assert kg.main(['convert', '--key', d + '/k.pem', '--out', d + '/k.der', '--der']) == 0
+        assert kg.main(['show', d + '/k.der'], out) == 0
+        assert out.text() == 'private key: p384, public ' + key.public_key.point.hex()
+        assert kg.main(['show', d + '/both.pub'], out) == 0
+        assert out.text() == 'public key: p384 ' + key.public_key.point.hex()
+        assert kg.main(['show', d + '/s.der'], out) == 0 and 'subject: CN=dev\n' in out.text()
     finally:
         _rmtree(d)

@@ -240,16 +240,32 @@ def cmd_verify(opts, positional):
     return 0
 
 
+def _der_kind(data):
+    """'cert', 'private' or 'public' for DER bytes, by what follows the outer SEQUENCE:
+    Certificate { SEQUENCE tbs { [0] version or INTEGER serial ... } }, a private key
+    (PKCS#8 or SEC1) { INTEGER version ... }, SubjectPublicKeyInfo { SEQUENCE { OID ... } }."""
+    from dtls_lite.x509.der import DerReader
+    first = DerReader(data).sub()
+    if first.peek_tag() == 0x02:
+        return 'private'
+    return 'public' if first.sub().peek_tag() == 0x06 else 'cert'
+
+
 def cmd_show(opts, positional):
     if len(positional) != 1:
         raise UsageError('show needs one file')
     data = _read(positional[0])
-    labels = [label for label, der in pem_blocks(data)] if is_pem(data) else []
-    if 'PUBLIC KEY' in labels:
+    if is_pem(data):
+        labels = [label for label, der in pem_blocks(data)]
+        kind = ('public' if 'PUBLIC KEY' in labels else
+                'private' if 'PRIVATE KEY' in labels or 'EC PRIVATE KEY' in labels else 'cert')
+    else:
+        kind = _der_kind(data)
+    if kind == 'public':
         k = parse_spki(data)
         _out('public key: %s %s' % (k.curve, k.point.hex()))
         return 0
-    if 'PRIVATE KEY' in labels or 'EC PRIVATE KEY' in labels:
+    if kind == 'private':
         k = load_private_key(data)
         _out('private key: %s, public %s' % (k.curve, k.public_key.point.hex()))
         return 0
