@@ -108,9 +108,24 @@ def test_set_handler_preloads_the_suites_the_handlers_choose():
 
 
 def test_aead_load_returns_the_implementation():
+    import sys
+    from dtls_lite import crypto
+    from dtls_lite.compat import HAVE_CRYPTOLIB
     from dtls_lite.crypto import aead
     from dtls_lite.crypto.ccm import AESCCM
-    assert aead.load('AES_128_CCM_8') is AESCCM
+    # and, where there is no cryptolib (CPython), the pure AES the first key would import: so
+    # no handshake loads code (it used to import _aead_aes_py at the first key on CPython)
+    name = 'dtls_lite.crypto._aead_aes_py'
+    saved = sys.modules.pop(name, None)
+    bound = crypto.__dict__.pop('_aead_aes_py', None)
+    try:
+        assert aead.load('AES_128_CCM_8') is AESCCM
+        assert (name in sys.modules) == (not HAVE_CRYPTOLIB)
+    finally:
+        if saved is not None:
+            sys.modules[name] = saved
+        if bound is not None:
+            crypto._aead_aes_py = bound
     try:
         aead.load('AES_512_XYZ')
     except ValueError:

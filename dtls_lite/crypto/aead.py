@@ -54,8 +54,15 @@ def _entry(name):
 
 def load(name):
     """Import the code of the cipher `name` now, without keying anything (Context does this
-    for its configured suites, so no handshake pays for loading code in its heap peak)."""
-    return _entry(name)[2]()
+    for its configured suites, so no handshake pays for loading code in its heap peak): the
+    mode, and for CCM and GCM the pure-Python AES where the runtime has no cryptolib (CPython),
+    which aes.new() would otherwise import at the first key."""
+    loader = _entry(name)[2]
+    if loader is not _chacha:
+        from dtls_lite.compat import HAVE_CRYPTOLIB
+        if not HAVE_CRYPTOLIB:
+            from dtls_lite.crypto import _aead_aes_py  # noqa: F401
+    return loader()
 
 
 def new(name, key, lean=False):
