@@ -347,6 +347,29 @@ def test_issuer_names_match_as_rfc5280_compares_them():
     for issuer in (cn(0x13, b'Test CB'), cn(0x13, b'TestCA'), cn(0x16, b'Test CA')):  # IA5: by DER
         assert not names_match(ca_name, issuer)
         assert _alert(v.verify, [leaf(issuer)]) == UNKNOWN_CA, issuer
+    # a string compared as text never equals a value compared as DER, even when its text is
+    # that DER (a UTF8String holding an IA5String's encoding): such a collision made a CA's
+    # certificate look self-issued, outside its issuer's pathLen (found by review)
+    assert not names_match(cn(0x16, b'example'), cn(0x0c, b'\x16\x07example'))
+    assert not names_match(cn(0x0c, b'\x16\x07example'), cn(0x16, b'example'))
+    # ...the chain that showed it: Inter (pathLen 0, DC=example as IA5String) issues a CA
+    # whose DC is a UTF8String of 16 07 'example': not self-issued, so over Inter's pathLen
+    dc = write.attribute_oid('DC')
+    root_key, inter_key, sub_key = (EcPrivateKey.generate('p256', rng) for _ in range(3))
+    root_name = write.name([('CN', 'Root')])
+    inter_name = write.name([('DC', 'example'), ('CN', 'Inter')])
+    sub_name = write.seq(write.tlv(0x31, write.seq(write.oid(dc), write.tlv(0x0c, b'\x16\x07example'))),
+                         write.tlv(0x31, write.seq(write.oid(b'\x55\x04\x03'), write.tlv(0x0c, b'Inter'))))
+    root = write.build_certificate(root_name, root_key.public_key, root_name, root_key,
+                                   fx.NOT_BEFORE, fx.NOT_AFTER, is_ca=True, rng=rng)
+    inter = write.build_certificate(inter_name, inter_key.public_key, root_name, root_key,
+                                    fx.NOT_BEFORE, fx.NOT_AFTER, is_ca=True, path_len=0, rng=rng)
+    sub = write.build_certificate(sub_name, sub_key.public_key, inter_name, inter_key,
+                                  fx.NOT_BEFORE, fx.NOT_AFTER, is_ca=True, rng=rng)
+    victim = write.build_certificate(write.name([('CN', 'victim')]), leaf_key.public_key, sub_name,
+                                     sub_key, fx.NOT_BEFORE, fx.NOT_AFTER, rng=rng)
+    assert not parse_certificate(sub).is_self_issued()
+    assert _alert(Verifier([root], clock=lambda: fx.NOW).verify, [victim, sub, inter]) == UNKNOWN_CA
     # multi-valued RDNs are sets (order free); the RDNs themselves are ordered
     a = write.seq(write.tlv(0x31, write.seq(write.oid(b'\x55\x04\x0a'), write.tlv(0x0c, b'O')) +
                             write.seq(write.oid(b'\x55\x04\x03'), write.tlv(0x0c, b'X'))))

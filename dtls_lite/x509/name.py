@@ -168,7 +168,10 @@ def names_match(a, b):
 
 
 def _name_key(raw):
-    """A DER Name as a list of RDNs, each a sorted list of (type OID, value key)."""
+    """A DER Name as a list of RDNs, each a sorted list of (type OID, kind, value key): kind
+    b'S' for a string compared as text, b'D' for a value compared as its DER, so that a
+    UTF8String whose text is the DER of another value (16 07 'example', an IA5String) is not
+    that value."""
     seq = whole(raw)
     out = []
     while not seq.at_end():
@@ -180,10 +183,10 @@ def _name_key(raw):
             begin = atv.pos
             tag, value = atv.read_any()
             if tag == _UTF8_STRING or tag == _PRINTABLE_STRING:
-                key = b' '.join(bytes(value).lower().split())
+                kind, key = b'S', b' '.join(bytes(value).lower().split())
             else:
-                key = bytes(atv.data[begin:atv.pos])     # tag, length and value: the DER
-            atvs.append((bytes(oid), key))
+                kind, key = b'D', bytes(atv.data[begin:atv.pos])     # tag, length and value
+            atvs.append((bytes(oid), kind, key))
         atvs.sort()
         out.append(atvs)
     return out
