@@ -530,3 +530,39 @@ def test_certificate_with_an_oversized_oid_arc():
     pair = _pair(329, server_creds=creds, client_cfg={'ca': [ca]})
     pair.tamper = _rewrite('server', fr.CERTIFICATE, lambda body: mc.write_certificate([leaf]))
     _failed(pair, 'client', dtls_lite.BAD_CERTIFICATE)
+
+
+def test_large_certificate_flight_reordered_in_small_datagrams_keeps_every_piece():
+    # A 6.6 KB Certificate message in 100-byte datagrams, half of them reordered: the
+    # reassembler's bound on disjoint pieces (fragment.MAX_PIECES) is above what such a flight
+    # needs, so no fragment is dropped for it (the bound is for forged fragment storms).
+    from dtls_lite.x509 import write
+    from dtls_lite.x509.keys import EcPrivateKey
+    rng = SeededRng(b'big chain')
+    ca_key, leaf_key = EcPrivateKey.generate('p256', rng), EcPrivateKey.generate('p256', rng)
+    ca_name = write.name([('CN', 'CA')])
+    ca = write.build_certificate(ca_name, ca_key.public_key, ca_name, ca_key, fx.NOT_BEFORE,
+                                 fx.NOT_AFTER, is_ca=True, rng=rng)
+    names = ['localhost'] + ['host%03d.devices.example.com' % i for i in range(200)]
+    leaf = write.build_certificate(write.name([('CN', 'srv')]), leaf_key.public_key, ca_name,
+                                   ca_key, fx.NOT_BEFORE, fx.NOT_AFTER, dns_names=names, rng=rng)
+    creds = auth.Credentials(leaf_key, [leaf, ca])
+    assert len(leaf) + len(ca) > 6500
+    refused = []
+    real = fr._Partial.add
+
+    def add(self, off, data, pos, n):
+        taken = real(self, off, data, pos, n)
+        if not taken:
+            refused.append(off)
+        return taken
+    fr._Partial.add = add
+    try:
+        for seed in (1, 2):
+            pair = _pair(340 + seed, server_creds=creds, reorder=0.5,
+                         client_cfg={'ca': [ca], 'max_datagram': 100, 'max_handshake_message': 16000},
+                         server_cfg={'max_datagram': 100})
+            assert pair.handshake()
+    finally:
+        fr._Partial.add = real
+    assert refused == []
