@@ -192,12 +192,12 @@ class Config:
 
     def get_psk(self, session, kind, identity):
         """get_psk_info as the engine asks it (kind PSK_HINT/PSK_IDENTITY/PSK_KEY); None
-        without the handler. Anything but bytes, bytearray or None is the application's
-        mistake, HandlerError (the handshake then fails with internal_error): MicroPython would
-        otherwise take a str as its UTF-8 bytes where CPython fails."""
+        without the handler. Anything but bytes, bytearray, memoryview or None is the
+        application's mistake, HandlerError (the handshake then fails with internal_error):
+        MicroPython would otherwise take a str as its UTF-8 bytes where CPython fails."""
         f = self.get_psk_info
         value = None if f is None else f(self.ctx, session, kind, identity)
-        if value is not None and not isinstance(value, (bytes, bytearray)):
+        if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
             raise HandlerError('psk_type', type(value).__name__)
         return value
 

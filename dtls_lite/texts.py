@@ -30,7 +30,7 @@ TEXTS = {
     'hashable': 'session must be hashable, not %s (bytes(addr) turns a bytearray sockaddr into one)',
     'no_write': 'set_handler(write, ...) before connect() or handle_message()',
     'data_type': 'data must be bytes, bytearray or memoryview, not %s',
-    'psk_type': 'get_psk_info must return bytes or None, not %s',
+    'psk_type': 'get_psk_info must return bytes, bytearray, memoryview or None, not %s',
     'srv_only': "connect() on a Context made with role='server'",
     'no_suite': 'no usable suite: PSK suites need get_psk_info, ECDHE_ECDSA ones a way to judge '
                 'the server (ca, verify_cert, peer_keys or verify_ecdsa_key)',

@@ -625,8 +625,11 @@ def test_psk_callback_must_return_bytes():
         assert not pair.handshake(max_ms=5000), side
         assert getattr(pair, side).stats['internal_error'] == 1, (side, pair.events)
         assert pair.saw('client' if side == 'server' else 'server', 2, dtls_lite.INTERNAL_ERROR)
-    # bytearray is bytes enough
+    # bytearray and memoryview are bytes enough
     pair = Pair(seed=30, key=bytearray(b'k' * 16), server_keys={b'Client_identity': bytearray(b'k' * 16)})
+    assert pair.handshake()
+    pair = Pair(seed=31, key=memoryview(bytearray(b'k' * 16)),
+                server_keys={b'Client_identity': memoryview(b'k' * 16)})
     assert pair.handshake()
 
 
