@@ -35,7 +35,8 @@ _DEFAULT_HANDSHAKE_TIMEOUT_MS = const(120000)  # a stalled handshake frees its s
 _DEFAULT_MAX_PEERS = const(16)            # sessions a small device holds (~1.5 KB each)
 _DEFAULT_MAX_HANDSHAKES = const(4)        # concurrent handshakes (each a few KB while it runs)
 _DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)  # PSK messages are tiny; a leaf + CA chain ~1 KB
-_DEFAULT_MAX_RECORD = const(2048)         # largest incoming protected record we decrypt
+_MAX_RECORD = const(18432)                # RFC 5246 §6.2.3: 2^14 + 2048, any peer may send it
+_RXBUF = const(2048)                      # preallocated receive buffer; larger records get one
 _COOKIE_LIFETIME_MS = const(60000)        # cookie secret rotation period (cookie.py)
 _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 _NO_LIMIT = const(1 << 30)                # the upper bound of a limit that needs none
@@ -107,7 +108,7 @@ class Config:
         self.max_handshakes = _int(config, 'max_handshakes', _DEFAULT_MAX_HANDSHAKES, 1)
         self.max_handshake_message = _int(config, 'max_handshake_message',
                                           _DEFAULT_MAX_HANDSHAKE_MESSAGE, 256, 1 << 24)
-        max_record = _int(config, 'max_record', _DEFAULT_MAX_RECORD, 256, 16384 + 2048)
+        max_record = self.max_record = _int(config, 'max_record', _MAX_RECORD, 256, _MAX_RECORD)
         self.require_ems = bool(config.pop('require_ems', True))
         # Lean AEAD objects (CCM: one AES object instead of two, 448 B instead of 832) cut the
         # heap per established PSK CCM_8 session from 2.1 KB to 1.36 KB (MicroPython unix,
@@ -135,7 +136,9 @@ class Config:
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
         view = self.txview = memoryview(self.txbuf)
         self.txtail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
-        self.rxbuf = bytearray(max_record)
+        # Records up to _RXBUF bytes (all a device's datagrams) are decrypted in this one
+        # buffer; a larger one, up to max_record, in a buffer allocated for it.
+        self.rxbuf = bytearray(min(max_record, _RXBUF))
         self.out = []
         self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
                       'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0}
@@ -331,7 +334,10 @@ class Context:
       rng                   callable n -> n random bytes (os.urandom)
       require_ems           refuse peers without Extended Master Secret, RFC 7627 (True)
       max_handshake_message largest handshake message accepted (4096)
-      max_record            largest protected record accepted (2048)
+      max_record            largest protected record accepted (18432, RFC 5246 §6.2.3: what
+                            any peer may send); the receive buffer is min(max_record, 2048)
+                            bytes, a larger record is decrypted in a buffer made for it. A
+                            device reading smaller datagrams gives their size
       linger_ms             how long a server keeps its last flight for re-sending
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
                             peer's first record anyway

@@ -174,7 +174,7 @@ def test_record_plaintext_at_most_2_14_bytes():
     # RFC 5246 §6.2.1 (RFC 6347 §4.1): a record's plaintext MUST NOT exceed 2^14 bytes, whatever
     # the datagram allows. write() sends what one record takes and says how much, as before.
     from dtls_lite import record
-    cfg = {'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'max_datagram': 20000, 'max_record': 18432}
+    cfg = {'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'max_datagram': 20000}
     pair = Pair(seed=21, client_config=cfg, server_config=cfg)
     assert pair.handshake()
     lengths = []
@@ -185,6 +185,31 @@ def test_record_plaintext_at_most_2_14_bytes():
         assert lengths[-1] == sent + 16, (size, lengths)      # explicit nonce 8 + CCM_8 tag 8
     assert [len(d) for d in pair.received['server']] == [16384, 16384, 16384, 100]
     assert pair.client.stats['internal_error'] == 0
+
+
+def test_records_up_to_the_rfc_limit_are_received_by_default():
+    # RFC 5246 §6.2.3: a peer may send records up to 2^14 + 2048 bytes (OpenSSL does, for long
+    # writes), and we advertise no smaller limit: the default Context takes them, decrypting one
+    # larger than its 2 KB receive buffer in a buffer made for it. They used to be dropped and
+    # counted as bad_mac. A Context given a smaller max_record drops larger records as 'dropped'.
+    big = {'ciphers': ['TLS_PSK_WITH_AES_128_GCM_SHA256'], 'max_datagram': 20000}
+    pair = Pair(seed=22, client_config=big, server_config={'ciphers': big['ciphers']})
+    assert pair.handshake()
+    assert len(pair.server._cfg.rxbuf) == 2048
+    for size in (2000, 2100, 16384, 10):
+        assert pair.client.write(pair.server_addr, bytes(size)) == size
+    pair.run()
+    assert [len(d) for d in pair.received['server']] == [2000, 2100, 16384, 10]
+    assert pair.server.stats['bad_mac'] == 0 and pair.server.stats['dropped'] == 0
+    small = Pair(seed=23, client_config=big,
+                 server_config={'ciphers': big['ciphers'], 'max_record': 1500})
+    assert small.handshake()
+    assert len(small.server._cfg.rxbuf) == 1500
+    for size in (1400, 1600, 20):
+        small.client.write(small.server_addr, bytes(size))
+    small.run()
+    assert [len(d) for d in small.received['server']] == [1400, 20]
+    assert small.server.stats['dropped'] == 1 and small.server.stats['bad_mac'] == 0
 
 
 def test_long_cookie_with_a_small_max_datagram():

@@ -106,8 +106,8 @@ def _run(host, port, mode, args, message, timeout_ms):
 
     handlers = {'read': read, 'event': event}
     # role='client': the server half of the engine and the cookie code are never loaded
-    # max_record: no record can be longer than the datagrams read (the default, 2048, is for
-    # a peer that reads larger ones), so the receive buffer is no larger either
+    # max_record: no record can be longer than the datagrams read (the default, 18432, is for
+    # a peer that reads larger ones), so the receive buffer is no larger either (at most 2048)
     config = {'max_datagram': MAX_DATAGRAM, 'max_record': MAX_DATAGRAM, 'role': 'client'}
     if mode == 'psk':
         identity, key = args
