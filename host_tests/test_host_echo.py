@@ -256,3 +256,23 @@ def test_server_name_checked_instead_of_host(tmp_path, client_rt):
     assert result.returncode == 1, result
     assert result.stdout == ''
     assert 'handshake failed: fatal alert' in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_line_longer_than_a_record_is_an_error_not_cut(tmp_path, runtime):
+    # write() sends one record's worth and returns how much; the client used to ignore that
+    # and exit 0 with the line cut to 1171 bytes (default --mtu 1200, CCM_8)
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port)
+        result = _run_client(runtime, '127.0.0.1:%d' % port, ['x' * 1300], '--timeout', '5',
+                             timeout=5)
+        fits = _run_client(runtime, '127.0.0.1:%d' % port, ['y' * 1300], '--mtu', '1500',
+                           '--timeout', '5', timeout=5)
+    assert result.returncode == 1, result
+    assert 'a line of 1300 bytes is longer than one record carries (1171 here): raise --mtu' \
+        in result.stderr, result.stderr
+    # with room for it the line goes whole; the server's default --mtu (1200) sends the echo
+    # in two records, which the client prints as they come
+    assert fits.returncode == 0, fits
+    assert fits.stdout.replace('\n', '') == 'Echo: ' + 'y' * 1300, fits.stdout

@@ -66,6 +66,7 @@ _DEFAULT_TIMEOUT_S = 10
 _ECHO_PREFIX = b'Echo: '
 # Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
 _MAX_WAIT_MS = 200
+_TAIL_WAIT_MS = 50    # after the last reply: how long the rest of a split reply may take
 _ALERT_FATAL = 2
 _ALERT_CLOSE_NOTIFY = 0
 
@@ -258,10 +259,13 @@ class EchoEndpoint:
         return True
 
     def flush_outbox(self):
+        """Send the queued replies; one longer than a record can carry (write() sends one
+        record's worth and says how much) goes out in as many records as it takes."""
         while self.outbox:
             session, data = self.outbox.pop(0)
             try:
-                self.ctx.write(session, data)
+                while data:
+                    data = data[self.ctx.write(session, data):]
             except dtls_lite.NotConnected:
                 pass  # the peer went away between its record and our reply
 
@@ -369,6 +373,7 @@ class EchoClient(EchoEndpoint):
             if self.failure:
                 raise ClientError(self.failure)
             if eof_at is not None and self.replies >= sent:
+                self._take_the_rest()
                 return
             if self.peer_closed:
                 if self.replies < sent:
@@ -381,11 +386,22 @@ class EchoClient(EchoEndpoint):
             if self.pump(_MAX_WAIT_MS) and eof_at is None:
                 for line in stdin.read():
                     if line:
-                        self.ctx.write(self.session, line)
+                        n = self.ctx.write(self.session, line)
+                        if n < len(line):
+                            # one line is one record (its echo is counted as one reply)
+                            raise ClientError('a line of %d bytes is longer than one record '
+                                              'carries (%d here): raise --mtu' % (len(line), n))
                         sent += 1
                 if stdin.eof:
                     self.poller.unregister(stdin.pollable)
                     eof_at = unixport.now_ms()
+
+    def _take_the_rest(self):
+        """Before leaving, the datagrams that follow at once: the rest of a reply the server
+        had to send in several records (its --mtu smaller than our line), sent back to back."""
+        while self.sock in self.poller.poll(_TAIL_WAIT_MS):
+            self._receive()
+            self.flush_outbox()
 
     def _dropped(self):
         """' (N datagrams longer than --max-datagram B dropped)' when any were, else ''."""
