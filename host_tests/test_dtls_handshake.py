@@ -167,6 +167,8 @@ def test_cookie_exchange_keeps_server_stateless():
         other.step()
         if other.server.stats['hello_verify_sent'] >= 2:
             break
+    # the forged cookie got a fresh HelloVerifyRequest, and no state at any point
+    assert other.server.stats['hello_verify_sent'] == 2
     assert other.server.sessions() == []
 
 
@@ -279,11 +281,18 @@ def test_hello_numbers_near_their_limits_are_dropped():
     pair.tamper = lambda src, dst, data: sent.append((src, data)) or data
     assert pair.handshake()
     hello = [d for src, d in sent if src == 'client'][1]       # the cookie-bearing one
+    stats = pair.server.stats
     for patch in ((5, b'\xff\xff\xff\xff\xff\xff'), (17, b'\xff\xff')):
         bad = bytearray(hello)
         bad[patch[0]:patch[0] + len(patch[1])] = patch[1]
+        answered, dropped = stats['hello_verify_sent'], stats['dropped']
         pair.server.handle_message(('10.1.1.1', 1), bytes(bad))      # a stranger (HVR path)
+        # dropped and counted, not answered with a HelloVerifyRequest
+        assert (stats['hello_verify_sent'], stats['dropped']) == (answered, dropped + 1), patch
         pair.server.handle_message(pair.client_addr, bytes(bad))       # the client's address
+    # the same hello with ordinary numbers is answered (the check above is what dropped them)
+    pair.server.handle_message(('10.1.1.1', 1), bytes(hello))
+    assert stats['hello_verify_sent'] == answered + 1
     assert pair.server.stats['internal_error'] == 0
     assert pair.both_connected()
     assert record.parse_header(hello, 0)[0] == 22
