@@ -305,12 +305,18 @@ class Engine:
             if not record.replay_ok(self.rec, self.rd_seq, seq):
                 self._count('replayed')
                 return
+            if length > self.cfg.max_record:
+                self._count('dropped')        # over what we accept: not a bad MAC
+                return
             buf = self.cfg.rxbuf
             if length - self.suite[6] > len(buf):
-                if length > self.cfg.max_record:
-                    self._count('dropped')    # over what we said we accept: not a bad MAC
+                # Rare: over the shared buffer (max_record above it). Not yet authenticated, so
+                # a heap too full for it drops this record, counted, and nothing else.
+                try:
+                    buf = bytearray(length - self.suite[6])
+                except MemoryError:
+                    self._count('out_of_memory')
                     return
-                buf = bytearray(length - self.suite[6])    # rare: over the shared buffer
             m = record.open_into(self.rd, self.suite, self.rec, data, pos, length, buf)
             if m < 0:
                 self._count('bad_mac')    # dropped and counted, never fatal

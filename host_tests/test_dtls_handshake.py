@@ -212,6 +212,40 @@ def test_records_up_to_the_rfc_limit_are_received_by_default():
     small.run()
     assert [len(d) for d in small.received['server']] == [1400, 20]
     assert small.server.stats['dropped'] == 1 and small.server.stats['bad_mac'] == 0
+    # max_record bounds the record's length field, whatever the suite's explicit nonce (GCM: 8
+    # bytes, tag 16): 1500 is taken, 1501 dropped
+    limit = 1500 - 13 - 8 - 16 + 13        # payload whose record length is exactly 1500
+    for size in (limit, limit + 1):
+        small.client.write(small.server_addr, bytes(size))
+    small.run()
+    assert [len(d) for d in small.received['server']][2:] == [limit]
+    assert small.server.stats['dropped'] == 2
+
+
+def test_a_large_record_the_heap_cannot_hold_drops_only_that_record():
+    # The buffer for a record over the shared 2 KB one is allocated before the record is
+    # authenticated: a forged one on a full heap must cost that record only (counted), not the
+    # session (it used to end it with internal_error).
+    from dtls_lite import engine
+    big = {'ciphers': ['TLS_PSK_WITH_AES_128_GCM_SHA256'], 'max_datagram': 20000}
+    pair = Pair(seed=24, client_config=big, server_config={'ciphers': big['ciphers']})
+    assert pair.handshake()
+
+    def full_heap(n):
+        if isinstance(n, int) and n > 2048:
+            raise MemoryError('memory allocation failed')
+        return bytearray(n)
+    engine.bytearray = full_heap          # shadows the builtin in engine.py only
+    try:
+        pair.client.write(pair.server_addr, bytes(3000))
+        pair.run()
+    finally:
+        del engine.bytearray
+    assert pair.server.stats['out_of_memory'] == 1 and pair.server.stats['internal_error'] == 0
+    assert pair.both_connected() and pair.received['server'] == []
+    pair.client.write(pair.server_addr, bytes(3000))
+    pair.run()
+    assert [len(d) for d in pair.received['server']] == [3000]
 
 
 def test_long_cookie_with_a_small_max_datagram():
