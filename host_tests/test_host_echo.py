@@ -264,15 +264,17 @@ def test_line_longer_than_a_record_is_an_error_not_cut(tmp_path, runtime):
     # and exit 0 with the line cut to 1171 bytes (default --mtu 1200, CCM_8)
     port = free_port()
     with Processes(tmp_path) as procs:
-        procs.echo_server('cpython', '127.0.0.1:%d' % port)
+        server = procs.echo_server('cpython', '127.0.0.1:%d' % port)
         result = _run_client(runtime, '127.0.0.1:%d' % port, ['x' * 1300], '--timeout', '5',
                              timeout=5)
         fits = _run_client(runtime, '127.0.0.1:%d' % port, ['y' * 1300], '--mtu', '1500',
                            '--timeout', '5', timeout=5)
+        server_err = server.stderr()
     assert result.returncode == 1, result
     assert 'a line of 1300 bytes is longer than one record carries (1171 here): raise --mtu' \
         in result.stderr, result.stderr
-    # with room for it the line goes whole; the server's default --mtu (1200) sends the echo
-    # in two records, which the client prints as they come
+    # with room for it the line goes whole; the echo, one record at the server's --mtu (1200),
+    # is cut, and the server says so on stderr
     assert fits.returncode == 0, fits
-    assert fits.stdout.replace('\n', '') == 'Echo: ' + 'y' * 1300, fits.stdout
+    assert fits.stdout == 'Echo: ' + 'y' * (1171 - 6) + '\n', fits.stdout
+    assert 'reply of 1306 bytes cut to 1171' in server_err, server_err

@@ -66,7 +66,6 @@ _DEFAULT_TIMEOUT_S = 10
 _ECHO_PREFIX = b'Echo: '
 # Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
 _MAX_WAIT_MS = 200
-_TAIL_WAIT_MS = 50    # after the last reply: how long the rest of a split reply may take
 _ALERT_FATAL = 2
 _ALERT_CLOSE_NOTIFY = 0
 
@@ -259,15 +258,18 @@ class EchoEndpoint:
         return True
 
     def flush_outbox(self):
-        """Send the queued replies; one longer than a record can carry (write() sends one
-        record's worth and says how much) goes out in as many records as it takes."""
+        """Send the queued replies, one record each (a client counts one reply per line). One
+        longer than a record carries (write() sends one record's worth and says how much) is
+        cut, and said on stderr: our --mtu is smaller than what the peer sent."""
         while self.outbox:
             session, data = self.outbox.pop(0)
             try:
-                while data:
-                    data = data[self.ctx.write(session, data):]
+                n = self.ctx.write(session, data)
             except dtls_lite.NotConnected:
-                pass  # the peer went away between its record and our reply
+                continue  # the peer went away between its record and our reply
+            if n < len(data):
+                unixport.log('%s: reply of %d bytes cut to %d, what one record carries: '
+                             'raise --mtu' % (unixport.format_addr(session), len(data), n))
 
     def describe(self, session):
         info = self.ctx.peer(session)
@@ -373,7 +375,6 @@ class EchoClient(EchoEndpoint):
             if self.failure:
                 raise ClientError(self.failure)
             if eof_at is not None and self.replies >= sent:
-                self._take_the_rest()
                 return
             if self.peer_closed:
                 if self.replies < sent:
@@ -395,13 +396,6 @@ class EchoClient(EchoEndpoint):
                 if stdin.eof:
                     self.poller.unregister(stdin.pollable)
                     eof_at = unixport.now_ms()
-
-    def _take_the_rest(self):
-        """Before leaving, the datagrams that follow at once: the rest of a reply the server
-        had to send in several records (its --mtu smaller than our line), sent back to back."""
-        while self.sock in self.poller.poll(_TAIL_WAIT_MS):
-            self._receive()
-            self.flush_outbox()
 
     def _dropped(self):
         """' (N datagrams longer than --max-datagram B dropped)' when any were, else ''."""
