@@ -520,6 +520,14 @@ class Context:
         self._write(self, session, rec)
         return n
 
+    def max_write(self, session):
+        """The most bytes one write() to an established session sends (one record: what
+        fits max_datagram, at most 2^14); NotConnected otherwise."""
+        e = self._lookup(session)
+        if e is None or e.state != _CONNECTED:
+            raise NotConnected('no_session', session)
+        return e.max_app_payload()
+
     def close(self, session):
         """Send close_notify (if established) and forget the peer."""
         e = self._lookup(session)

@@ -396,3 +396,14 @@ def test_a_full_heap_while_gathering_hellos_is_counted_not_raised():
     for junk in (b'', b'\x16\xfe\xfd' + bytes(10), b'\x16\xfe\xfd' + bytes(10) + b'\x16\xfe\xfd' + bytes(10)):
         ctx.handle_message(('10.0.0.3', 3), junk)
     assert ctx.stats['dropped'] == 3
+
+
+def test_max_write_is_what_one_write_sends():
+    from dtls_sim import Pair
+    for cfg, want in (({}, 1200 - 13 - 8 - 8), ({'max_datagram': 20000}, 16384)):
+        cfg['ciphers'] = ['TLS_PSK_WITH_AES_128_CCM_8']
+        pair = Pair(seed=42, client_config=cfg, server_config={'ciphers': cfg['ciphers']})
+        _raises(dtls_lite.NotConnected, pair.client.max_write, pair.server_addr)
+        assert pair.handshake()
+        assert pair.client.max_write(pair.server_addr) == want
+        assert pair.client.write(pair.server_addr, bytes(want + 1)) == want

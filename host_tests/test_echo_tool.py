@@ -7,6 +7,7 @@ from support import ROOT
 sys.path.insert(0, ROOT + '/tools')
 sys.path.insert(0, ROOT + '/ports/unix')
 import dtls_echo  # noqa: E402
+import dtls_lite  # noqa: E402
 
 
 class _OneRecordContext:
@@ -45,3 +46,29 @@ def test_server_says_when_a_reply_is_cut_to_one_record():
     assert server.outbox == []
     assert [len(d) for s, d in server.ctx.records] == [100, 6]
     assert len(said) == 1 and 'reply of 257 bytes cut to 100' in said[0] and '--mtu' in said[0], said
+
+
+def test_client_says_out_of_memory_only_when_that_ended_the_session():
+    # A large record the heap could not hold is dropped and counted as out_of_memory, and the
+    # session goes on: a later, unrelated fatal alert must not be put down to it.
+    class Client(dtls_echo.EchoClient):
+        def __init__(self):             # no socket: only the event logic is under test
+            self.connected = self.peer_closed = False
+            self.failure = None
+            self.oom_seen = 0
+
+    class Ctx:
+        stats = {'out_of_memory': 0}
+    ctx = Ctx()
+    client = Client()
+    client._event(ctx, None, 0, dtls_lite.EVENT_CONNECTED)
+    ctx.stats['out_of_memory'] = 1                  # a record dropped, session still up
+    client._event(ctx, None, 2, 51)                 # not internal_error: not the heap
+    assert client.failure == 'fatal alert 51'
+    ctx.stats['out_of_memory'] = 2                  # a MemoryError that ended it
+    client._event(ctx, None, 2, 80)                 # (the engine sends internal_error then)
+    assert client.failure == 'fatal alert 80 (out of memory)'
+    fresh = Client()                                # no MemoryError since it connected
+    fresh._event(ctx, None, 0, dtls_lite.EVENT_CONNECTED)
+    fresh._event(ctx, None, 2, 80)
+    assert fresh.failure == 'fatal alert 80'

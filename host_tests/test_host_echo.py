@@ -271,10 +271,17 @@ def test_line_longer_than_a_record_is_an_error_not_cut(tmp_path, runtime):
                            '--timeout', '5', timeout=5)
         server_err = server.stderr()
     assert result.returncode == 1, result
-    assert 'a line of 1300 bytes is longer than one record carries (1171 here): raise --mtu' \
-        in result.stderr, result.stderr
+    assert ('a line of 1300 bytes is longer than one record carries with its echo (1165 '
+            'here): raise --mtu') in result.stderr, result.stderr
     # with room for it the line goes whole; the echo, one record at the server's --mtu (1200),
     # is cut, and the server says so on stderr
     assert fits.returncode == 0, fits
     assert fits.stdout == 'Echo: ' + 'y' * (1171 - 6) + '\n', fits.stdout
     assert 'reply of 1306 bytes cut to 1171' in server_err, server_err
+    # the longest line whose echo still fits one record at the same --mtu on both sides
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port)
+        edge = _run_client(runtime, '127.0.0.1:%d' % port, ['z' * 1165], '--timeout', '5', timeout=5)
+        over = _run_client(runtime, '127.0.0.1:%d' % port, ['z' * 1166], '--timeout', '5', timeout=5)
+    assert edge.returncode == 0 and edge.stdout == 'Echo: ' + 'z' * 1165 + '\n', edge
+    assert over.returncode == 1 and 'raise --mtu' in over.stderr, over

@@ -67,6 +67,7 @@ _ECHO_PREFIX = b'Echo: '
 # Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
 _MAX_WAIT_MS = 200
 _ALERT_FATAL = 2
+_ALERT_INTERNAL_ERROR = 80
 _ALERT_CLOSE_NOTIFY = 0
 
 _OPTIONS = {  # name -> takes a value
@@ -326,6 +327,7 @@ class EchoClient(EchoEndpoint):
         self.failure = None  # one-line reason once the session is dead
         self.peer_closed = False
         self.replies = 0
+        self.oom_seen = 0  # ctx.stats["out_of_memory"] when the session connected
 
     def _read(self, ctx, session, data):
         if session != self.session:
@@ -337,12 +339,16 @@ class EchoClient(EchoEndpoint):
     def _event(self, ctx, session, level, code):
         if level == 0 and code == dtls_lite.EVENT_CONNECTED:
             self.connected = True
+            self.oom_seen = ctx.stats.get('out_of_memory', 0)
         elif level == 0 and code == dtls_lite.EVENT_CLOSED:
             self.peer_closed = True
         elif level == _ALERT_FATAL:
             self.failure = 'fatal alert %d' % code
-            if ctx.stats.get('out_of_memory'):
-                # the engine turns a MemoryError into internal_error (80); say which it was
+            if code == _ALERT_INTERNAL_ERROR and ctx.stats.get('out_of_memory', 0) > self.oom_seen:
+                # the engine turns a MemoryError into internal_error (80); say which it was. (A
+                # large record the heap could not hold is dropped and counted too, not fatal:
+                # only a count grown since the session connected, with internal_error, is read
+                # as the cause.)
                 self.failure += ' (out of memory)'
         elif level and code == _ALERT_CLOSE_NOTIFY:
             self.peer_closed = True
@@ -387,11 +393,14 @@ class EchoClient(EchoEndpoint):
             if self.pump(_MAX_WAIT_MS) and eof_at is None:
                 for line in stdin.read():
                     if line:
-                        n = self.ctx.write(self.session, line)
-                        if n < len(line):
-                            # one line is one record (its echo is counted as one reply)
+                        # One line is one record, and so is its echo, which our server makes
+                        # len(_ECHO_PREFIX) bytes longer: a line must leave room for that.
+                        room = self.ctx.max_write(self.session) - len(_ECHO_PREFIX)
+                        if len(line) > room:
                             raise ClientError('a line of %d bytes is longer than one record '
-                                              'carries (%d here): raise --mtu' % (len(line), n))
+                                              'carries with its echo (%d here): raise --mtu'
+                                              % (len(line), room))
+                        self.ctx.write(self.session, line)
                         sent += 1
                 if stdin.eof:
                     self.poller.unregister(stdin.pollable)
