@@ -38,6 +38,7 @@ _DEFAULT_MAX_HANDSHAKE_MESSAGE = const(4096)  # PSK messages are tiny; a leaf + 
 _MAX_RECORD = const(18432)                # RFC 5246 §6.2.3: 2^14 + 2048, any peer may send it
 _RXBUF = const(2048)                      # preallocated receive buffer; larger records get one
 _COOKIE_LIFETIME_MS = const(60000)        # cookie secret rotation period (cookie.py)
+_BYTES_LIKE = (bytes, bytearray, memoryview)   # what data and keys may be
 _RESEND_GAP_DIVISOR = const(4)            # see Config.resend_gap_ms
 _NO_LIMIT = const(1 << 30)                # the upper bound of a limit that needs none
 
@@ -200,7 +201,7 @@ class Config:
         MicroPython would otherwise take a str as its UTF-8 bytes where CPython fails."""
         f = self.get_psk_info
         value = None if f is None else f(self.ctx, session, kind, identity)
-        if value is not None and not isinstance(value, (bytes, bytearray, memoryview)):
+        if value is not None and not isinstance(value, _BYTES_LIKE):
             raise HandlerError('psk_type', type(value).__name__)
         return value
 
@@ -278,7 +279,7 @@ def _check_bytes(data):
     """Datagrams and application data are bytes-like; anything else is the application's
     mistake, said plainly (not a TypeError from deep inside, or a str taken as bytes on
     MicroPython)."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+    if not isinstance(data, _BYTES_LIKE):
         raise DTLSError('data_type', type(data).__name__)
 
 

@@ -66,9 +66,6 @@ _DEFAULT_TIMEOUT_S = 10
 _ECHO_PREFIX = b'Echo: '
 # Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
 _MAX_WAIT_MS = 200
-_ALERT_FATAL = 2
-_ALERT_INTERNAL_ERROR = 80
-_ALERT_CLOSE_NOTIFY = 0
 
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
@@ -342,15 +339,15 @@ class EchoClient(EchoEndpoint):
             self.oom_seen = ctx.stats.get('out_of_memory', 0)
         elif level == 0 and code == dtls_lite.EVENT_CLOSED:
             self.peer_closed = True
-        elif level == _ALERT_FATAL:
+        elif level == dtls_lite.LEVEL_FATAL:
             self.failure = 'fatal alert %d' % code
-            if code == _ALERT_INTERNAL_ERROR and ctx.stats.get('out_of_memory', 0) > self.oom_seen:
+            if code == dtls_lite.INTERNAL_ERROR and ctx.stats.get('out_of_memory', 0) > self.oom_seen:
                 # the engine turns a MemoryError into internal_error (80); say which it was. (A
                 # large record the heap could not hold is dropped and counted too, not fatal:
                 # only a count grown since the session connected, with internal_error, is read
                 # as the cause.)
                 self.failure += ' (out of memory)'
-        elif level and code == _ALERT_CLOSE_NOTIFY:
+        elif level and code == dtls_lite.CLOSE_NOTIFY:
             self.peer_closed = True
 
     def accepts(self, addr):

@@ -96,12 +96,9 @@ def _check_utf8(b):
         i += k + 1
 
 
-def name_attributes(raw):
-    """Attributes of a DER Name in DER order, as [(type, value, rdn_index, hex_form)].
-
-    type is the short name or the dotted OID; value is the text, or (hex_form True) '#hex' of
-    the DER value when the type is unknown or the value is not a string.
-    """
+def _atvs(raw):
+    """The AttributeTypeAndValues of a DER Name in DER order, as [(rdn_index, type OID, tag,
+    value, DER of the value)], read strictly (an empty RDN or trailing bytes are refused)."""
     seq = whole(raw)
     out = []
     index = 0
@@ -115,19 +112,31 @@ def name_attributes(raw):
             begin = atv.pos
             tag, value = atv.read_any()
             atv.done()
-            short = None
-            for name, o in ATTRIBUTES:
-                if o == oid:
-                    short = name
-            hex_form = short is None or tag not in (_UTF8_STRING, _PRINTABLE_STRING,
-                                                    _TELETEX_STRING, _IA5_STRING,
-                                                    _UNIVERSAL_STRING, _BMP_STRING)
-            if hex_form:
-                text = '#' + bytes(atv.data[begin:atv.pos]).hex()
-            else:
-                text = decode_string(tag, value)
-            out.append((short or oid_to_str(oid), text, index, hex_form))
+            out.append((index, oid, tag, value, atv.data[begin:atv.pos]))
         index += 1
+    return out
+
+
+def name_attributes(raw):
+    """Attributes of a DER Name in DER order, as [(type, value, rdn_index, hex_form)].
+
+    type is the short name or the dotted OID; value is the text, or (hex_form True) '#hex' of
+    the DER value when the type is unknown or the value is not a string.
+    """
+    out = []
+    for index, oid, tag, value, der in _atvs(raw):
+        short = None
+        for name, o in ATTRIBUTES:
+            if o == oid:
+                short = name
+        hex_form = short is None or tag not in (_UTF8_STRING, _PRINTABLE_STRING,
+                                                _TELETEX_STRING, _IA5_STRING,
+                                                _UNIVERSAL_STRING, _BMP_STRING)
+        if hex_form:
+            text = '#' + bytes(der).hex()
+        else:
+            text = decode_string(tag, value)
+        out.append((short or oid_to_str(oid), text, index, hex_form))
     return out
 
 
@@ -172,23 +181,17 @@ def _name_key(raw):
     b'S' for a string compared as text, b'D' for a value compared as its DER, so that a
     UTF8String whose text is the DER of another value (16 07 'example', an IA5String) is not
     that value."""
-    seq = whole(raw)
     out = []
-    while not seq.at_end():
-        rdn = seq.sub(_SET)
-        atvs = []
-        while not rdn.at_end():
-            atv = rdn.sub()
-            oid = atv.read_oid()
-            begin = atv.pos
-            tag, value = atv.read_any()
-            if tag == _UTF8_STRING or tag == _PRINTABLE_STRING:
-                kind, key = b'S', b' '.join(bytes(value).lower().split())
-            else:
-                kind, key = b'D', bytes(atv.data[begin:atv.pos])     # tag, length and value
-            atvs.append((bytes(oid), kind, key))
-        atvs.sort()
-        out.append(atvs)
+    for index, oid, tag, value, der in _atvs(raw):
+        if tag == _UTF8_STRING or tag == _PRINTABLE_STRING:
+            key = (bytes(oid), b'S', b' '.join(bytes(value).lower().split()))
+        else:
+            key = (bytes(oid), b'D', bytes(der))
+        if index == len(out):
+            out.append([])
+        out[index].append(key)
+    for rdn in out:
+        rdn.sort()
     return out
 
 
