@@ -187,6 +187,19 @@ class Handshake:
         # retransmission triggers ours (RFC 6347 §4.2.4), never a later flight's, which would
         # make two endpoints answer each other's retransmissions forever.
         self.rx_lo = self.rx_hi = next_seq
+        self.rx_heads = b''   # their msg_type and length, 4 bytes a message (Reassembler.heads)
+
+
+def _repeats(hs, msg_type, length, seq, flen):
+    """True if a fragment already received (Reassembler.add() -> 0) is a copy of a message of
+    the peer flight our current flight answers: RFC 6347 §4.2.4, the peer re-sent that flight,
+    so ours was lost. Its message_seq must be in that flight, its msg_type and length those of
+    the message we got, and it must carry bytes (unless the message is empty): a fragment
+    forged without knowing the flight, or an empty one, does not make us re-send."""
+    i = (seq - hs.rx_lo) * 4
+    h = hs.rx_heads
+    return (0 <= i < len(h) and h[i] == msg_type and (flen > 0 or length == 0)
+            and (h[i + 1] << 16) | (h[i + 2] << 8) | h[i + 3] == length)
 
 
 class Engine:
@@ -377,7 +390,7 @@ class Engine:
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
             if (mt == _FINISHED) == (epoch != 0):
                 got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
-                if got == 0 and hs.rx_lo <= seq < hs.rx_hi:
+                if got == 0 and _repeats(hs, mt, length, seq, flen):
                     # A message of the peer flight our current flight answers: it was lost.
                     hs.peer_retransmitted = True
             else:
@@ -398,7 +411,7 @@ class Engine:
         while p < end:
             mt, length, seq, off, flen = fr.parse_fragment(buf, p, end)
             p += _HS_HEADER_LEN + flen
-            if hs is not None and hs.rx_lo <= seq < hs.rx_hi:
+            if hs is not None and _repeats(hs, mt, length, seq, flen):
                 hs.peer_retransmitted = True
             elif epoch != 0 and mt == (_HELLO_REQUEST if self.is_client else _CLIENT_HELLO):
                 self._send_alert(_LEVEL_WARNING, _NO_RENEGOTIATION)
@@ -555,6 +568,8 @@ class Engine:
         hs = self.hs
         hs.flight = flight
         hs.rx_lo, hs.rx_hi = hs.rx_hi, hs.reasm.next_seq
+        hs.rx_heads = hs.reasm.heads
+        hs.reasm.heads = b''
         if hs.pending_write is not None:
             # This flight carries our ChangeCipherSpec: from here on we write in epoch 1
             # (alerts included; before it, the peer could not read them).

@@ -133,6 +133,9 @@ class Reassembler:
         self.next_seq = next_seq
         self.max_message = max_message
         self.pending = []
+        # msg_type and 24-bit length (a header's first 4 bytes) of each message pop() handed
+        # out since the engine last took them: what a retransmission of them must match.
+        self.heads = b''
 
     def add(self, msg_type, length, seq, off, flen, data, body_pos):
         """Take one fragment (fields from parse_fragment; its bytes at data[body_pos:])."""
@@ -170,6 +173,8 @@ class Reassembler:
             if p.seq == self.next_seq and (not p.body or p.ranges == [(0, len(p.body))]):
                 self.pending.remove(p)
                 self.next_seq += 1
+                n = len(p.body)
+                self.heads += bytes((p.msg_type, n >> 16, (n >> 8) & 0xff, n & 0xff))
                 return p.msg_type, p.seq, bytes(p.body)
         return None
 

@@ -92,6 +92,7 @@ class ServerEngine(Engine):
         hs.seq0 = record_seq       # and records continue from its record sequence number
         hs.rx_hi = msg_seq         # a re-sent ClientHello re-sends our first flight
         hs.transcript = [fr.message(_CLIENT_HELLO, msg_seq, body)]
+        hs.reasm.heads = hs.transcript[0][:4]      # its msg_type and length
         self._goto(_S_AWAIT_CLIENT_HELLO)
         try:
             self._goto(self._s_client_hello(ch, now_ms))
