@@ -48,7 +48,6 @@ _CERT_TYPE_X509 = const(0)
 _CERT_TYPE_RAW_PUBLIC_KEY = const(2)
 _HANDSHAKE_FAILURE = const(40)
 _ILLEGAL_PARAMETER = const(47)
-_DECODE_ERROR = const(50)
 _PROTOCOL_VERSION = const(70)
 _UNSUPPORTED_EXTENSION = const(110)
 _C_AWAIT_SERVER_HELLO = const(1)
@@ -127,9 +126,6 @@ class ClientEngine(Engine):
             # RFC 5246 §7.4.1.4: only extensions the client offered may appear.
             if mh.find_ext(hs.client_hello.extensions, t) is None:
                 raise Fault(_UNSUPPORTED_EXTENSION)
-        ems = mh.find_ext(exts, _EXT_EXTENDED_MASTER_SECRET)
-        if ems is not None and len(ems):
-            raise Fault(_DECODE_ERROR)          # extended_master_secret not empty
         self._check_hello(exts)
         point_formats(exts)
         hs.server_random = sh.random

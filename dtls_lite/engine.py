@@ -113,6 +113,7 @@ _CLOSE_NOTIFY = const(0)
 _UNEXPECTED_MESSAGE = const(10)
 _HANDSHAKE_FAILURE = const(40)
 _ILLEGAL_PARAMETER = const(47)
+_DECODE_ERROR = const(50)
 _DECRYPT_ERROR = const(51)
 _INTERNAL_ERROR = const(80)
 _NO_RENEGOTIATION = const(100)
@@ -446,7 +447,10 @@ class Engine:
         if ri is not None and mh.parse_renegotiation_info(ri) != b'':
             raise Fault(_HANDSHAKE_FAILURE)
         hs = self.hs
-        hs.ems = mh.find_ext(exts, _EXT_EXTENDED_MASTER_SECRET) is not None
+        ems = mh.find_ext(exts, _EXT_EXTENDED_MASTER_SECRET)
+        if ems is not None and len(ems):
+            raise Fault(_DECODE_ERROR)          # RFC 7627 §5.1: its extension_data is empty
+        hs.ems = ems is not None
         if self.cfg.require_ems and not hs.ems:
             raise Fault(_HANDSHAKE_FAILURE)
         return ri

@@ -46,6 +46,7 @@ _EVENT_CONNECT = const(0x01DC)
 _CT_HANDSHAKE = const(22)
 _HEADER_LEN = const(13)
 _DTLS12 = const(0xFEFD)
+_DTLS10 = const(0xFEFF)
 _HS_HEADER_LEN = const(12)
 _CLIENT_HELLO = const(1)
 _SERVER_HELLO = const(2)
@@ -113,6 +114,9 @@ class ServerEngine(Engine):
         self.hello_tag = hello_tag(ch.random, 0)
         secure_reneg = (self._check_hello(ch.extensions) is not None
                         or _EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites)
+        # RFC 8422 §5.1.2: ec_point_formats without uncompressed aborts the handshake, whichever
+        # suite we would pick (not only an ECDHE one)
+        pf = point_formats(ch.extensions)
         suite = self.suite = self._s_choose_suite(ch)
         hs.server_random = cfg.rng(_RANDOM_LEN)
         exts = []
@@ -120,7 +124,7 @@ class ServerEngine(Engine):
             exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         if hs.ems:
             exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
-        if hs.group is not None and point_formats(ch.extensions):
+        if hs.group is not None and pf:
             exts.append((_EXT_EC_POINT_FORMATS, b'\x01\x00'))
         ecdsa = suite[2] == _KX_ECDHE_ECDSA
         if ecdsa:
@@ -192,9 +196,9 @@ class ServerEngine(Engine):
         if hs.sig_alg is None:
             return _HANDSHAKE_FAILURE
         data = mh.find_ext(ch.extensions, _EXT_SERVER_CERTIFICATE_TYPE)
+        offered = None if data is None else mc.parse_cert_type_list(data)   # decode_error
         try:
-            hs.own_type = auth.select_cert_type(
-                None if data is None else mc.parse_cert_type_list(data), creds.cert_types())
+            hs.own_type = auth.select_cert_type(offered, creds.cert_types())
         except Fault as f:
             return f.alert
         hs.creds = creds
@@ -202,9 +206,9 @@ class ServerEngine(Engine):
             # tinydtls: a server with verify_ecdsa_key asks for the client's key
             data = mh.find_ext(ch.extensions, _EXT_CLIENT_CERTIFICATE_TYPE)
             types = cfg.peer_auth(False).cert_types(cfg.verify_key(hs.session))
+            offered = None if data is None else mc.parse_cert_type_list(data)   # decode_error
             try:
-                hs.peer_type = auth.select_cert_type(
-                    None if data is None else mc.parse_cert_type_list(data), types)
+                hs.peer_type = auth.select_cert_type(offered, types)
                 hs.cert_request = True
             except Fault as f:
                 if cfg.require_client_cert:
@@ -352,8 +356,9 @@ class Acceptor:
             ctype, version, epoch, seq, length = h
             p = pos + _HEADER_LEN
             end = p + length
-            if ctype != _CT_HANDSHAKE or epoch != 0 or end > len(data):
-                return None
+            if (ctype != _CT_HANDSHAKE or epoch != 0 or end > len(data)
+                    or (version != _DTLS12 and version != _DTLS10)):
+                return None     # the engine drops other record versions too
             while p < end:
                 mt, mlen, msg_seq, off, flen = fr.parse_fragment(data, p, end)
                 if mt != _CLIENT_HELLO or mlen > _MAX_HELLO_LEN:
