@@ -551,6 +551,7 @@ class Context:
         now() without it) or None."""
         now = self._now(now_ms)
         nxt = None
+        error = None
         for session in list(self._peers):
             e = self._peers.get(session)
             if e is None:
@@ -563,6 +564,9 @@ class Context:
                 e.handle_timeout(now)
                 try:
                     self._drain(session)
+                except Exception as x:  # noqa: B902 -- the application's: raised once every
+                    if error is None:   # session's timers have run (a board's sendto failing
+                        error = x       # for one peer must not stall the others)
                 finally:
                     self._reap(session)
                 # the session's engine now: a callback may have reconnected it
@@ -570,6 +574,8 @@ class Context:
                 d = e.deadline() if e is not None else None
             if d is not None and (nxt is None or d < nxt):
                 nxt = d
+        if error is not None:
+            raise error
         return nxt
 
     def peer(self, session):
@@ -608,8 +614,11 @@ class Context:
         items = out[:]
         out.clear()
         error = None
+        owner = self._peers.get(session)
         for kind, a, b in items:
             try:
+                if kind == _OUT_APP and self._peers.get(session) is not owner:
+                    continue    # a callback closed or replaced the session: its data is void
                 if kind == _OUT_DATAGRAM:
                     self._write(self, session, a)
                 elif kind == _OUT_APP:

@@ -291,7 +291,7 @@ class Engine:
             # The same holds for a repeat that crosses our own (re)sending of the flight.
             if hs.sent_ms is None or now_ms - hs.sent_ms >= self.cfg.resend_gap_ms:
                 hs.sent_ms = now_ms
-                self._send_flight()
+                self._resend()
 
     def _record(self, h, data, pos, now_ms):
         ctype, version, epoch, seq, length = h
@@ -347,6 +347,11 @@ class Engine:
         elif ctype == _CT_HANDSHAKE:
             self._handshake_record(buf, p, end, epoch, now_ms)
         elif ctype == _CT_ALERT:
+            if epoch == 0 and end - p != 2:
+                # An invalid unprotected record is discarded (RFC 6347 §4.1.2.7): one forged
+                # datagram must not end a handshake. Only an authenticated one is decode_error.
+                self._count('dropped')
+                return
             level, desc = mf.parse_alert(buf, p, end - p)
             self._emit(_OUT_EVENT, level, desc)
             if desc == _CLOSE_NOTIFY:
@@ -361,6 +366,9 @@ class Engine:
             self._count('dropped')        # RFC 5246 §6: unknown types are ignored
 
     def _ccs_record(self, buf, p, end, epoch):
+        if epoch == 0 and (end - p != 1 or buf[p] != 1):
+            self._count('dropped')        # invalid and unprotected: discarded, as alerts are
+            return
         mf.parse_change_cipher_spec(buf, p, end - p)
         hs = self.hs
         state = self.state
@@ -388,12 +396,18 @@ class Engine:
                 # §4.1.2.7), so one forged or damaged datagram cannot end a handshake.
                 self._count('dropped')
                 break
+            if mt == _HELLO_REQUEST and self.is_client:
+                # RFC 5246 §7.4.1.1: ignored while a handshake is under way; dropped before
+                # reassembly, or it would take the message_seq of the server's next message.
+                self._count('dropped')
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
-            if (mt == _FINISHED) == (epoch != 0):
+            elif (mt == _FINISHED) == (epoch != 0):
                 got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
                 if got == 0 and _repeats(hs, mt, length, seq, flen):
                     # A message of the peer flight our current flight answers: it was lost.
                     hs.peer_retransmitted = True
+                elif got <= 0:
+                    self._count('dropped')  # a stale copy, or too far ahead / over budget
             else:
                 self._count('dropped')
             p += _HS_HEADER_LEN + flen
@@ -422,8 +436,6 @@ class Engine:
 
     def _on_message(self, msg_type, seq, body, now_ms):
         state = self.state
-        if msg_type == _HELLO_REQUEST and self.is_client:
-            return      # RFC 5246 §7.4.1.1: ignored while a handshake is under way
         if msg_type == _SERVER_HELLO_DONE and (
                 state == _C_AWAIT_CERTIFICATE_REQUEST
                 or (state == _C_AWAIT_SERVER_KEY_EXCHANGE and self.suite[2] == _KX_PSK)):
@@ -584,6 +596,17 @@ class Engine:
         self._send_flight()
         hs.timer.start(now_ms)
 
+    def _resend(self):
+        """Send our flight again (peer retransmission or timer), outside handle_datagram's
+        safety net: a heap too full for it now is counted, and the next timer tries again;
+        anything else fails the handshake as there."""
+        try:
+            self._send_flight()
+        except MemoryError:
+            self._count('out_of_memory')
+        except Exception as e:  # noqa: B902 -- see _caught
+            self._caught(e)
+
     def _put_record(self, buf, off, ctype, epoch, payload):
         if epoch == 0:
             hs = self.hs
@@ -708,7 +731,7 @@ class Engine:
             return                              # FINISHED, or WAITING
         elif hs.timer.back_off(now_ms):
             hs.sent_ms = now_ms
-            self._send_flight()
+            self._resend()
             return
         self._count('expired')                  # stalled, or out of retransmissions
         self._goto(_CLOSED)

@@ -333,6 +333,8 @@ class Acceptor:
         if count >= cfg.max_peers or busy >= cfg.max_handshakes:
             stats['refused'] += 1
             return
+        if old is not None and old.state != _CLOSED:
+            old._goto(_CLOSED)    # the peer restarted (RFC 6347 §4.2.8): EVENT_CLOSED first
         e = peers[session] = ServerEngine(cfg, False)
         cfg.out.append((_OUT_EVENT, 0, _EVENT_CONNECT))
         e.start_server(session, ch, body, msg_seq, rec_seq, now)

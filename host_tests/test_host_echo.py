@@ -269,7 +269,8 @@ def test_line_longer_than_a_record_is_an_error_not_cut(tmp_path, runtime):
                              timeout=5)
         fits = _run_client(runtime, '127.0.0.1:%d' % port, ['y' * 1300], '--mtu', '1500',
                            '--timeout', '5', timeout=5)
-        server_err = server.stderr()
+        # the server logs the cut after sending the reply: wait for it, do not race it
+        server_err = procs.wait_for(server, 'reply of 1306 bytes cut to 1171', 'stderr')
     assert result.returncode == 1, result
     assert ('a line of 1300 bytes is longer than one record carries with its echo (1165 '
             'here): raise --mtu') in result.stderr, result.stderr

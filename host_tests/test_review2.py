@@ -98,6 +98,8 @@ def test_client_ignores_hello_request_during_handshake():
     pair = _client_after_server_hello(404, 0xC0A8)
     _inject(pair, True, fr.HELLO_REQUEST, 1, b'')
     assert pair.client.peer(pair.server_addr).state == 'AWAIT_SERVER_KEY_EXCHANGE'
+    # and it left message_seq 1 to the server's next message (R9: it used to take it)
+    assert pair.client._peers[pair.server_addr].hs.reasm.next_seq == 1
     assert pair.events['client'] == [(0, dtls_lite.EVENT_CONNECT)]
 
 

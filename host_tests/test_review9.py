@@ -129,3 +129,172 @@ def test_hellos_in_records_of_another_version_are_dropped_statelessly():
         assert server.out == [] and server.ctx.sessions() == []
         assert server.ctx.stats['dropped'] == dropped + 1
     assert _Server().hello((0xC0A8,), [EMS, RI], version=0xFEFF)        # DTLS 1.0 records: fine
+
+
+# --- record layer and lifecycle ----------------------------------------------------------------
+
+from dtls_sim import Pair                   # noqa: E402 -- the pair tests start here
+
+
+def _plain(ctype, payload, seq):
+    return _rec(payload, seq=seq, ctype=ctype)
+
+
+def _engine(pair, who):
+    return (pair.client if who == 'client' else pair.server)._peers[
+        pair.server_addr if who == 'client' else pair.client_addr]
+
+
+def _sealed(sender, ctype, payload):
+    """A protected record as engine `sender` writes it (its epoch-1 keys)."""
+    buf = bytearray(len(payload) + 64)
+    n = record.seal(sender.wr, sender.suite, sender.rec, sender.wr_seq, buf, 0, ctype, payload)
+    sender.wr_seq += 1
+    return bytes(buf[:n])
+
+
+def _client_awaiting_server_ccs(seed):
+    pair = Pair(seed=seed)
+    pair.client.connect(pair.server_addr)
+    assert pair.run(lambda: pair.client.peer(pair.server_addr).state == 'AWAIT_SERVER_CCS',
+                    max_ms=3000)
+    return pair
+
+
+def test_malformed_unprotected_ccs_or_alert_is_dropped_not_fatal():
+    # RFC 6347 §4.1.2.7: an invalid record is discarded. A damaged epoch-0 ChangeCipherSpec or
+    # alert used to end the handshake with decode_error.
+    for ctype, payload in ((20, b'\x02'), (20, b'\x01\x01'), (21, b'\x01\x00\x00'), (21, b'\x02')):
+        pair = _client_awaiting_server_ccs(3)
+        dropped = pair.client.stats['dropped']
+        pair.client.handle_message(pair.server_addr, _plain(ctype, payload, 1))
+        assert pair.client.peer(pair.server_addr).state == 'AWAIT_SERVER_CCS', (ctype, payload)
+        assert pair.client.stats['dropped'] == dropped + 1
+        assert pair.run(pair.both_connected, max_ms=60000), (ctype, payload)
+        assert pair.internal_errors() == 0
+
+
+def test_hello_request_mid_handshake_does_not_take_a_message_seq():
+    # RFC 5246 §7.4.1.1: ignored while a handshake is under way. It used to be reassembled
+    # first, so the server's real message with that message_seq was taken for a copy and the
+    # handshake stalled, silently, until it expired.
+    pair = _client_awaiting_server_ccs(8)
+    nxt = _engine(pair, 'client').hs.reasm.next_seq
+    dropped = pair.client.stats['dropped']
+    pair.client.handle_message(pair.server_addr, _plain(22, fr.message(0, nxt, b''), 77))
+    assert pair.client.stats['dropped'] == dropped + 1
+    assert pair.run(pair.both_connected, max_ms=5000)
+    assert pair.client.stats['expired'] == 0
+
+
+def test_ignored_handshake_fragments_are_counted():
+    # README: bad network input is dropped and counted. A fragment too far ahead, and a stale
+    # copy of a message that is not part of the flight we answer, were not counted.
+    pair = _client_awaiting_server_ccs(5)
+    nxt = _engine(pair, 'client').hs.reasm.next_seq
+    for frag in (fr.message(fr.SERVER_HELLO, nxt + 10, b'x' * 5),          # too far ahead
+                 fr.message(fr.HELLO_VERIFY_REQUEST, 0, b'\xfe\xfd\x00')):  # an old message
+        dropped = pair.client.stats['dropped']
+        pair.client.handle_message(pair.server_addr, _plain(22, frag, 50))
+        assert pair.client.stats['dropped'] == dropped + 1, frag
+
+
+def test_no_read_for_a_session_closed_by_the_read_callback():
+    # A callback that closes the session: the records after it in the same datagram are not
+    # delivered (close() forgets the peer). They used to reach read() for a session gone.
+    pair = Pair(seed=6)
+    assert pair.handshake()
+    pair.run()
+    got = []
+
+    def read(ctx, session, data):
+        got.append(bytes(data))
+        if data == b'bye':
+            ctx.close(session)
+
+    pair.server.set_handler(pair._write, read, pair._event, pair._psk)
+    client = _engine(pair, 'client')
+    datagram = _sealed(client, 23, b'bye') + _sealed(client, 23, b'one') + _sealed(client, 23, b'two')
+    pair.server.handle_message(pair.client_addr, datagram)
+    assert got == [b'bye']
+    assert pair.server.peer(pair.client_addr) is None
+
+
+def test_check_retransmit_runs_every_session_when_a_write_raises():
+    # A sendto failing for one peer (EHOSTUNREACH on a board) used to stop check_retransmit:
+    # the other sessions' timers did not run. The error is raised after they have.
+    now = [0]
+    sent = []
+
+    def write(ctx, session, data):
+        if session == 'A' and now[0]:
+            raise OSError(113, 'EHOSTUNREACH')
+        sent.append((now[0], session))
+        return len(data)
+
+    ctx = dtls_lite.Context(role='client', clock=lambda: now[0], rng=lambda n: bytes(n))
+    ctx.set_handler(write, None, None,
+                    lambda c, s, kind, i: b'id' if kind == dtls_lite.PSK_IDENTITY else KEY)
+    ctx.connect('A')
+    ctx.connect('B')
+    for t in (1000, 3000, 7000):
+        now[0] = t
+        try:
+            ctx.check_retransmit()
+            assert False, 'the write error was not raised'
+        except OSError:
+            pass
+    assert [t for t, s in sent if s == 'B'] == [0, 1000, 3000, 7000]
+    assert ctx.check_retransmit() is not None      # nothing due: the next deadline
+
+
+def test_a_restarted_client_closes_its_old_server_session_first():
+    # RFC 6347 §4.2.8: the new handshake replaces the old session. The server application
+    # used to get EVENT_CONNECT and EVENT_CONNECTED again with no EVENT_CLOSED in between.
+    from dtls_lite.crypto.util import SeededRng
+    pair = Pair(seed=29)
+    assert pair.handshake()
+    pair.run()
+    pair.events['server'] = []
+    old = _engine(pair, 'server')
+    pair.client = dtls_lite.Context(app_data='client', clock=pair.clock, rng=SeededRng(b'new'))
+    pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
+    assert pair.handshake()
+    assert pair.events['server'] == [(0, dtls_lite.EVENT_CLOSED), (0, dtls_lite.EVENT_CONNECT),
+                                     (0, dtls_lite.EVENT_CONNECTED)], pair.events['server']
+    assert old.state == 15 and old.hs is None                            # CLOSED, freed
+
+
+def test_memory_error_while_resending_a_flight_is_counted_not_raised():
+    # The re-send in answer to the peer's retransmission ran outside handle_datagram's
+    # safety net: a MemoryError there escaped handle_message (and check_retransmit).
+    from dtls_lite import engine
+    pair = Pair(seed=19)
+    flight = []
+
+    def tamper(src, dst, data):
+        if src == 'server' and data[0] == 20:          # the server's last flight: lost
+            return None
+        if src == 'client' and data[0] == 22 and data[13] == 16:
+            flight.append(data)                        # the client's CKE, CCS, Finished
+        return data
+
+    pair.tamper = tamper
+    pair.client.connect(pair.server_addr)
+    assert pair.run(lambda: pair.connected('server'), max_ms=900)
+    real = engine.Engine._flush
+
+    def full(self, buf, off):
+        raise MemoryError('memory allocation failed')
+
+    engine.Engine._flush = full
+    try:
+        pair.clock.now += 2000
+        oom = pair.server.stats['out_of_memory']
+        pair.server.handle_message(pair.client_addr, flight[-1])
+        assert pair.server.stats['out_of_memory'] == oom + 1
+        pair.client.check_retransmit(pair.clock.now + 60000)      # the client's timer
+        assert pair.client.stats['out_of_memory'] >= 1
+    finally:
+        engine.Engine._flush = real
+    assert pair.connected('server')
