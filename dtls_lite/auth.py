@@ -17,7 +17,8 @@ What the engine calls, in protocol order:
 The application hands over its key through tinydtls's get_ecdsa_key callback; `credentials()`
 turns what it returns into a `Credentials`:
   - a Credentials (cheapest: build it once, return it every time; CredentialCache keeps the
-    last one built from any other form, so returning the same object twice parses it once);
+    last one built from PEM/DER text or a dict, so returning the same unchanged value twice
+    parses it once; a bytearray or an object is parsed each time);
   - a dict, or any object with attributes, with
         private_key | priv_key   EcPrivateKey, PEM/DER (SEC1 or PKCS#8), or the raw scalar
                                  (32/48 bytes, tinydtls's priv_key)
@@ -201,19 +202,30 @@ def credentials(value):
 
 
 class CredentialCache:
-    """Remembers the Credentials built from the last object get_ecdsa_key returned, so a
-    callback returning the same dict each handshake costs one parse (and one scalar
-    multiplication to check the key), not one per handshake."""
+    """Remembers the Credentials built from the last value get_ecdsa_key returned, so a
+    callback returning the same dict or PEM text each handshake costs one parse (and one scalar
+    multiplication to check the key), not one per handshake.
+
+    Reused only while nothing it was built from can have changed: equal str/bytes, or a dict
+    holding equal items (one whose key or certificates were replaced in place, after a renewal,
+    is parsed again). A bytearray, memoryview or other object may be rewritten in place (a key
+    read into a reused buffer), so it is parsed every time; a Credentials is used as it is."""
 
     def __init__(self):
-        self._value = self._creds = None
+        self._key = self._creds = None
 
     def get(self, value):
         if value is None or isinstance(value, Credentials):
             return value
-        if value is not self._value:
+        if isinstance(value, (str, bytes)):
+            key = value
+        elif isinstance(value, dict):
+            key = tuple(value.items())
+        else:
+            return credentials(value)
+        if self._creds is None or key != self._key:
             self._creds = credentials(value)
-            self._value = value
+            self._key = key
         return self._creds
 
 

@@ -394,8 +394,14 @@ class Context:
         public_key) returns True to accept the peer's raw public key (x509.keys.EcPublicKey)."""
         if not callable(write):
             raise ConfigError('write_cb')
-        self._write, self._read, self._event = write, read, event
         cfg = self._cfg
+        if (get_ecdsa_key is not None and verify_ecdsa_key is None and cfg.request_client_cert
+                and cfg.role != 'client'
+                and (cfg._peer_auth is None or not cfg._peer_auth[1].cert_types())):
+            # A server asking for client certificates it has no way to judge: every client
+            # would be refused (require) or the request silently not sent (request).
+            raise ConfigError('judge_cli')
+        self._write, self._read, self._event = write, read, event
         cfg.get_psk_info = get_psk_info
         cfg.get_ecdsa_key = get_ecdsa_key
         cfg.verify_ecdsa_key = verify_ecdsa_key

@@ -43,8 +43,10 @@ _BAD_CERTIFICATE = const(42)    # errors.BAD_CERTIFICATE (a const folds only in 
 # not add up is decode_error.
 MAX_CHAIN_CERTS = const(8)
 MAX_CERTIFICATE_LEN = const(8192)
-# DistinguishedNames kept from a CertificateRequest (OpenSSL sends its CAfile subjects; we only
-# count them, nothing uses them): more than this is refused rather than stored.
+# DistinguishedNames kept from a CertificateRequest: OpenSSL and GnuTLS name every CA of their
+# trust file, so a request may list hundreds (RFC 5246 §7.4.4 allows 2^16-1 bytes of them).
+# Every name's framing is checked; only the first MAX_AUTHORITIES are kept (nothing uses them
+# yet), so a long list costs no memory. Refusing more made such servers unreachable.
 MAX_AUTHORITIES = const(16)
 
 
@@ -204,9 +206,9 @@ def parse_certificate_request(body):
     cr = CertificateRequest(r.vec8(1, 255), read_u16_list(r))
     cas = r.sub16()
     while cas.left():
-        if len(cr.certificate_authorities) >= MAX_AUTHORITIES:
-            raise decode_error()            # too many certificate authorities
-        cr.certificate_authorities.append(cas.vec16(1, 65535))
+        dn = cas.vec16(1, 65535)            # framing checked for every name
+        if len(cr.certificate_authorities) < MAX_AUTHORITIES:
+            cr.certificate_authorities.append(dn)   # the rest are well formed, not kept
     r.done()
     return cr
 

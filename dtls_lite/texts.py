@@ -25,6 +25,8 @@ TEXTS = {
     'cookie_key': 'cookie_secret must be at least 16 bytes',
     'keyword': 'unknown Context keyword: %r',
     'verify_cb': 'verify_cert must be a callable (leaf, error) -> bool',
+    'judge_cli': 'request_client_cert/require_client_cert need a way to judge the client '
+                 '(ca, verify_cert, peer_keys or verify_ecdsa_key)',
     'anchors': 'bad trust anchors (ca): %s',
     'write_cb': 'write handler must be callable',
     'hashable': 'session must be hashable, not %s (bytes(addr) turns a bytearray sockaddr into one)',

@@ -105,7 +105,8 @@ def test_credential_cache_parses_once():
     value = {'private_key': fx.SERVER_KEY_SEC1}
     first = cache.get(value)
     assert cache.get(value) is first
-    assert cache.get({'private_key': fx.SERVER_KEY_SEC1}) is not first     # another object
+    assert cache.get({'private_key': fx.SERVER_KEY_SEC1}) is first         # equal contents
+    assert cache.get({'private_key': fx.CLIENT_KEY_PKCS8}) is not first     # another key
     assert cache.get(SERVER) is SERVER and cache.get(None) is None
 
 

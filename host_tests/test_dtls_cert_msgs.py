@@ -178,7 +178,8 @@ def test_certificate_request_rejects():
     dn = unhex('0003' + '300100')
     many = unhex('0140' + '0002' + '0403') + bytes((0, 5 * (mc.MAX_AUTHORITIES + 1))) \
         + dn * (mc.MAX_AUTHORITIES + 1)
-    assert _fault(mc.parse_certificate_request, many) == DECODE_ERROR
+    # more names than are kept: a well-formed request (servers name their whole CA file)
+    assert len(mc.parse_certificate_request(many).certificate_authorities) == mc.MAX_AUTHORITIES
 
 
 CERTIFICATE_VERIFY = unhex(

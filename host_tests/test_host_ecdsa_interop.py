@@ -68,12 +68,35 @@ def pki(tmp_path_factory):
                   '-CAkey', prefix + 'ca.key', '-CAcreateserial', '-days', '3650', '-' + md,
                   '-extfile', name + '.ext', '-out', name + '.crt'], d)
             _run([openssl, 'pkey', '-in', name + '.key', '-pubout', '-out', name + '.pub.pem'], d)
+    # a trust file of 24 CAs besides ours: OpenSSL's CertificateRequest names each of them
+    _many_cas(os.path.join(d, 'many-cas.crt'), os.path.join(d, 'ca.crt'), 24)
     # the server's chain with its CA, for a certificate flight that must be fragmented
     with open(os.path.join(d, 'chain.crt'), 'w') as f:
         for part in ('server.crt', 'ca.crt'):
             with open(os.path.join(d, part)) as g:
                 f.write(g.read())
     return lambda name: os.path.join(d, name)
+
+
+def _many_cas(path, ours, n):
+    """A PEM bundle of n throwaway self-signed CA certificates followed by `ours`."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    now = datetime.datetime(2025, 1, 1)
+    with open(path, 'wb') as f:
+        for i in range(n):
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'Other CA %d' % i)])
+            cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                    .public_key(key.public_key()).serial_number(i + 1)
+                    .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                    .sign(key, hashes.SHA256()))
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        with open(ours, 'rb') as g:
+            f.write(g.read())
 
 
 @pytest.fixture(scope='module')
@@ -121,12 +144,12 @@ def _check_our_peer(procs, proc, suite, peer=None):
 
 # --- OpenSSL ---------------------------------------------------------------------------------
 
-def _s_server(procs, pki, port, suite, mutual, prefix='', *extra):
+def _s_server(procs, pki, port, suite, mutual, prefix='', *extra, cafile='ca.crt'):
     argv = [require_binary('openssl'), 's_server', '-dtls1_2', '-accept', '127.0.0.1:%d' % port,
             '-naccept', '1', '-cert', pki(prefix + 'server.crt'), '-key', pki(prefix + 'server.key'),
             '-cipher', SUITES[suite][0]] + list(extra)
     if mutual:
-        argv += ['-CAfile', pki(prefix + 'ca.crt'), '-Verify', '1', '-verify_return_error']
+        argv += ['-CAfile', pki(prefix + cafile), '-Verify', '1', '-verify_return_error']
     server = procs.start('openssl-s_server', argv)
     procs.wait_for(server, 'ACCEPT', what='s_server start')
     return server
@@ -141,11 +164,12 @@ def _s_client(procs, pki, port, suite, mutual, prefix='', *extra):
     return procs.start('openssl-s_client', argv)
 
 
-def _our_client_vs_s_server(tmp_path, pki, runtime, suite, mutual, prefix='', ours_extra=()):
+def _our_client_vs_s_server(tmp_path, pki, runtime, suite, mutual, prefix='', ours_extra=(),
+                            cafile='ca.crt'):
     port = free_port()
     ping, pong = 'ping-%s-%s' % (runtime, suite), 'pong-from-openssl'
     with Processes(tmp_path) as procs:
-        server = _s_server(procs, pki, port, suite, mutual, prefix)
+        server = _s_server(procs, pki, port, suite, mutual, prefix, cafile=cafile)
         client = _ours(procs, runtime, 'client', port, '--ciphers', suite,
                        *(_our_x509(pki, 'client', mutual, prefix) + list(ours_extra)))
         client.send(ping + '\n')
@@ -194,6 +218,14 @@ def test_our_client_openssl_server(tmp_path, pki, runtime, suite, mutual):
 @pytest.mark.parametrize('suite', sorted(SUITES))
 def test_openssl_client_our_server(tmp_path, pki, runtime, suite, mutual):
     _s_client_vs_our_server(tmp_path, pki, runtime, suite, mutual)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_certificate_request_naming_many_cas(tmp_path, pki, runtime):
+    # s_server's CertificateRequest names every CA of its -CAfile (25 here). We refused more
+    # than 16 names with decode_error, so such a server could not be reached (R9).
+    _our_client_vs_s_server(tmp_path, pki, runtime, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', True,
+                            cafile='many-cas.crt')
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)

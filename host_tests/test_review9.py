@@ -298,3 +298,46 @@ def test_memory_error_while_resending_a_flight_is_counted_not_raised():
     finally:
         engine.Engine._flush = real
     assert pair.connected('server')
+
+
+def test_asking_for_client_certificates_with_nothing_to_judge_them_is_a_config_error():
+    # require_client_cert made every ECDHE_ECDSA handshake fail with unsupported_certificate,
+    # blaming the client; request_client_cert was silently not acted on.
+    from dtls_lite.errors import ConfigError
+    creds = auth.Credentials(fx.SERVER_KEY_SEC1, fx.SERVER_CRT)
+    for flag in ('require_client_cert', 'request_client_cert'):
+        ctx = dtls_lite.Context(role='server', cookie_secret=bytes(32), **{flag: True})
+        try:
+            ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: creds)
+            assert False, flag
+        except ConfigError as e:
+            assert 'judge the client' in str(e), e
+        assert ctx._write is None                       # nothing half set
+    # any way to judge one will do
+    for kw in ({'ca': fx.CA_CRT}, {'peer_keys': []}):
+        ctx = dtls_lite.Context(role='server', cookie_secret=bytes(32), require_client_cert=True,
+                                **kw)
+        ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: creds)
+    ctx = dtls_lite.Context(role='server', cookie_secret=bytes(32), require_client_cert=True)
+    ctx.set_handler(lambda c, s, d: len(d), get_ecdsa_key=lambda c, s: creds,
+                    verify_ecdsa_key=lambda c, s, k: True)
+
+
+def test_credentials_rebuilt_when_the_returned_value_changed_in_place():
+    # The cache matched get_ecdsa_key's value by identity: a dict or bytearray updated in
+    # place (a renewed key, a key read into a reused buffer) kept presenting the old key.
+    cache = auth.CredentialCache()
+    creds = {'private_key': fx.SERVER_KEY_SEC1}
+    first = cache.get(creds)
+    assert cache.get(creds) is first                   # unchanged: parsed once
+    creds['private_key'] = fx.CLIENT_KEY_PKCS8
+    second = cache.get(creds)
+    assert second.key.public_key.point != first.key.public_key.point
+    text = bytearray(fx.SERVER_KEY_SEC1.encode())
+    a = cache.get(text)
+    text[:] = fx.CLIENT_KEY_PKCS8.encode()
+    b = cache.get(text)
+    assert a.key.public_key.point == first.key.public_key.point
+    assert b.key.public_key.point == second.key.public_key.point
+    pem = fx.SERVER_KEY_SEC1
+    assert cache.get(pem) is cache.get(pem)            # immutable text: parsed once
