@@ -153,6 +153,7 @@ TEXTS = {
     'priv_nocrv': 'private key names no curve',
     'p8_ver': 'bad PKCS#8 version',
     'no_key': 'no PEM block PRIVATE KEY or EC PRIVATE KEY',
+    'key_enc': 'the private key is encrypted: decrypt it first (openssl pkey -in KEY -out PLAIN)',
     # x509/chain.py (also no_chain)
     'purpose': "purpose is None, 'server' or 'client'",
     'chain_long': 'certificate chain too long',

@@ -50,6 +50,22 @@ def _run_board_client(runtime, args):
 
 
 @pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_bad_credential_files_are_one_line(tmp_path, runtime):
+    # R9: a key given as the CA, a certificate as the key, or a missing file ended in a
+    # ConfigError traceback, or (MicroPython) an error naming no file.
+    f = _pki(tmp_path)
+    cases = ((['x509', f('client.key'), f('client.crt'), f('client.key'), 'localhost'], 'anchors'),
+             (['x509', f('ca.crt'), f('client.crt'), f('ca.crt'), 'localhost'], 'credentials'),
+             (['rpk', f('client.key'), f('ca.crt')], 'peer key'),
+             (['x509', f('client.key'), f('client.crt'), f('none.crt'), 'localhost'],
+              'cannot read ' + f('none.crt')))
+    for args, said in cases:
+        result = _run_board_client(runtime, ['127.0.0.1', '9'] + args)
+        assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, (args, result)
+        assert said in result.stderr, (said, result.stderr)
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
 @pytest.mark.parametrize('mode', ['psk', 'x509', 'rpk'])
 def test_board_client_echo(tmp_path, runtime, mode):
     f = _pki(tmp_path)

@@ -286,3 +286,33 @@ def test_line_longer_than_a_record_is_an_error_not_cut(tmp_path, runtime):
         over = _run_client(runtime, '127.0.0.1:%d' % port, ['z' * 1166], '--timeout', '5', timeout=5)
     assert edge.returncode == 0 and edge.stdout == 'Echo: ' + 'z' * 1165 + '\n', edge
     assert over.returncode == 1 and 'raise --mtu' in over.stderr, over
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_operator_mistakes_are_one_line_not_a_traceback(tmp_path, runtime):
+    # R9: a missing key or CA file, a directory given as a file, a host that does not resolve,
+    # a port in use, and --key/--cert without a way to judge the server all ended in a traceback.
+    import socket
+    missing = str(tmp_path / 'missing.crt')
+    for options, rc in ((['--ca', missing], 2), (['--peer-key', str(tmp_path)], 2),
+                        (['--key', missing, '--cert', missing, '--ca', missing], 2)):
+        result = _run_client(runtime, '127.0.0.1:9', [], *options, '--timeout', '1', timeout=1)
+        assert result.returncode == rc and 'Traceback' not in result.stderr, (options, result)
+        assert 'cannot read ' in result.stderr, result.stderr
+    import test_x509_fixtures as fx
+    (tmp_path / 'k.pem').write_text(fx.SERVER_KEY_SEC1)
+    (tmp_path / 'c.pem').write_text(fx.SERVER_CRT)
+    result = _run_client(runtime, '127.0.0.1:9', [], '--key', str(tmp_path / 'k.pem'), '--cert',
+                         str(tmp_path / 'c.pem'), '--timeout', '1', timeout=1)   # and no --ca
+    assert result.returncode == 2 and 'no usable suite' in result.stderr, result
+    assert 'Traceback' not in result.stderr, result.stderr
+    result = _run_client(runtime, 'nosuchhost.invalid:9', [], '--timeout', '1', timeout=1)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result
+    busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        busy.bind(('127.0.0.1', 0))
+        argv = runtime_argv(runtime) + [ECHO, 'server', '127.0.0.1:%d' % busy.getsockname()[1]]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=WAIT_S, cwd=ROOT)
+    finally:
+        busy.close()
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result

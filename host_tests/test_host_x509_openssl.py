@@ -205,6 +205,43 @@ def test_our_keygen_accepted_by_openssl(runtime, tmp_path):
 
 
 @pytest.mark.parametrize('runtime', sorted(RUNTIMES))
+def test_keygen_issues_under_a_ca_made_by_openssl(runtime, tmp_path):
+    # R9: `issue` wrote SHA-1 of the CA key as the authorityKeyIdentifier, not the CA's own
+    # subjectKeyIdentifier (RFC 5280 §4.2.1.2); OpenSSL then found no issuer for a CA whose
+    # SKI was made otherwise. And an OpenSSL key with a compressed public point was refused.
+    d = str(tmp_path)
+    openssl(d, 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key')
+    openssl(d, 'req', '-x509', '-new', '-key', 'ca.key', '-days', '30', '-subj', '/CN=Their CA',
+            '-addext', 'subjectKeyIdentifier=01:02:03:04:05:06:07:08',
+            '-addext', 'authorityKeyIdentifier=keyid:always',
+            '-addext', 'basicConstraints=critical,CA:TRUE',
+            '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt')
+    openssl(d, 'ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'plain.key')
+    openssl(d, 'ec', '-in', 'plain.key', '-conv_form', 'compressed', '-out', 'leaf.key')
+    rc, out = keygen(runtime, d, 'issue', '--ca-key', 'ca.key', '--ca-cert', 'ca.crt', '--key',
+                     'leaf.key', '--cn', 'leaf', '--server', '--dns', 'leaf.example', '--out',
+                     'leaf.crt')
+    assert rc == 0, out
+    text = openssl(d, 'x509', '-in', 'leaf.crt', '-text', '-noout').stdout
+    assert '01:02:03:04:05:06:07:08' in text, text
+    p = openssl(d, 'verify', '-CAfile', 'ca.crt', '-x509_strict', '-purpose', 'sslserver',
+                'leaf.crt')
+    assert 'leaf.crt: OK' in p.stdout
+    # a leaf is no CA: keygen refuses to sign with it, as OpenSSL would refuse the result
+    rc, out = keygen(runtime, d, 'issue', '--ca-key', 'leaf.key', '--ca-cert', 'leaf.crt',
+                     '--key', 'plain.key', '--cn', 'x', '--out', 'x.crt')
+    assert rc == 2 and 'not a CA certificate' in out, out
+    # encrypted keys are named as such
+    openssl(d, 'pkcs8', '-topk8', '-in', 'plain.key', '-passout', 'pass:x', '-out', 'enc.pem')
+    openssl(d, 'pkcs8', '-topk8', '-in', 'plain.key', '-passout', 'pass:x', '-outform', 'DER',
+            '-out', 'enc.der')
+    openssl(d, 'ec', '-in', 'plain.key', '-aes128', '-passout', 'pass:x', '-out', 'enc.sec1')
+    for name in ('enc.pem', 'enc.der', 'enc.sec1'):
+        rc, out = keygen(runtime, d, 'convert', '--key', name, '--out', 'o.pem')
+        assert rc == 1 and 'the private key is encrypted' in out, (name, out)
+
+
+@pytest.mark.parametrize('runtime', sorted(RUNTIMES))
 def test_gnutls_certtool_round_trip(runtime, tmp_path):
     """A second independent implementation: GnuTLS verifies ours, and we read GnuTLS's."""
     _require('certtool')

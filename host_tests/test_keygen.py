@@ -271,3 +271,65 @@ def test_keygen_commands_end_to_end():
         assert kg.main(['show', d + '/s.der'], out) == 0 and 'subject: CN=dev\n' in out.text()
     finally:
         _rmtree(d)
+
+
+def test_keygen_r9_fixes():
+    """Review R9 of the tools: each assertion failed before its fix."""
+    kg = _keygen()
+    out = _Lines()
+    d = _tmpdir()
+    try:
+        assert kg.main(['ca', '--out-dir', d + '/pki']) == 0
+        pki = d + '/pki/'
+        # authorityKeyIdentifier = the issuing CA's subjectKeyIdentifier (RFC 5280 §4.2.1.2),
+        # whatever way that was made: here a CA whose SKI is not SHA-1 of its key
+        ca_key = load_private_key(_read(pki + 'ca.key'))
+        real = write.key_id
+        write.key_id = lambda public_key: bytes(range(1, 9))
+        try:
+            ca_der = _cert('other CA', ca_key, 'other CA', ca_key, is_ca=True)
+        finally:
+            write.key_id = real
+        with open(d + '/other.crt', 'wb') as f:
+            f.write(ca_der)
+        assert kg.main(['issue', '--ca-key', pki + 'ca.key', '--ca-cert', d + '/other.crt',
+                        '--key', pki + 'server.key', '--cn', 'leaf', '--out', d + '/l.der',
+                        '--der'], out) == 0, out.text()
+        assert parse_certificate(_read(d + '/l.der')).authority_key_id == bytes(range(1, 9))
+        # a leaf cannot issue
+        assert kg.main(['issue', '--ca-key', pki + 'server.key', '--ca-cert', pki + 'server.crt',
+                        '--key', pki + 'client.key', '--cn', 'x', '--out', d + '/x.crt'], out) == 2
+        assert 'not a CA certificate' in out.text()
+        # notAfter at most 9999-12-31T23:59:59Z (RFC 5280 §4.1.2.5), not a 5-digit year
+        assert kg.main(['selfsigned', '--key', pki + 'ca.key', '--cn', 'far', '--days', '3000000',
+                        '--out', d + '/far.crt'], out) == 0
+        assert parse_certificate(_read(d + '/far.crt')).not_after == 253402300799
+        # dNSName: preferred name syntax only (IA5String; our verifier refuses anything else)
+        for bad in ('exämple.com', '', 'a b', 'a..b', '-a.b', 'x' * 64 + '.b'):
+            assert kg.main(['selfsigned', '--key', pki + 'ca.key', '--cn', 'x', '--dns', bad,
+                            '--out', d + '/x.crt'], out) == 2, bad
+            assert 'is not a DNS name' in out.text()
+        assert kg.main(['selfsigned', '--key', pki + 'ca.key', '--cn', 'w', '--dns', '*.b-1.example',
+                        '--out', d + '/w.crt'], out) == 0
+        assert parse_certificate(_read(d + '/w.crt')).dns_names == ['*.b-1.example']
+        # file errors name the file (MicroPython's OSError does not)
+        assert kg.main(['show', d + '/missing.crt'], out) == 1
+        assert 'cannot read ' + d + '/missing.crt' in out.text(), out.text()
+        assert kg.main(['key', '--out', d + '/no/such/dir/k.pem'], out) == 1
+        assert 'cannot write ' + d + '/no/such/dir/k.pem' in out.text(), out.text()
+    finally:
+        _rmtree(d)
+
+
+def test_private_key_with_a_compressed_public_point():
+    # RFC 5915 allows the public key in any SEC1 form; OpenSSL writes a compressed one with
+    # `ec -conv_form compressed`. It was refused as not matching the private key.
+    key = _key('p256', 'compressed')
+    point = key.public_key.point
+    x = point[1:33]
+    good = bytes((2 | (point[-1] & 1),)) + x
+    bad = bytes((3 - (point[-1] & 1),)) + x
+    assert EcPrivateKey('p256', key.d, good).public_key == key.public_key
+    assert _alert(EcPrivateKey, 'p256', key.d, bad) == BAD_CERTIFICATE
+    assert _alert(load_private_key, '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n'
+                  '-----END ENCRYPTED PRIVATE KEY-----\n') == BAD_CERTIFICATE

@@ -37,8 +37,11 @@ _ALERT_FATAL = 2
 
 
 def _read_text(path):
-    with open(path) as f:
-        return f.read()
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as e:    # MicroPython's says only "[Errno 2] ENOENT": name the file
+        raise OSError('cannot read %s: %s' % (path, e))
 
 
 def _reserve():
@@ -195,7 +198,8 @@ def main(argv):
         return 2
     try:
         reply = run(host, port, mode, args, gc_fraction=gc_fraction)
-    except (OSError, RuntimeError) as e:
+    except (OSError, RuntimeError, dtls_lite.DTLSError) as e:
+        # DTLSError: ConfigError for credential files that hold something else
         sys.stderr.write('board_client: %s\n' % e)
         return 1
     sys.stdout.write(reply.decode() + '\n')

@@ -280,11 +280,14 @@ class EchoEndpoint:
 
 
 def _read_text(path):
-    f = open(path)
     try:
-        return f.read()
-    finally:
-        f.close()
+        f = open(path)
+        try:
+            return f.read()
+        finally:
+            f.close()
+    except OSError as e:   # MicroPython's message has no file name: add it
+        raise UsageError('cannot read %s: %s' % (path, e))
 
 
 class EchoServer(EchoEndpoint):
@@ -443,8 +446,11 @@ def main(argv):
         if opts['mode'] == 'server':
             return EchoServer(opts).run()
         return EchoClient(opts).run()
-    except dtls_lite.ConfigError as e:  # e.g. an unknown --ciphers or --groups name
-        return _usage_error(e)
+    except (dtls_lite.ConfigError, dtls_lite.HandlerError, UsageError) as e:
+        return _usage_error(e)     # e.g. an unknown --ciphers name, a missing file, no --ca
+    except OSError as e:           # e.g. a host that does not resolve, a port in use
+        unixport.log('dtls_echo: %s' % e)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -34,7 +34,7 @@ if _root not in sys.path:
     sys.path.insert(0, _root)
 
 from dtls_lite.x509 import write  # noqa: E402
-from dtls_lite.x509.cert import parse_certificate  # noqa: E402
+from dtls_lite.x509.cert import parse_certificate, KU_KEY_CERT_SIGN  # noqa: E402
 from dtls_lite.x509.chain import Verifier, wall_clock  # noqa: E402
 from dtls_lite.x509.der import format_time  # noqa: E402
 from dtls_lite.x509.errors import CertificateError  # noqa: E402
@@ -105,14 +105,24 @@ def _need(opts, name):
     return opts[name]
 
 
+class FileError(Exception):
+    """A file that cannot be read or written, named (MicroPython's OSError names none)."""
+
+
 def _read(path):
-    with open(path, 'rb') as f:
-        return f.read()
+    try:
+        with open(path, 'rb') as f:
+            return f.read()
+    except OSError as e:
+        raise FileError('cannot read %s: %s' % (path, e))
 
 
 def _write(path, data):
-    with open(path, 'wb') as f:
-        f.write(data.encode() if isinstance(data, str) else data)
+    try:
+        with open(path, 'wb') as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+    except OSError as e:
+        raise FileError('cannot write %s: %s' % (path, e))
 
 
 def _key_bytes(key, opts):
@@ -132,12 +142,36 @@ def _curve(opts):
     return curve
 
 
+# RFC 5280 §4.1.2.5: 99991231235959Z, the latest time a certificate can say (GeneralizedTime
+# has four year digits), also the notAfter of a certificate with no well-defined expiry.
+_LATEST = 253402300799
+
+
 def _validity(opts):
     now = wall_clock()
     days = int(opts.get('days', _DEFAULT_DAYS))
     if days <= 0:
         raise UsageError('--days must be positive')
-    return now - _SKEW, now + days * 86400
+    return now - _SKEW, min(now + days * 86400, _LATEST)
+
+
+def _dns_name(text):
+    """A --dns value in RFC 5280 §4.2.1.6's preferred name syntax (RFC 1034 letters, digits
+    and hyphens; labels of 1-63, 253 in all; a leading '*.' wildcard allowed); UsageError
+    otherwise: an IA5String dNSName must be ASCII, and our own verifier refuses one that
+    is not."""
+    labels = text[2:].split('.') if text.startswith('*.') else text.split('.')
+    ok = 0 < len(text) <= 253
+    for label in labels:
+        if not (0 < len(label) <= 63 and label[0] != '-' and label[-1] != '-'):
+            ok = False
+        for c in label:
+            if not ('a' <= c <= 'z' or 'A' <= c <= 'Z' or '0' <= c <= '9' or c == '-'):
+                ok = False
+    if not ok:
+        raise UsageError('--dns %r is not a DNS name (ASCII letters, digits, hyphens, dots; '
+                         'IDNs in their xn-- form)' % text)
+    return text
 
 
 def cmd_key(opts, positional):
@@ -145,12 +179,13 @@ def cmd_key(opts, positional):
     _write(_need(opts, 'out'), _key_bytes(key, opts))
 
 
-def _issue(subject_cn, key, issuer_name, issuer_key, opts, is_ca=False, eku=()):
+def _issue(subject_cn, key, issuer_name, issuer_key, opts, is_ca=False, eku=(), akid=None):
     not_before, not_after = _validity(opts)
     return write.build_certificate(
         write.name([('CN', subject_cn)]), key.public_key, issuer_name, issuer_key,
         not_before, not_after, is_ca=is_ca, ext_key_usage=eku,
-        dns_names=opts.get('dns', ()), ip_addresses=opts.get('ip', ()))
+        dns_names=[_dns_name(n) for n in opts.get('dns', ())], ip_addresses=opts.get('ip', ()),
+        authority_key_id=akid)
 
 
 def cmd_selfsigned(opts, positional):
@@ -165,6 +200,10 @@ def cmd_issue(opts, positional):
     ca = parse_certificate(_read(_need(opts, 'ca-cert')))
     if ca.public_key != ca_key.public_key:
         raise UsageError('--ca-key does not belong to --ca-cert')
+    if not ca.is_ca or (ca.key_usage is not None and not ca.key_usage & KU_KEY_CERT_SIGN):
+        # RFC 5280 §4.2.1.9/§4.2.1.3: what it signed would be refused by every verifier
+        raise UsageError('--ca-cert is not a CA certificate (basicConstraints cA with '
+                         'keyCertSign)')
     key = load_private_key(_read(_need(opts, 'key')))
     eku = []
     if opts.get('server'):
@@ -172,7 +211,8 @@ def cmd_issue(opts, positional):
     if opts.get('client'):
         eku.append(write.OID_CLIENT_AUTH)
     der = _issue(_need(opts, 'cn'), key, ca.subject_der, ca_key, opts,
-                 is_ca=bool(opts.get('ca')), eku=eku)
+                 is_ca=bool(opts.get('ca')), eku=eku,
+                 akid=None if ca.subject_key_id is None else bytes(ca.subject_key_id))
     _write(_need(opts, 'out'), _cert_bytes(der, opts))
 
 
@@ -297,7 +337,7 @@ def main(argv, out=None):
     except UsageError as e:
         _out('keygen.py: %s (see the docstring of tools/keygen.py)' % e)
         return 2
-    except (CertificateError, ValueError, OSError) as e:
+    except (CertificateError, ValueError, OSError, FileError) as e:
         _out('keygen.py: error: %s' % e)
         return 1
 

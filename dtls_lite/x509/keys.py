@@ -162,8 +162,14 @@ class EcPrivateKey:
             derived = curve_module(curve).public_key(d)
         except ValueError:
             fail('priv_out')
-        if public is not None and bytes(public) != derived:
-            fail('priv_pub')
+        if public is not None:
+            public = bytes(public)
+            if public[:1] in (b'\x02', b'\x03'):    # SEC1 compressed form (openssl ec -conv_form)
+                derived_form = bytes((2 | (derived[-1] & 1),)) + derived[1:1 + size]
+            else:
+                derived_form = derived
+            if public != derived_form:
+                fail('priv_pub')
         self.curve = curve
         self.d = d
         self.public_key = EcPublicKey(curve, derived)
@@ -253,6 +259,8 @@ def parse_pkcs8(data):
 def load_private_key(data):
     """EcPrivateKey from PEM (SEC1 or PKCS#8) or DER (PKCS#8 tried first, then SEC1)."""
     if isinstance(data, str) or is_pem(data):
+        if (data.encode() if isinstance(data, str) else bytes(data)).find(b'ENCRYPTED') >= 0:
+            fail('key_enc')     # 'ENCRYPTED PRIVATE KEY' (PKCS#8) or 'Proc-Type: 4,ENCRYPTED'
         for label, body in pem_blocks(data):
             if label == 'PRIVATE KEY':
                 return parse_pkcs8(body)
@@ -262,5 +270,7 @@ def load_private_key(data):
     data = bytes(data)
     # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.
     k = DerReader(data).sub()
+    if k.peek_tag() == _SEQUENCE:
+        fail('key_enc')         # EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, ...
     k.read_uint()
     return parse_pkcs8(data) if k.peek_tag() == _SEQUENCE else parse_sec1(data)

@@ -142,13 +142,16 @@ def extension(ext_oid, value, critical=False):
 def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_after,
                       serial=None, is_ca=False, path_len=None, key_usage=None,
                       ext_key_usage=(), dns_names=(), ip_addresses=(), issuer_public_key=None,
-                      rng=None, sig_alg=None):
+                      rng=None, sig_alg=None, authority_key_id=None):
     """DER of a v3 certificate.
 
     subject/issuer are DER Names (see `name`); public_key an EcPublicKey; issuer_key the signing
     EcPrivateKey (the subject's own for a self-signed certificate); times are seconds since the
     epoch. key_usage defaults to keyCertSign|cRLSign for a CA, digitalSignature otherwise.
     ext_key_usage is a sequence of EKU OIDs (OID_SERVER_AUTH, OID_CLIENT_AUTH).
+    authority_key_id: the issuer certificate's subjectKeyIdentifier when it has one, which
+    RFC 5280 §4.2.1.2 says the authorityKeyIdentifier must repeat (OpenSSL and GnuTLS match
+    issuers by it); without it, the SHA-1 of the issuer's key that `key_id` gives.
     """
     from ..crypto.util import get_rng
     rng = get_rng(rng)
@@ -179,8 +182,9 @@ def build_certificate(subject, public_key, issuer, issuer_key, not_before, not_a
     # subjectKeyIdentifier 2.5.29.14; authorityKeyIdentifier 2.5.29.35:
     # AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
     exts.append(extension(b'\x55\x1d\x0e', tlv(_OCTET_STRING, key_id(public_key))))
-    exts.append(extension(b'\x55\x1d\x23',
-                          seq(tlv(0x80, key_id(issuer_public_key or issuer_key.public_key)))))
+    if authority_key_id is None:
+        authority_key_id = key_id(issuer_public_key or issuer_key.public_key)
+    exts.append(extension(b'\x55\x1d\x23', seq(tlv(0x80, authority_key_id))))
     tbs = seq(
         tlv(0xa0, integer(2)),                      # version [0] EXPLICIT v3(2)
         integer(serial),
