@@ -72,3 +72,14 @@ def test_client_says_out_of_memory_only_when_that_ended_the_session():
     fresh._event(ctx, None, 0, dtls_lite.EVENT_CONNECTED)
     fresh._event(ctx, None, 2, 80)
     assert fresh.failure == 'fatal alert 80'
+
+
+def test_timeout_must_be_positive():
+    # R9: --timeout -1 was accepted, and the client then "timed out after -1000 ms" at once.
+    for value in ('-1', '0'):
+        try:
+            dtls_echo.parse_args(['client', '127.0.0.1:9', '--timeout', value])
+            assert False, value
+        except dtls_echo.UsageError as e:
+            assert '--timeout must be positive' in str(e)
+    assert dtls_echo.parse_args(['client', '127.0.0.1:9', '--timeout', '0.5'])['timeout_ms'] == 500

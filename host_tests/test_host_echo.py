@@ -316,3 +316,11 @@ def test_operator_mistakes_are_one_line_not_a_traceback(tmp_path, runtime):
     finally:
         busy.close()
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result
+
+
+def test_demo_option_without_its_value_is_a_usage_error():
+    # R9: `demo.py --ciphers` with no name ended in an IndexError traceback
+    import sys
+    result = subprocess.run([sys.executable, ROOT + '/tools/demo.py', '--ciphers'],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and result.stderr == 'demo: --ciphers needs NAME[,NAME]\n', result

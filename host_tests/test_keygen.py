@@ -312,6 +312,9 @@ def test_keygen_r9_fixes():
         assert kg.main(['selfsigned', '--key', pki + 'ca.key', '--cn', 'w', '--dns', '*.b-1.example',
                         '--out', d + '/w.crt'], out) == 0
         assert parse_certificate(_read(d + '/w.crt')).dns_names == ['*.b-1.example']
+        # contradictory key forms are a usage error (SEC1 was written silently)
+        assert kg.main(['key', '--sec1', '--pkcs8', '--out', d + '/k.pem'], out) == 2
+        assert '--sec1 or --pkcs8, not both' in out.text()
         # file errors name the file (MicroPython's OSError does not)
         assert kg.main(['show', d + '/missing.crt'], out) == 1
         assert 'cannot read ' + d + '/missing.crt' in out.text(), out.text()

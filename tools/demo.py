@@ -48,7 +48,11 @@ def main(argv):
     runtime = [sys.executable] if '--cpython' in argv else [MICROPYTHON]
     extra = []
     if '--ciphers' in argv:
-        extra = ['--ciphers', argv[argv.index('--ciphers') + 1]]
+        i = argv.index('--ciphers') + 1
+        if i == len(argv):
+            print('demo: --ciphers needs NAME[,NAME]', file=sys.stderr)
+            return 2
+        extra = ['--ciphers', argv[i]]
     if not os.access(runtime[0], os.X_OK):
         print('demo: %s not found (run `make venv`)' % runtime[0], file=sys.stderr)
         return 1

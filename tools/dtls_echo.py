@@ -133,6 +133,8 @@ def parse_args(argv):
         raise UsageError(str(e))
     if not opts['psk_key']:
         raise UsageError('--psk-key must not be empty')
+    if opts['timeout_ms'] <= 0:
+        raise UsageError('--timeout must be positive')
     if not 0 < opts['max_datagram'] <= 65507:
         raise UsageError('--max-datagram must be 1..65507 (the UDP maximum)')
     opts['psk_identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()

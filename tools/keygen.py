@@ -126,6 +126,8 @@ def _write(path, data):
 
 
 def _key_bytes(key, opts):
+    if opts.get('sec1') and opts.get('pkcs8'):
+        raise UsageError('--sec1 or --pkcs8, not both')
     if opts.get('sec1'):
         return key.to_sec1() if opts.get('der') else key.to_pem(pkcs8=False)
     return key.to_pkcs8() if opts.get('der') else key.to_pem(pkcs8=True)

@@ -54,9 +54,13 @@ def source_name(src):
 
 def build(lines=False):
     """Compile every target; returns {source path: {target: .mpy bytes}}."""
+    import shutil
     opt = '-O2' if lines else '-O3'
     sizes = {}
     for name, flags in TARGETS:
+        # start clean: a module deleted from dtls_lite/ must not live on in build/ (and be
+        # copied to a board with `mpremote cp -r`)
+        shutil.rmtree(os.path.join(ROOT, 'build', name, 'dtls_lite'), ignore_errors=True)
         for src in sources():
             dst = os.path.join(ROOT, 'build', name, src[:-3] + '.mpy')
             os.makedirs(os.path.dirname(dst), exist_ok=True)
