@@ -336,3 +336,72 @@ def test_private_key_with_a_compressed_public_point():
     assert _alert(EcPrivateKey, 'p256', key.d, bad) == BAD_CERTIFICATE
     assert _alert(load_private_key, '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n'
                   '-----END ENCRYPTED PRIVATE KEY-----\n') == BAD_CERTIFICATE
+
+
+def _custom(subject_cn, key, issuer_cn, issuer_key, exts, serial=None):
+    """A v3 certificate with exactly the extensions `exts`, signed by issuer_key."""
+    from dtls_lite.x509.der import OID_ECDSA_SHA256
+    from dtls_lite.x509.keys import write_spki
+    w = write
+    alg = w.seq(w.oid(OID_ECDSA_SHA256))
+    tbs = w.seq(w.tlv(0xa0, w.integer(2)), serial or w.integer(5), alg,
+                w.name([('CN', issuer_cn)]), w.seq(w.time(T0 - YEAR), w.time(T0 + YEAR)),
+                w.name([('CN', subject_cn)]), write_spki(key.public_key), w.tlv(0xa3, w.seq(*exts)))
+    return w.seq(tbs, alg, w.bit_string(issuer_key.sign('ecdsa-sha256', tbs, SeededRng(subject_cn))))
+
+
+def test_chains_r9_issuer_choice_depth_anchors_and_name_constraints():
+    """Review R9 (X.509 against OpenSSL): each block failed before its fix."""
+    w = write
+    clock = lambda: T0      # noqa: E731
+    ca_key, int_key, leaf_key = _key('p256', 'r9ca'), _key('p256', 'r9int'), _key('p256', 'r9lf')
+    old = {'start': T0 - 3 * YEAR, 'end': T0 - YEAR}
+    root = _cert('R9 root', ca_key, 'R9 root', ca_key, is_ca=True)
+    old_root = _cert('R9 root', ca_key, 'R9 root', ca_key, is_ca=True, **old)
+    inter = _cert('R9 int', int_key, 'R9 root', ca_key, is_ca=True)
+    old_inter = _cert('R9 int', int_key, 'R9 root', ca_key, is_ca=True, **old)
+    leaf = _cert('r9 leaf', leaf_key, 'R9 int', int_key)
+    # 1. A renewed root beside the expired one, a stale intermediate beside the current one:
+    # the verdict no longer depends on their order (only the first of a name was tried).
+    for anchors in ([old_root, root], [root, old_root]):
+        assert Verifier(anchors, clock=clock).verify([leaf, inter]).subject == 'CN=r9 leaf'
+    for sent in ([old_inter, inter], [inter, old_inter]):
+        assert Verifier([root], clock=clock).verify([leaf] + sent).subject == 'CN=r9 leaf'
+    assert _alert(Verifier([old_root], clock=clock).verify, [leaf, inter]) == CERTIFICATE_EXPIRED
+    # 2. MAX_PATH_CAS (4) CA certificates above the leaf, the anchor included, whether or not
+    # the peer sends the root (a fifth CA passed when the root was left out).
+    keys = [_key('p256', 'r9i%d' % i) for i in range(4)]
+    chain, issuer_cn, issuer_key = [], 'R9 root', ca_key
+    for i, k in enumerate(keys):
+        chain.insert(0, _cert('R9 i%d' % i, k, issuer_cn, issuer_key, is_ca=True))
+        issuer_cn, issuer_key = 'R9 i%d' % i, k
+    v = Verifier([root], clock=clock)
+    leaf4 = _cert('leaf4', leaf_key, 'R9 i2', keys[2])
+    assert v.verify([leaf4] + chain[1:]).subject == 'CN=leaf4'
+    assert v.verify([leaf4] + chain[1:] + [root]).subject == 'CN=leaf4'
+    leaf5 = _cert('leaf5', leaf_key, 'R9 i3', keys[3])
+    assert _alert(v.verify, [leaf5] + chain) == UNKNOWN_CA
+    assert _alert(v.verify, [leaf5] + chain + [root]) == UNKNOWN_CA
+    # 3. Trust anchors are inputs, not path members (RFC 5280 §6.1.1): a v3 root without
+    # basicConstraints, or with a critical extension we do not parse, may anchor; the same
+    # certificate sent as an intermediate may not.
+    ku = w.extension(w.OID_KEY_USAGE, w.named_bits(KU_KEY_CERT_SIGN | KU_CRL_SIGN), True)
+    policy_constraints = w.extension(b'\x55\x1d\x24', w.seq(w.tlv(0x80, b'\x00')), True)
+    bc = w.extension(w.OID_BASIC_CONSTRAINTS, w.seq(w.boolean(True)), True)
+    for exts in ((ku,), (bc, ku, policy_constraints)):
+        anchor = _custom('R9 root', ca_key, 'R9 root', ca_key, exts)
+        assert Verifier([anchor], clock=clock).verify([leaf, inter]).subject == 'CN=r9 leaf'
+    sub = _custom('R9 int', int_key, 'R9 root', ca_key, (bc, ku, policy_constraints))
+    assert _alert(Verifier([root], clock=clock).verify, [leaf, sub]) == UNSUPPORTED_CERTIFICATE
+    # 4. nameConstraints are not enforced, so a CA carrying them is refused even when they are
+    # marked non-critical (they were ignored: the CA could issue for any name).
+    nc = w.extension(b'\x55\x1d\x1e', w.seq(w.tlv(0xa0, w.seq(w.seq(w.tlv(0x82, b'example.com'))))))
+    sub = _custom('R9 int', int_key, 'R9 root', ca_key, (bc, ku, nc))
+    assert parse_certificate(sub).unknown_critical == ['2.5.29.30']
+    assert _alert(Verifier([root], clock=clock).verify, [leaf, sub]) == UNSUPPORTED_CERTIFICATE
+    # 5. A negative serial (RFC 5280 §4.1.2.2: handle gracefully) no longer breaks a bundle.
+    neg = _custom('R9 root', ca_key, 'R9 root', ca_key, (bc, ku), serial=w.tlv(2, b'\xfe'))
+    from dtls_lite.x509.pem import pem_encode
+    bundle = pem_encode('CERTIFICATE', neg) + pem_encode('CERTIFICATE', root)
+    assert Verifier(bundle, clock=clock).verify([leaf, inter]).subject == 'CN=r9 leaf'
+    assert parse_certificate(neg).serial == -2

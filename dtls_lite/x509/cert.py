@@ -46,6 +46,7 @@ _EXT_SKI = const(14)
 _EXT_KEY_USAGE = const(15)
 _EXT_SAN = const(17)
 _EXT_BASIC_CONSTRAINTS = const(19)
+_EXT_NAME_CONSTRAINTS = const(30)
 _EXT_AKI = const(35)
 _EXT_EKU = const(37)
 
@@ -154,8 +155,11 @@ def parse_certificate_der(data):
             fail('version')
         cert.version = version + 1
     serial, raw = t.read_integer()
-    # RFC 5280 §4.1.2.2: positive, at most 20 octets (we accept 0 as some old CAs wrote it).
-    if serial < 0 or len(raw) > 21:
+    # RFC 5280 §4.1.2.2: positive, at most 20 octets. "Non-conforming CAs may issue
+    # certificates with serial numbers that are negative or zero. Certificate users SHOULD be
+    # prepared to gracefully handle such certificates": both are accepted (as OpenSSL does;
+    # such a root in a CA bundle made the whole bundle fail to load).
+    if len(raw) > 21:
         fail('serial')
     cert.serial = serial
     # RFC 5280 §4.1.2.3: must equal signatureAlgorithm in the outer SEQUENCE.
@@ -263,7 +267,11 @@ def _parse_extensions(cert, wrapper):
             aki.skip(0x82)
             aki.done()
         else:
-            if critical:
+            # nameConstraints (2.5.29.30) are not enforced: a certificate carrying them is
+            # refused even when a CA marked them non-critical (RFC 5280 §4.2.1.10 says it
+            # MUST be critical, and some constrained sub-CAs do not), since ignoring them
+            # would widen what that CA may issue.
+            if critical or kind == _EXT_NAME_CONSTRAINTS:
                 cert.unknown_critical.append(oid_to_str(oid))
             continue
         value.done()

@@ -131,24 +131,34 @@ class Verifier:
                 return
         unused = certs[1:]
         below = 0  # non-self-issued intermediates between the current issuer and the leaf
-        for _ in range(self.max_path_cas + 1):
+        for _ in range(self.max_path_cas):     # each step adds one CA above the leaf
             _check_time(cert, now)
             _check_critical(cert)
-            # The issuer: a trust anchor of that name, else the first certificate the peer sent
-            # with that name (the peer's order is not trusted; each is used at most once).
+            # The issuer: a trust anchor of that name, else a certificate the peer sent with
+            # that name (the peer's order is not trusted; each is used at most once). Of
+            # several, the first whose signature verifies, that may issue here and is valid
+            # now: a CA file may hold a renewed root next to the expired one, a peer may send
+            # a stale copy of its intermediate; the verdict must not depend on their order.
             anchors = _named(self.anchors, cert.issuer_der)
-            issuers = anchors or _named(unused, cert.issuer_der)[:1]
+            issuers = anchors or _named(unused, cert.issuer_der)
             if not issuers:
                 raise CertificateError(_UNKNOWN_CA, 'no_anchor', cert.issuer)
-            for issuer in issuers:
-                if issuer.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
-                    break
-            else:
+            issuer = error = None
+            for candidate in issuers:
+                if not candidate.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
+                    continue
+                try:
+                    _check_ca(candidate, below, anchors)
+                    _check_time(candidate, now)
+                except CertificateError as e:
+                    error = error or e
+                    continue
+                issuer = candidate
+                break
+            if issuer is None:
                 # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify"
-                raise CertificateError(_BAD_CERTIFICATE, 'bad_sig_on', cert.subject)
-            _check_ca(issuer, below, anchors)
+                raise error or CertificateError(_BAD_CERTIFICATE, 'bad_sig_on', cert.subject)
             if anchors:
-                _check_time(issuer, now)
                 return
             unused.remove(issuer)
             if not issuer.is_self_issued():
@@ -173,10 +183,15 @@ def _check_critical(cert):
 
 
 def _check_ca(ca, below, is_anchor):
-    """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it."""
-    _check_critical(ca)
-    # v1 trust anchors (no extensions at all) may act as CAs, as in OpenSSL
-    if (ca.basic_constraints or ca.version == 3 or not is_anchor) and not ca.is_ca:
+    """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it.
+
+    A trust anchor is an input of path validation, not part of the path (RFC 5280 §6.1.1 (d),
+    §6.2): of its extensions, as in OpenSSL, only an explicit cA FALSE, pathLen and keyUsage
+    count; a v1 or v3 root without basicConstraints, or with a critical extension we do not
+    parse (policyConstraints, say), may still anchor."""
+    if not is_anchor:
+        _check_critical(ca)
+    if (ca.basic_constraints or not is_anchor) and not ca.is_ca:
         raise CertificateError(_UNKNOWN_CA, 'not_ca', ca.subject)
     if ca.path_len is not None and below > ca.path_len:
         raise CertificateError(_UNKNOWN_CA, 'path_len', ca.subject)
