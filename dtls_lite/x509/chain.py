@@ -7,10 +7,14 @@
 leaf to a trust anchor by issuer name (the peer's order is not trusted; each certificate is used
 at most once), and checks at every step:
   - the issuer's ECDSA signature over the TBSCertificate (bad_certificate on failure)
-  - the issuer may act as a CA: basicConstraints cA TRUE (v1 trust anchors are allowed, as in
-    OpenSSL), pathLenConstraint, keyUsage keyCertSign when keyUsage is present (unknown_ca)
-  - no critical extension we do not process (unsupported_certificate)
+  - the issuer may act as a CA: basicConstraints cA TRUE, pathLenConstraint, keyUsage
+    keyCertSign when keyUsage is present (unknown_ca); a trust anchor is an input, not part
+    of the path (RFC 5280 §6.1.1): it needs only no explicit cA FALSE, as in OpenSSL
+  - no critical extension we do not process (unsupported_certificate); nameConstraints are
+    not processed, so a certificate with them is refused, critical or not
   - validity against the wall clock, for every certificate including the anchor
+Of several candidate issuers with one name, the first that passes all of these is taken, so
+the verdict does not depend on the order of the CA file or of the peer's certificates.
 and on the leaf: keyUsage digitalSignature (ECDHE_ECDSA signs with it, RFC 8422 §5.3) and, when
 a purpose is set, extKeyUsage serverAuth/clientAuth (unsupported_certificate); an optional
 hostname against subjectAltName (RFC 6125, no CN fallback; bad_certificate).
