@@ -41,7 +41,6 @@ _EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 _RANDOM_LEN = const(32)
-_MAX_IDENTITY_LEN = const(128)
 _KX_ECDHE_PSK = const(2)
 _KX_ECDHE_ECDSA = const(3)
 _CERT_TYPE_X509 = const(0)
@@ -193,7 +192,7 @@ class ClientEngine(Engine):
             hs.creds = None
         else:
             identity = cfg.get_psk(hs.session, _PSK_IDENTITY, hs.hint)
-            if identity is None or len(identity) > _MAX_IDENTITY_LEN:
+            if identity is None:
                 raise Fault(_HANDSHAKE_FAILURE)     # no PSK identity for this server
             psk = self._psk(identity, _HANDSHAKE_FAILURE)
             point = self._ecdhe_key() if self.suite[2] == _KX_ECDHE_PSK else None

@@ -51,6 +51,7 @@ _KX_PSK = const(1)                # suites
 _KX_ECDHE_ECDSA = const(3)        # suites
 _OUT_DATAGRAM = const(0)          # engine
 _OUT_APP = const(1)               # engine
+_OUT_EVENT = const(2)             # engine
 _EVENT_CONNECT = const(0x01DC)    # engine
 _CONNECTED = const(14)            # engine
 _CLOSED = const(15)               # engine
@@ -292,7 +293,9 @@ class PeerInfo:
         self.role = 'client' if e.is_client else 'server'
         self.version = 'DTLSv1.2'
         self.cipher = e.suite[1] if e.suite is not None else None
-        ident = e.identity
+        # who the peer proved to be: shown once the handshake is over (the server knows the
+        # identity or certificate the client claims before its Finished proves it)
+        ident = e.identity if self.connected else None
         psk = isinstance(ident, (bytes, bytearray))
         self.psk_identity = ident if psk else None
         # ECDHE_ECDSA: auth.PeerCert (.cert_type 'x509'|'raw_public_key', .der, .subject,
@@ -461,7 +464,6 @@ class Context:
         e = ClientEngine(self._cfg, True)
         self._peers[session] = e
         try:
-            self._emit_event(session, 0, _EVENT_CONNECT)
             e.start_client(session, self._now())
         except BaseException:
             # (e.g. get_ecdsa_key's ConfigError): no half-made session keeps a peer slot
@@ -469,6 +471,9 @@ class Context:
                 del self._peers[session]
             self._cfg.out.clear()
             raise
+        # EVENT_CONNECT first, then the ClientHello: delivered together, so an event callback
+        # that raises still lets the hello go out (the error reaches our caller afterwards)
+        self._cfg.out.insert(0, (_OUT_EVENT, 0, _EVENT_CONNECT))
         self._drain(session)
         if MICROPYTHON:
             gc.collect()    # as after a datagram moving the handshake (see handle_message)

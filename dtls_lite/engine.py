@@ -40,7 +40,7 @@ from the peer or after `linger_ms`, since until then a lost last flight must be 
 peer retransmits (RFC 6347 §4.2.4).
 """
 from dtls_lite.compat import const
-from dtls_lite.errors import Fault
+from dtls_lite.errors import Fault, HandlerError
 from dtls_lite import record
 from dtls_lite.record import parse_header
 from dtls_lite import fragment as fr
@@ -67,7 +67,9 @@ PSK_HINT = const(0)               # tinydtls dtls_credentials_type_t
 PSK_IDENTITY = const(1)
 PSK_KEY = const(2)
 
-_MAX_PSK_LEN = const(64)
+# Longest PSK taken from get_psk_info: OpenSSL 3's PSK_MAX_PSK_LEN (RFC 4279 §5.3 requires 64
+# and recommends more). Longer is the application's mistake (HandlerError).
+_MAX_PSK_LEN = const(512)
 # Smallest handshake fragment worth sending at the end of a datagram; below this, start a new
 # datagram. (MicroPython: a `_CONST` must be defined above its first use.)
 _MIN_FRAGMENT = const(32)
@@ -521,10 +523,15 @@ class Engine:
         hs.peer_point = point
 
     def _psk(self, identity, alert):
+        identity = bytes(identity)  # the client's own may be a bytearray: the same type both sides
         psk = self.cfg.get_psk(self.hs.session, PSK_KEY, identity)
-        if psk is None or len(psk) > _MAX_PSK_LEN:
-            raise Fault(alert)      # no key for this PSK identity
-        self.identity = bytes(identity)
+        if psk is None or not len(psk):
+            # No key for this identity. An empty one is none, as in OpenSSL: a server whose
+            # table yields b'' for an unknown identity would let anyone in (premaster 0000).
+            raise Fault(alert)
+        if len(psk) > _MAX_PSK_LEN:
+            raise HandlerError('psk_len', len(psk))
+        self.identity = identity
         return psk
 
     def _derive_keys(self, psk):

@@ -11,8 +11,6 @@ from dtls_lite.wire import Reader, put_u16, put_vec8, put_vec16
 
 _CURVE_TYPE_NAMED_CURVE = const(3)  # RFC 8422 §5.4 ECCurveType
 _ILLEGAL_PARAMETER = const(47)      # errors.ILLEGAL_PARAMETER (a const folds only in its module)
-# Our bound on PSK identities/hints (RFC 4279 allows 2^16-1); engine.py mirrors it.
-_MAX_IDENTITY_LEN = const(128)
 
 
 #   struct {                                     RFC 8422 §5.4
@@ -47,7 +45,7 @@ def write_ecdh_params(group, point):
 def parse_server_key_exchange(body, ecdhe):
     """(hint, group, point); group and point are None for plain PSK."""
     r = Reader(body)
-    hint = r.vec16(0, _MAX_IDENTITY_LEN)
+    hint = r.vec16()        # RFC 4279 §5.2: any length (OpenSSL sends what it is given)
     group = point = None
     if ecdhe:
         group, point = read_ecdh_params(r)
@@ -75,7 +73,7 @@ def write_server_key_exchange(hint, group=None, point=None):
 def parse_client_key_exchange(body, ecdhe):
     """(identity, point); point is None for plain PSK."""
     r = Reader(body)
-    identity = r.vec16(0, _MAX_IDENTITY_LEN)
+    identity = r.vec16()    # RFC 4279 §5.3: over 128 octets RECOMMENDED; get_psk_info judges
     point = r.vec8(1, 255) if ecdhe else None
     r.done()
     return identity, point

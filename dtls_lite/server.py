@@ -63,7 +63,6 @@ _EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 _RANDOM_LEN = const(32)
-_MAX_IDENTITY_LEN = const(128)
 _KX_PSK = const(1)
 _KX_ECDHE_PSK = const(2)
 _KX_ECDHE_ECDSA = const(3)
@@ -162,8 +161,11 @@ class ServerEngine(Engine):
                 group = g
                 break
         ecdsa = None        # 0 when the ECDHE_ECDSA suites can be served, else the alert why not
+        psk = self.cfg.get_psk_info is not None
         for suite in self.cfg.suites:
-            if suite[0] in ch.cipher_suites:
+            if suite[0] in ch.cipher_suites and (psk or suite[2] == _KX_ECDHE_ECDSA):
+                # (a PSK suite needs get_psk_info: without it every client would be refused
+                # with unknown_psk_identity, where another suite might do)
                 if suite[2] != _KX_PSK:
                     if group is None:
                         continue
@@ -228,8 +230,6 @@ class ServerEngine(Engine):
                                            hs.server_random, mc.write_ecdh_params(hs.group, point),
                                            cfg.rng)
         hint = cfg.get_psk(hs.session, _PSK_HINT, None) or b''
-        if len(hint) > _MAX_IDENTITY_LEN:
-            hint = b''
         if kx == _KX_PSK:
             return mk.write_server_key_exchange(hint) if hint else None
         return mk.write_server_key_exchange(hint, hs.group, point)

@@ -27,25 +27,24 @@ _OPENSSL_MTU = 256
 _OPENSSL_MAX_DATAGRAM = _OPENSSL_MTU - 28
 _OUR_MTU = 120
 _OUR_MIN_MTU = 100  # dtls_lite/context.py MIN_MAX_DATAGRAM
-# Our engine bounds PSK identities and hints at 128 bytes (dtls_lite/msg_kx.py MAX_IDENTITY_LEN);
-# a ClientKeyExchange carrying one is 155 bytes on the wire, more than _OUR_MTU.
+# A ClientKeyExchange carrying a 128-byte identity is 155 bytes on the wire, more than _OUR_MTU.
 _LONG_IDENTITY = 'I' * 128
 
 
-def _s_server(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY):
+def _s_server(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY, key=PSK_KEY):
     openssl = require_binary('openssl')
     argv = [openssl, 's_server', '-dtls1_2', '-accept', '127.0.0.1:%d' % port, '-nocert',
-            '-psk', PSK_KEY, '-psk_identity', identity, '-cipher', openssl_suite,
+            '-psk', key, '-psk_identity', identity, '-cipher', openssl_suite,
             '-naccept', '1'] + list(extra)
     server = procs.start('openssl-s_server', argv)
     procs.wait_for(server, 'ACCEPT', what='s_server start')
     return server
 
 
-def _s_client(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY):
+def _s_client(procs, port, openssl_suite, *extra, identity=PSK_IDENTITY, key=PSK_KEY):
     openssl = require_binary('openssl')
     argv = [openssl, 's_client', '-dtls1_2', '-connect', '127.0.0.1:%d' % port,
-            '-psk', PSK_KEY, '-psk_identity', identity, '-cipher', openssl_suite] + list(extra)
+            '-psk', key, '-psk_identity', identity, '-cipher', openssl_suite] + list(extra)
     return procs.start('openssl-s_client', argv)
 
 
@@ -64,10 +63,11 @@ def _ours_client_vs_s_server(procs, runtime, suite, server, connect_port, ours_e
     procs.wait_for(server, 'CONNECTION CLOSED', what='s_server saw our close_notify')
 
 
-def _s_client_vs_ours_server(procs, runtime, suite, port, s_client_extra=(), identity=PSK_IDENTITY):
+def _s_client_vs_ours_server(procs, runtime, suite, port, s_client_extra=(), identity=PSK_IDENTITY,
+                             key=PSK_KEY):
     openssl_suite = SUITES[suite][0]
     ping = 'ping-openssl-%s-%s' % (runtime, suite)
-    client = _s_client(procs, port, openssl_suite, *s_client_extra, identity=identity)
+    client = _s_client(procs, port, openssl_suite, *s_client_extra, identity=identity, key=key)
     client.send(ping + '\n')
     out = procs.wait_for(client, 'Echo: ' + ping, what='our server echoed the record')
     if 'Cipher is ' + openssl_suite not in out:
@@ -185,3 +185,24 @@ def test_lost_datagrams_openssl_client_our_server(tmp_path, runtime):
         _s_client_vs_ours_server(procs, runtime, suite, relay_port)
         if relay.dropped != {'to_server': [2], 'to_client': [1]}:
             procs.fail('the relay did not lose what it should: %r' % relay.dropped)
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_long_hint_identity_and_key_both_directions(tmp_path, runtime):
+    # RFC 4279 allows hints and identities up to 2^16-1 bytes, OpenSSL 3 keys up to 512: a
+    # 200-byte hint, a 250-byte identity (OpenSSL's limit: 256) and a 100-byte key (R9: we
+    # refused over 128 and 64 bytes).
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    identity, key = 'I' * 250, 'ab' * 100
+    ours = ('--psk-identity', identity, '--psk-key', key)
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = _s_server(procs, port, SUITES[suite][0], '-psk_hint', 'H' * 200,
+                           identity=identity, key=key)
+        _ours_client_vs_s_server(procs, runtime, suite, server, port, ours)
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite,
+                                   '--psk-hint', 'H' * 200, *ours)
+        _s_client_vs_ours_server(procs, runtime, suite, port, identity=identity, key=key)
+        procs.wait_for(server, 'connected', 'stderr')
