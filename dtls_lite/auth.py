@@ -201,14 +201,24 @@ def credentials(value):
                        _field(value, 'curve'))
 
 
+def _snapshot(v):
+    """A copy of v that later changes to v in place do not reach (bytearray, memoryview and
+    lists copied; other objects as they are)."""
+    if isinstance(v, (bytearray, memoryview)):
+        return bytes(v)
+    if isinstance(v, (list, tuple)):
+        return tuple(_snapshot(x) for x in v)
+    return v
+
+
 class CredentialCache:
     """Remembers the Credentials built from the last value get_ecdsa_key returned, so a
     callback returning the same dict or PEM text each handshake costs one parse (and one scalar
     multiplication to check the key), not one per handshake.
 
     Reused only while nothing it was built from can have changed: equal str/bytes, or a dict
-    holding equal items (one whose key or certificates were replaced in place, after a renewal,
-    is parsed again). A bytearray, memoryview or other object may be rewritten in place (a key
+    holding equal items, compared on a copy of its bytearray and list values (one whose key
+    or certificates were replaced or rewritten in place, after a renewal, is parsed again). A bytearray, memoryview or other object may be rewritten in place (a key
     read into a reused buffer), so it is parsed every time; a Credentials is used as it is."""
 
     def __init__(self):
@@ -220,7 +230,7 @@ class CredentialCache:
         if isinstance(value, (str, bytes)):
             key = value
         elif isinstance(value, dict):
-            key = tuple(value.items())
+            key = tuple((k, _snapshot(v)) for k, v in value.items())
         else:
             return credentials(value)
         if self._creds is None or key != self._key:

@@ -608,7 +608,17 @@ class Context:
                 return
             from dtls_lite.server import Acceptor
             door = self._door = Acceptor(self._cfg)
-        door.accept(session, data, now, self._peers)
+        hello = door.accept(session, data, now, self._peers)
+        if hello is not None:
+            # A client restarted (RFC 6347 §4.2.8): the application hears its old session end
+            # while peer() still shows that one (closed), then it is forgotten and the hello
+            # starts the new one, so that a callback tidying up after EVENT_CLOSED (close())
+            # cannot hit the new handshake.
+            try:
+                self._drain(session)
+            finally:
+                self._reap(session)
+            door.accept(session, data, now, self._peers, hello)
 
     # --- output ------------------------------------------------------------------------------
 

@@ -113,9 +113,10 @@ class ServerEngine(Engine):
         self.hello_tag = hello_tag(ch.random, 0)
         secure_reneg = (self._check_hello(ch.extensions) is not None
                         or _EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites)
-        # RFC 8422 §5.1.2: ec_point_formats without uncompressed aborts the handshake, whichever
-        # suite we would pick (not only an ECDHE one)
-        pf = point_formats(ch.extensions)
+        # RFC 8422 §5.1.2: a client that lists groups and sends ec_point_formats without
+        # uncompressed is refused, whichever suite we would pick (not only an ECDHE one)
+        pf = (mh.find_ext(ch.extensions, _EXT_SUPPORTED_GROUPS) is not None
+              and point_formats(ch.extensions))
         suite = self.suite = self._s_choose_suite(ch)
         hs.server_random = cfg.rng(_RANDOM_LEN)
         exts = []
@@ -271,16 +272,21 @@ class Acceptor:
         self.jar = cookie.CookieJar(cfg.cookie_secret, cfg.cookie_lifetime_ms)
         self.hellos = {}
 
-    def accept(self, session, data, now, peers):
+    def accept(self, session, data, now, peers, hello=None):
         """A datagram for which `peers` (session -> engine) has no live engine, or one that
         restarts a session with a new ClientHello (context.py decides). Never raises for
         anything in `data`: a heap too full for it (partial hellos strangers sent, on a small
         heap) drops it, counted as out_of_memory, with the pool of partial hellos, and
-        leaves `peers` as it was."""
+        leaves `peers` as it was.
+
+        When the hello restarts a live session (RFC 6347 §4.2.8: a valid cookie from a client
+        that lost its state), the old engine is closed (EVENT_CLOSED queued), nothing else is
+        done, and the parsed hello is returned (else None): the caller delivers the event,
+        forgets the old session and calls again with `hello` to start the new one."""
         old = peers.get(session)
         queued = len(self.cfg.out)
         try:
-            self._accept(session, data, now, peers)
+            return self._accept(session, data, now, peers, hello)
         except MemoryError:
             self.hellos.clear()
             if old is None:
@@ -290,38 +296,19 @@ class Acceptor:
             del self.cfg.out[queued:]
             self.cfg.stats['out_of_memory'] += 1
 
-    def _accept(self, session, data, now, peers):
+    def _accept(self, session, data, now, peers, got):
         cfg = self.cfg
         stats = cfg.stats
-        try:
-            got = self._parse_first_hello(session, data, now)
-        except Fault:
-            got = None
-        if not got:
+        if got is None:
+            got = self._checked_hello(session, data, now)
             if got is None:
-                stats['dropped'] += 1
-            return
+                return None
         ch, body, msg_seq, rec_seq = got
-        if msg_seq > _MAX_HELLO_MESSAGE_SEQ or rec_seq > _MAX_HELLO_RECORD_SEQ:
-            # Our flight continues both numbers from the hello's (RFC 6347 §4.2.1/§4.2.2);
-            # real clients start near 0, and neither may wrap (uint16 / uint48).
-            stats['dropped'] += 1
-            return
-        jar = self.jar
-        if not jar.check(session, ch.cookie_input, ch.cookie, now):
-            hvr = mh.write_hello_verify_request(jar.make(session, ch.cookie_input, now))
-            msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
-            # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
-            # number.
-            n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
-            stats['hello_verify_sent'] += 1
-            cfg.out.append((_OUT_DATAGRAM, cfg.txview[:n], None))
-            return
         old = peers.get(session)
         if (old is not None and old.state != _CLOSED
                 and old.hello_tag == hello_tag(ch.random, 0)):
             stats['dropped'] += 1     # a late copy of the hello that made this session
-            return
+            return None
         # Room for it: max_peers counts every session but the one this hello replaces,
         # max_handshakes those of them still handshaking.
         count = busy = 0
@@ -332,12 +319,45 @@ class Acceptor:
                     busy += 1
         if count >= cfg.max_peers or busy >= cfg.max_handshakes:
             stats['refused'] += 1
-            return
+            return None
         if old is not None and old.state != _CLOSED:
-            old._goto(_CLOSED)    # the peer restarted (RFC 6347 §4.2.8): EVENT_CLOSED first
+            old._goto(_CLOSED)    # the peer restarted (RFC 6347 §4.2.8): see accept()
+            return got
         e = peers[session] = ServerEngine(cfg, False)
         cfg.out.append((_OUT_EVENT, 0, _EVENT_CONNECT))
         e.start_server(session, ch, body, msg_seq, rec_seq, now)
+        return None
+
+    def _checked_hello(self, session, data, now):
+        """(ClientHello, body, message_seq, record_seq) of a whole hello with a valid cookie;
+        None after answering a hello without one (HelloVerifyRequest), or dropping it."""
+        cfg = self.cfg
+        stats = cfg.stats
+        try:
+            got = self._parse_first_hello(session, data, now)
+        except Fault:
+            got = None
+        if not got:
+            if got is None:
+                stats['dropped'] += 1
+            return None
+        ch, body, msg_seq, rec_seq = got
+        if msg_seq > _MAX_HELLO_MESSAGE_SEQ or rec_seq > _MAX_HELLO_RECORD_SEQ:
+            # Our flight continues both numbers from the hello's (RFC 6347 §4.2.1/§4.2.2);
+            # real clients start near 0, and neither may wrap (uint16 / uint48).
+            stats['dropped'] += 1
+            return None
+        jar = self.jar
+        if not jar.check(session, ch.cookie_input, ch.cookie, now):
+            hvr = mh.write_hello_verify_request(jar.make(session, ch.cookie_input, now))
+            msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
+            # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
+            # number.
+            n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
+            stats['hello_verify_sent'] += 1
+            cfg.out.append((_OUT_DATAGRAM, cfg.txview[:n], None))
+            return None
+        return got
 
     def _parse_first_hello(self, session, data, now):
         """(ClientHello, body, message_seq, record_seq) once `data` completes an epoch-0

@@ -63,7 +63,7 @@ def _variants(msg):
     longer = n + 1
     return (
         ('length', msg[:1] + bytes((longer >> 16, (longer >> 8) & 0xff, longer & 0xff))
-         + msg[4:9] + bytes(3), False),                                  # wrong length, empty
+         + msg[4:12] + msg[12:], False),                                 # wrong length, with bytes
         ('empty', msg[:9] + bytes(3), False),                             # right header, no bytes
         ('type', bytes((msg[0] ^ 0x40,)) + msg[1:], False),               # another msg_type
         ('copy', msg, True),                                              # a real copy

@@ -399,6 +399,14 @@ def test_chains_r9_issuer_choice_depth_anchors_and_name_constraints():
     sub = _custom('R9 int', int_key, 'R9 root', ca_key, (bc, ku, nc))
     assert parse_certificate(sub).unknown_critical == ['2.5.29.30']
     assert _alert(Verifier([root], clock=clock).verify, [leaf, sub]) == UNSUPPORTED_CERTIFICATE
+    # ... and on a trust anchor too, where other unparsed critical extensions are let pass
+    # (the diff review found a constrained root trusted for every name)
+    for critical in (True, False):
+        nc = w.extension(b'\x55\x1d\x1e', w.seq(w.tlv(0xa0, w.seq(w.seq(w.tlv(0x82, b'x.org'))))),
+                         critical)
+        anchor = _custom('R9 root', ca_key, 'R9 root', ca_key, (bc, ku, nc))
+        assert _alert(Verifier([anchor], clock=clock).verify, [leaf, inter]) == \
+            UNSUPPORTED_CERTIFICATE
     # 5. A negative serial (RFC 5280 §4.1.2.2: handle gracefully) no longer breaks a bundle.
     neg = _custom('R9 root', ca_key, 'R9 root', ca_key, (bc, ku), serial=w.tlv(2, b'\xfe'))
     from dtls_lite.x509.pem import pem_encode

@@ -93,6 +93,10 @@ def test_point_formats_without_uncompressed_refused_whichever_suite_is_picked():
         server = _Server(ciphers=ciphers)
         assert _alert(server.hello((0xC0A8, 0xD003), exts)) == dtls_lite.ILLEGAL_PARAMETER, ciphers
         assert server.ctx.sessions() == []
+    # only when the client listed groups (RFC 8422 §5.1.2's condition): a PSK-only hello with
+    # a stray ec_point_formats goes on
+    answer = _Server().hello((0xC0A8,), [(11, b'\x01\x01'), EMS, RI])
+    assert _alert(answer) is None and answer[0][0] == 2, answer
 
 
 def test_malformed_certificate_type_lists_are_decode_error():
@@ -259,10 +263,50 @@ def test_a_restarted_client_closes_its_old_server_session_first():
     old = _engine(pair, 'server')
     pair.client = dtls_lite.Context(app_data='client', clock=pair.clock, rng=SeededRng(b'new'))
     pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
+    seen = []
+
+    def event(ctx, session, level, code):
+        pair._event(ctx, session, level, code)
+        if ctx is pair.server and code == dtls_lite.EVENT_CLOSED:
+            seen.append(ctx.peer(session).state)
+            ctx.close(session)          # an application tidying up: must not hit the new one
+
+    pair.server.set_handler(pair._write, pair._read, event, pair._psk)
     assert pair.handshake()
     assert pair.events['server'] == [(0, dtls_lite.EVENT_CLOSED), (0, dtls_lite.EVENT_CONNECT),
                                      (0, dtls_lite.EVENT_CONNECTED)], pair.events['server']
+    assert seen == ['CLOSED']           # peer() showed the old session, not the new one
     assert old.state == 15 and old.hs is None                            # CLOSED, freed
+
+
+def test_out_of_memory_while_replacing_a_session_still_reports_the_old_one_closed():
+    # Running out of memory while starting the restarted client's handshake used to leave the
+    # old session closed but silently, with no EVENT_CLOSED (R9 diff review).
+    from dtls_lite.crypto.util import SeededRng
+    from dtls_lite import fragment
+    pair = Pair(seed=31)
+    assert pair.handshake()
+    pair.run()
+    pair.events['server'] = []
+    pair.client = dtls_lite.Context(app_data='client', clock=pair.clock, rng=SeededRng(b'new2'))
+    pair.client.set_handler(pair._write, pair._read, pair._event, pair._psk)
+    real = fragment.Reassembler.__init__
+    failed = []
+
+    def oom(self, next_seq, max_message):
+        if not failed and next_seq > 1:         # the new server handshake's, once
+            failed.append(1)
+            raise MemoryError('memory allocation failed')
+        real(self, next_seq, max_message)
+
+    fragment.Reassembler.__init__ = oom
+    try:
+        assert pair.handshake(max_ms=20000)     # the client's retransmitted hello gets through
+    finally:
+        fragment.Reassembler.__init__ = real
+    assert failed and pair.server.stats['out_of_memory'] == 1
+    assert pair.events['server'][0] == (0, dtls_lite.EVENT_CLOSED), pair.events['server']
+    assert pair.events['server'][-1] == (0, dtls_lite.EVENT_CONNECTED)
 
 
 def test_memory_error_while_resending_a_flight_is_counted_not_raised():
@@ -341,6 +385,14 @@ def test_credentials_rebuilt_when_the_returned_value_changed_in_place():
     assert b.key.public_key.point == second.key.public_key.point
     pem = fx.SERVER_KEY_SEC1
     assert cache.get(pem) is cache.get(pem)            # immutable text: parsed once
+    # a dict whose bytearray value is rewritten in place (the diff review: still stale)
+    buf = bytearray(fx.SERVER_KEY_SEC1.encode())
+    creds = {'private_key': buf}
+    c1 = cache.get(creds)
+    buf[:] = fx.CLIENT_KEY_PKCS8.encode()
+    c2 = cache.get(creds)
+    assert c2.key.public_key.point != c1.key.public_key.point
+    assert cache.get(creds) is c2                      # unchanged since: parsed once
 
 
 # --- PSK and the tinydtls-style API ---------------------------------------------------------

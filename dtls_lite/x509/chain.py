@@ -13,8 +13,10 @@ at most once), and checks at every step:
   - no critical extension we do not process (unsupported_certificate); nameConstraints are
     not processed, so a certificate with them is refused, critical or not
   - validity against the wall clock, for every certificate including the anchor
-Of several candidate issuers with one name, the first that passes all of these is taken, so
-the verdict does not depend on the order of the CA file or of the peer's certificates.
+Of several candidate issuers with one name, the first that passes all of these checks is
+taken (a renewed root beside its expired copy, a stale intermediate beside the current one);
+there is no backtracking above it, so a peer sending a cross-signed intermediate before the
+copy that leads to our anchor is still refused (as by OpenSSL).
 and on the leaf: keyUsage digitalSignature (ECDHE_ECDSA signs with it, RFC 8422 §5.3) and, when
 a purpose is set, extKeyUsage serverAuth/clientAuth (unsupported_certificate); an optional
 hostname against subjectAltName (RFC 6125, no CN fallback; bad_certificate).
@@ -195,6 +197,10 @@ def _check_ca(ca, below, is_anchor):
     parse (policyConstraints, say), may still anchor."""
     if not is_anchor:
         _check_critical(ca)
+    elif '2.5.29.30' in ca.unknown_critical:
+        # nameConstraints bind an anchor's whole tree (RFC 5280 §6.1.1 (d) takes them as
+        # input): not enforced, so such a root is refused rather than trusted for every name
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unk_crit', '2.5.29.30')
     if (ca.basic_constraints or not is_anchor) and not ca.is_ca:
         raise CertificateError(_UNKNOWN_CA, 'not_ca', ca.subject)
     if ca.path_len is not None and below > ca.path_len:
