@@ -489,13 +489,14 @@ class Context:
         now = self._now()
         e = self._lookup(session)
         # A server session seeing an epoch-0 ClientHello with a client_random other than the
-        # one that started it: a client that restarted (RFC 6347 §4.2.8). It goes through the
-        # cookie exchange like any new peer; the old state is replaced only once the cookie
-        # checks.
+        # one that started it (its last 4 bytes, at 55: header 13 + 12, version 2, random 28):
+        # a client that restarted (RFC 6347 §4.2.8). It goes through the cookie exchange like
+        # any new peer, with a cookie bound to the old session; the old state is replaced only
+        # once the cookie checks.
         if (e is None or e.state == _CLOSED
-                or (not e.is_client and len(data) > 31 and data[0] == _CT_HANDSHAKE
+                or (not e.is_client and len(data) > 59 and data[0] == _CT_HANDSHAKE
                     and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
-                    and engine.hello_tag(data, 27) != e.hello_tag)):
+                    and engine.hello_tag(data, 55) != e.hello_tag)):
             self._accept(session, data, now)
             advanced = False
         else:
@@ -608,6 +609,10 @@ class Context:
                 return
             from dtls_lite.server import Acceptor
             door = self._door = Acceptor(self._cfg)
+            # before it counts room for a new session, timers that are due run (a handshake
+            # past handshake_timeout_ms gives its slot back), even if the application's loop
+            # has been too busy receiving to call check_retransmit
+            door.expire = self.check_retransmit
         hello = door.accept(session, data, now, self._peers)
         if hello is not None:
             # A client restarted (RFC 6347 §4.2.8): the application hears its old session end

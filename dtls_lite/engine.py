@@ -754,7 +754,10 @@ class Engine:
 
 
 def hello_tag(data, pos):
-    """30 bits of a ClientHello random at data[pos:] (a small int even on 32-bit boards)."""
+    """30 bits of the 4 bytes at data[pos:] (a small int even on 32-bit boards): taken from
+    the last 4 bytes of a ClientHello's random. Its first 4 are gmt_unix_time (RFC 5246
+    §7.4.1.2): the same for a client restarting within a second, or a board without a clock
+    rebooting to the same uptime, which was then taken for its old session and locked out."""
     return ((data[pos] & 0x3f) << 24) | (data[pos + 1] << 16) | (data[pos + 2] << 8) | data[pos + 3]
 
 

@@ -110,7 +110,7 @@ class ServerEngine(Engine):
         if 0 not in ch.compression_methods:
             raise Fault(_ILLEGAL_PARAMETER)     # null compression missing
         hs.client_random = ch.random
-        self.hello_tag = hello_tag(ch.random, 0)
+        self.hello_tag = hello_tag(ch.random, 28)
         secure_reneg = (self._check_hello(ch.extensions) is not None
                         or _EMPTY_RENEGOTIATION_INFO_SCSV in ch.cipher_suites)
         # RFC 8422 §5.1.2: a client that lists groups and sends ec_point_formats without
@@ -271,6 +271,7 @@ class Acceptor:
         self.cfg = cfg
         self.jar = cookie.CookieJar(cfg.cookie_secret, cfg.cookie_lifetime_ms)
         self.hellos = {}
+        self.expire = None
 
     def accept(self, session, data, now, peers, hello=None):
         """A datagram for which `peers` (session -> engine) has no live engine, or one that
@@ -300,17 +301,20 @@ class Acceptor:
         cfg = self.cfg
         stats = cfg.stats
         if got is None:
-            got = self._checked_hello(session, data, now)
+            got = self._checked_hello(session, data, now, peers.get(session))
             if got is None:
                 return None
         ch, body, msg_seq, rec_seq = got
         old = peers.get(session)
         if (old is not None and old.state != _CLOSED
-                and old.hello_tag == hello_tag(ch.random, 0)):
+                and old.hello_tag == hello_tag(ch.random, 28)):
             stats['dropped'] += 1     # a late copy of the hello that made this session
             return None
         # Room for it: max_peers counts every session but the one this hello replaces,
         # max_handshakes those of them still handshaking.
+        if self.expire is not None:
+            self.expire(now)      # due timers first: handshakes past their time give slots back
+            old = peers.get(session)
         count = busy = 0
         for e in peers.values():
             if e is not old:
@@ -328,7 +332,7 @@ class Acceptor:
         e.start_server(session, ch, body, msg_seq, rec_seq, now)
         return None
 
-    def _checked_hello(self, session, data, now):
+    def _checked_hello(self, session, data, now, live):
         """(ClientHello, body, message_seq, record_seq) of a whole hello with a valid cookie;
         None after answering a hello without one (HelloVerifyRequest), or dropping it."""
         cfg = self.cfg
@@ -348,8 +352,14 @@ class Acceptor:
             stats['dropped'] += 1
             return None
         jar = self.jar
-        if not jar.check(session, ch.cookie_input, ch.cookie, now):
-            hvr = mh.write_hello_verify_request(jar.make(session, ch.cookie_input, now))
+        bound = ch.cookie_input
+        if live is not None and live.state != _CLOSED:
+            # RFC 6347 §4.2.8: a cookie that may replace a live session is bound to it, so a
+            # cookie hello captured before that session existed cannot end it when replayed
+            t = live.hello_tag
+            bound = bytes((t >> 24, (t >> 16) & 255, (t >> 8) & 255, t & 255)) + bound
+        if not jar.check(session, bound, ch.cookie, now):
+            hvr = mh.write_hello_verify_request(jar.make(session, bound, now))
             msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
             # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
             # number.
@@ -369,8 +379,10 @@ class Acceptor:
         of at most _MAX_HELLO_LEN bytes, the oldest replaced first. No per-peer state exists
         until a hello returns with a valid cookie."""
         pool = self.hellos
+        stats = self.cfg.stats
         pos = 0
         took = False        # whether any fragment went into the pool (else: dropped)
+        refused = 0         # fragments the pool did not take
         while pos < len(data):
             h = record.parse_header(data, pos)
             if h is None:
@@ -389,23 +401,30 @@ class Acceptor:
                 if off == 0 and flen == mlen:
                     body = bytes(data[p:p + flen])
                     return mh.parse_client_hello(body), body, msg_seq, seq
-                # A fragment: into this session's entry of the pool (a new entry, evicting the
-                # oldest if the pool is full, when the hello is not the one being gathered).
+                # A fragment: into this session's entry of the pool (a new entry when the hello
+                # is not the one being gathered: it replaces this session's own, else evicts
+                # the oldest if the pool is full, that partial hello counted as dropped).
                 entry = pool.get(session)
                 if entry is None or entry[0].next_seq != msg_seq:
-                    while len(pool) >= self.cfg.max_handshakes:
+                    while session not in pool and len(pool) >= self.cfg.max_handshakes:
                         oldest = None
                         for k in pool:
                             if oldest is None or pool[k][1] < pool[oldest][1]:
                                 oldest = k
                         del pool[oldest]
+                        stats['dropped'] += 1
                     entry = pool[session] = (fr.Reassembler(msg_seq, _MAX_HELLO_LEN), now)
                 if entry[0].add(_CLIENT_HELLO, mlen, msg_seq, off, flen, data, p) == 1:
                     took = True
+                else:
+                    refused += 1    # a copy, or a piece beyond MAX_PIECES
                 msg = entry[0].pop()
                 if msg is not None:
                     del pool[session]
                     return mh.parse_client_hello(msg[2]), msg[2], msg_seq, seq
                 p += flen
             pos = end
-        return 0 if took else None
+        if not took:
+            return None     # the caller counts the datagram
+        stats['dropped'] += refused     # the fragments of it that were not taken
+        return 0
