@@ -389,6 +389,8 @@ class Context:
         self._last_tick = None
         self._elapsed = 0
         self._door = None          # server.Acceptor: the stateless cookie exchange
+        self._deferred = None      # a callback's error from another session's output, raised
+        #                            by handle_message once its own datagram is dealt with
 
     def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
                     verify_ecdsa_key=None):
@@ -507,6 +509,9 @@ class Context:
             self._drain(session)
         finally:
             self._reap(session)
+            deferred, self._deferred = self._deferred, None
+        if deferred is not None:
+            raise deferred
         if MICROPYTHON and advanced:
             # A flight leaves much short-lived garbage (parsed messages, big-int temporaries).
             # Collected only when an allocation fails, it makes what the handshake keeps land
@@ -612,7 +617,7 @@ class Context:
             # before it counts room for a new session, timers that are due run (a handshake
             # past handshake_timeout_ms gives its slot back), even if the application's loop
             # has been too busy receiving to call check_retransmit
-            door.expire = self.check_retransmit
+            door.expire = self._run_timers
         hello = door.accept(session, data, now, self._peers)
         if hello is not None:
             # A client restarted (RFC 6347 §4.2.8): the application hears its old session end
@@ -621,9 +626,23 @@ class Context:
             # cannot hit the new handshake.
             try:
                 self._drain(session)
+            except Exception as x:  # noqa: B902 -- the application's: the new hello goes on
+                self._defer(x)
             finally:
                 self._reap(session)
             door.accept(session, data, now, self._peers, hello)
+
+    def _run_timers(self, now):
+        """check_retransmit for the Acceptor: a callback's error there (another session's)
+        must not lose the hello being accepted; it is raised after it."""
+        try:
+            self.check_retransmit(now)
+        except Exception as x:  # noqa: B902 -- the application's
+            self._defer(x)
+
+    def _defer(self, error):
+        if self._deferred is None:
+            self._deferred = error
 
     # --- output ------------------------------------------------------------------------------
 

@@ -196,3 +196,44 @@ def test_the_hello_pool_counts_what_it_discards_and_evicts_only_strangers():
     w.clock.now = 10
     w.server.handle_message('D', _fragment(0, 60, 120, msg_seq=1))     # D starts over
     assert sorted(w.server._door.hellos) == ['A', 'B', 'C', 'D']
+
+
+def test_a_callback_error_for_another_session_does_not_lose_the_hello():
+    # The due timers the Acceptor runs, and a restarted session's EVENT_CLOSED, deliver output
+    # to callbacks. An error raised there used to abandon the hello being accepted (no answer,
+    # nothing counted); it is raised by handle_message once that hello is dealt with.
+    class W(_World):
+        def _event(self, ctx, session, level, code):
+            self.events.append((session, level, code))
+            if session == 'OLD' and code == dtls_lite.EVENT_CLOSED:
+                raise RuntimeError('app bug')
+
+    w = W()
+    hvr = w.raw('OLD', _hello(b'\x01' * 32))
+    w.raw('OLD', _hello(b'\x01' * 32, mh.parse_hello_verify_request(hvr[0][25:])[1], 1, 1))
+    w.clock.now = 10 ** 6                               # OLD is far past its handshake time
+    hvr = w.raw('NEW', _hello(b'\x02' * 32))
+    cookie = mh.parse_hello_verify_request(hvr[0][25:])[1]
+    w.inbox['NEW'] = []
+    try:
+        w.server.handle_message('NEW', _hello(b'\x02' * 32, cookie, 1, 1))
+        assert False, 'the callback error was not raised'
+    except RuntimeError:
+        pass
+    assert w.server.sessions() == ['NEW'] and w.inbox['NEW'], w.inbox    # NEW was answered
+    # the same for a restart: the old session's EVENT_CLOSED raises, the new one still starts
+    w = W()
+    c = w.client('OLD', SeededRng(b'one'))
+    c.connect(SERVER)
+    w.pump()
+    assert w.connected('OLD')
+    w.client('OLD', SeededRng(b'two')).connect(SERVER)
+    raised = 0
+    for _ in range(20):
+        try:
+            w.pump()
+            break
+        except RuntimeError:
+            raised += 1
+    assert raised == 1 and w.connected('OLD')
+    assert w.server.stats['hello_verify_sent'] == 2     # no extra cookie round for the restart
