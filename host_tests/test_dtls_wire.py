@@ -144,8 +144,10 @@ def test_key_exchange_messages_round_trip():
     assert mk.write_client_key_exchange(b'Client_identity', point) == cke_ec
     assert _fault(mk.parse_client_key_exchange, cke_ec, False) == DECODE_ERROR   # trailing
     assert _fault(mk.parse_client_key_exchange, cke + b'\x00', True) == DECODE_ERROR  # empty point
-    long_id = b'\x00\x81' + bytes(129)
-    assert _fault(mk.parse_client_key_exchange, long_id, False) == DECODE_ERROR
+    # RFC 4279 §2: psk_identity<0..2^16-1>; over 128 bytes is taken (R9), a short vector not
+    long_id = b'\x01\x2c' + bytes(300)
+    assert mk.parse_client_key_exchange(long_id, False) == (bytes(300), None)
+    assert _fault(mk.parse_client_key_exchange, long_id[:-1], False) == DECODE_ERROR
 
 
 FINISHED_MESSAGE = unhex(
