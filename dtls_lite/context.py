@@ -331,13 +331,17 @@ class Context:
       max_retransmits       retransmissions of one flight before giving up (7)
       handshake_timeout_ms  a handshake not done by then is dropped (120000)
       max_peers             sessions held, established or not (16)
-      max_handshakes        handshakes under way at once; excess hellos dropped, counted (4)
+      max_handshakes        handshakes under way at once; excess hellos refused, counted in
+                            stats['refused'] (4)
       cookie_secret         HelloVerifyRequest cookie key, >= 16 bytes (32 random bytes)
       cookie_lifetime_ms    cookie secret rotation period (60000)
       clock                 callable -> ms, non-wrapping (unwrapped ticks_ms)
       rng                   callable n -> n random bytes (os.urandom)
       require_ems           refuse peers without Extended Master Secret, RFC 7627 (True)
-      max_handshake_message largest handshake message accepted (4096)
+      max_handshake_message largest handshake message accepted (4096): it also bounds PSK
+                            hints and identities, the peer's certificate chain and a
+                            CertificateRequest's CA names (OpenSSL or GnuTLS serving a whole
+                            CA bundle send ~15 KB: give 32768 to reach them)
       max_record            largest protected record accepted (18432, RFC 5246 §6.2.3: what
                             any peer may send); the receive buffer is min(max_record, 2048)
                             bytes, a larger record is decrypted in a buffer made for it. A
@@ -371,9 +375,13 @@ class Context:
       request_client_cert   server: send a CertificateRequest (False; True anyway when
                             verify_ecdsa_key is set, as in tinydtls, or require_client_cert)
       require_client_cert   server: fail with handshake_failure without a client certificate
+                            (asking for one needs ca, verify_cert, peer_keys or
+                            verify_ecdsa_key: else set_handler raises ConfigError)
     The handlers: get_ecdsa_key(ctx, session) returns our key (auth.Credentials, or a dict /
     PEM text auth.credentials() takes, or None); verify_ecdsa_key(ctx, session, public_key)
-    returns True to accept the peer's raw public key. ctx.peer(session).certificate is the
+    returns True to accept the peer's raw public key (exactly True: anything else, tinydtls's
+    0 included, rejects with bad_certificate; raising x509.errors.CertificateError sends its
+    alert). ctx.peer(session).certificate is the
     authenticated peer (auth.PeerCert: der, subject, issuer, serial, not_before, not_after,
     public_key, cert_type).
     Misuse (unknown keyword or suite, bad value) raises ConfigError.

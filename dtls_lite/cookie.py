@@ -3,7 +3,9 @@
     cookie = HMAC-SHA256(secret_k, session_key || ClientHello-without-cookie)[:COOKIE_LEN]
 
 The server keeps no per-peer state until a ClientHello returns with a cookie it made: the
-cookie binds the client's address (the opaque session key, as bytes) and every hello parameter.
+cookie binds the client's address (the opaque session key, as bytes) and every hello parameter;
+a hello that may replace a live session (a client that restarted) gets a cookie also bound to
+that session's tag (server.py), so a cookie hello captured earlier cannot end it.
 secret_k rotates every `lifetime_ms`: it is derived from the base secret and the rotation
 period number, and the current and previous periods are accepted, so a cookie stays valid
 between one and two lifetimes and a secret never outlives two.

@@ -4,15 +4,19 @@ Only a Context that serves imports this module (context.py, at the first datagra
 unknown peer, or at start-up with `preload` unless `role='client'`): a device that only
 connects does not hold this code, nor cookie.py's.
 
-    Acceptor(cfg).accept(session, data, now_ms, peers)
+    Acceptor(cfg).accept(session, data, now_ms, peers, hello=None)
         a datagram from a peer without a session: answered statelessly with a
         HelloVerifyRequest, or, when its ClientHello returns with a valid cookie, a new
-        ServerEngine in `peers` that has sent its first flight
+        ServerEngine in `peers` that has sent its first flight (due timers run first, so
+        handshakes past their time give their slots back). A new ClientHello for a live
+        session (a client that restarted, RFC 6347 §4.2.8) gets a cookie bound to that
+        session; when it returns, the old engine is closed and the parsed hello returned: the
+        Context delivers EVENT_CLOSED, forgets the old session and calls again with `hello`
 
 Datagrams from unknown peers go through the stateless cookie exchange (RFC 6347 §4.2.1): no
 state exists for a peer until it returns a ClientHello with a valid cookie, and then only if
-`max_handshakes` and `max_peers` allow; otherwise the hello is dropped and counted in the
-Context's stats. Output goes to cfg.out like the engines' (the Context drains it).
+`max_handshakes` and `max_peers` allow; otherwise the hello is refused and counted in the
+Context's stats ('refused'). Output goes to cfg.out like the engines' (the Context drains it).
 
 Flights (RFC 5246 §7.3; [..] only with client authentication):
   CH  ->  HVR  |  CH with the cookie  ->  SH [Cert] [SKE] [CertReq] SHD  |  [Cert] CKE

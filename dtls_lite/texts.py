@@ -22,7 +22,7 @@ TEXTS = {
     'role': "role must be 'client', 'server' or None (both)",
     'rng': 'rng must be a callable n -> bytes',
     'clock': 'clock must be a callable -> ms',
-    'cookie_key': 'cookie_secret must be at least 16 bytes',
+    'cookie_key': 'cookie_secret must be bytes or bytearray of at least 16 bytes',
     'keyword': 'unknown Context keyword: %r',
     'verify_cb': 'verify_cert must be a callable (leaf, error) -> bool',
     'judge_cli': 'request_client_cert/require_client_cert need a way to judge the client '

@@ -12,7 +12,7 @@ network already up), on the unix MicroPython port and on CPython:
 
 (dtls_lite must be importable: frozen, in /lib, or on MICROPYPATH.) Against
 `tools/dtls_echo.py server` it prints `Echo: ping`. It exits 0 once the reply came, 1 with one
-line on stderr otherwise.
+line on stderr otherwise (2 for bad arguments).
 
 What a device needs and nothing more, so tools/min_heap_device.py measures the library's
 memory with it rather than a desktop tool's: the Context is created before the credentials are

@@ -9,10 +9,15 @@ at most once), and checks at every step:
   - the issuer's ECDSA signature over the TBSCertificate (bad_certificate on failure)
   - the issuer may act as a CA: basicConstraints cA TRUE, pathLenConstraint, keyUsage
     keyCertSign when keyUsage is present (unknown_ca); a trust anchor is an input, not part
-    of the path (RFC 5280 §6.1.1): it needs only no explicit cA FALSE, as in OpenSSL
+    of the path (RFC 5280 §6.1.1): it needs no basicConstraints and its unknown critical
+    extensions are ignored, as in OpenSSL, but an explicit cA FALSE, its pathLenConstraint
+    and its keyUsage still apply, and nameConstraints refuse it
   - no critical extension we do not process (unsupported_certificate); nameConstraints are
     not processed, so a certificate with them is refused, critical or not
   - validity against the wall clock, for every certificate including the anchor
+The path holds at most MAX_PATH_CAS (4) CA certificates above the leaf, the anchor included
+(unknown_ca, 'path too long'); a Certificate message of more than MAX_PATH_CAS + 1
+certificates is refused before any path is built (unknown_ca, 'chain too long').
 Of several candidate issuers with one name, the first that passes all of these checks is
 taken (a renewed root beside its expired copy, a stale intermediate beside the current one);
 there is no backtracking above it, so a peer sending a cross-signed intermediate before the
