@@ -70,6 +70,8 @@ def pki(tmp_path_factory):
             _run([openssl, 'pkey', '-in', name + '.key', '-pubout', '-out', name + '.pub.pem'], d)
     # a trust file of 24 CAs besides ours: OpenSSL's CertificateRequest names each of them
     _many_cas(os.path.join(d, 'many-cas.crt'), os.path.join(d, 'ca.crt'), 24)
+    # and one the size of a system CA bundle: a CertificateRequest of ~13 KB
+    _many_cas(os.path.join(d, 'huge-cas.crt'), os.path.join(d, 'ca.crt'), 150)
     # the server's chain with its CA, for a certificate flight that must be fragmented
     with open(os.path.join(d, 'chain.crt'), 'w') as f:
         for part in ('server.crt', 'ca.crt'):
@@ -88,7 +90,9 @@ def _many_cas(path, ours, n):
     with open(path, 'wb') as f:
         for i in range(n):
             key = ec.generate_private_key(ec.SECP256R1())
-            name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'Other CA %d' % i)])
+            name = x509.Name([x509.NameAttribute(x509.oid.NameOID.ORGANIZATION_NAME,
+                                                 'Some Certification Authority Ltd'),
+                              x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, 'Other CA %d' % i)])
             cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                     .public_key(key.public_key()).serial_number(i + 1)
                     .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
@@ -226,6 +230,9 @@ def test_certificate_request_naming_many_cas(tmp_path, pki, runtime):
     # than 16 names with decode_error, so such a server could not be reached (R9).
     _our_client_vs_s_server(tmp_path, pki, runtime, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', True,
                             cafile='many-cas.crt')
+    # a CertificateRequest over max_handshake_message (4096) needs it raised (README)
+    _our_client_vs_s_server(tmp_path, pki, runtime, 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8', True,
+                            cafile='huge-cas.crt', ours_extra=('--max-handshake', '32768'))
 
 
 @pytest.mark.parametrize('runtime', RUNTIMES)

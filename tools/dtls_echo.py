@@ -45,6 +45,8 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          --max-datagram N (largest datagram we read, default 18445: one maximal DTLS record,
          as peers on loopback such as OpenSSL send; a device on a path MTU can use 1500. A
          longer datagram is dropped and counted; a client that fails says how many)
+         --max-handshake N (largest handshake message accepted, default 4096; a server
+         whose CertificateRequest names a whole CA bundle needs ~32768)
          --timeout S (client: handshake, and replies after end of input; default 10)
          --verbose (negotiated suite and handshake time on stderr)
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
@@ -69,7 +71,7 @@ _MAX_WAIT_MS = 200
 
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
-    '--max-datagram': True, '--groups': True,
+    '--max-datagram': True, '--groups': True, '--max-handshake': True,
     '--timeout': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
     '--server-name': True,
@@ -128,6 +130,8 @@ def parse_args(argv):
         opts['timeout_ms'] = int(float(opts.get('--timeout', _DEFAULT_TIMEOUT_S)) * 1000)
         opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
         opts['max_datagram'] = int(opts.get('--max-datagram', unixport.MAX_DATAGRAM))
+        if '--max-handshake' in opts:
+            opts['max_handshake'] = int(opts['--max-handshake'])
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
     except ValueError as e:
         raise UsageError(str(e))
@@ -167,6 +171,8 @@ class EchoEndpoint:
                 config[name] = [c.strip() for c in opts['--' + name].split(',') if c.strip()]
         if opts['mtu']:
             config['max_datagram'] = opts['mtu']
+        if 'max_handshake' in opts:
+            config['max_handshake_message'] = opts['max_handshake']   # Context checks range
         if '--ca' in opts:
             config['ca'] = _read_text(opts['--ca'])
             if opts['mode'] == 'client':
