@@ -504,9 +504,9 @@ class Context:
         # any new peer, with a cookie bound to the old session; the old state is replaced only
         # once the cookie checks.
         if (e is None or e.state == _CLOSED
-                or (not e.is_client and len(data) > 59 and data[0] == _CT_HANDSHAKE
+                or (not e.is_client and len(data) > 24 and data[0] == _CT_HANDSHAKE
                     and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
-                    and engine.hello_tag(data, 55) != e.hello_tag)):
+                    and self._new_hello(session, e, data))):
             self._accept(session, data, now)
             advanced = False
         else:
@@ -574,12 +574,14 @@ class Context:
     def check_retransmit(self, now_ms=None):
         """Run due timers; returns the earliest next deadline (same clock as now_ms, or as
         now() without it) or None."""
-        now = self._now(now_ms)
+        return self._timers(self._now(now_ms), None)
+
+    def _timers(self, now, skip):
         nxt = None
         error = None
         for session in list(self._peers):
             e = self._peers.get(session)
-            if e is None:
+            if e is None or session == skip:
                 continue
             d = e.deadline()
             if e.state == _CLOSED:
@@ -640,11 +642,25 @@ class Context:
                 self._reap(session)
             door.accept(session, data, now, self._peers, hello)
 
-    def _run_timers(self, now):
-        """check_retransmit for the Acceptor: a callback's error there (another session's)
-        must not lose the hello being accepted; it is raised after it."""
+    def _new_hello(self, session, e, data):
+        """Whether an epoch-0 ClientHello datagram for a live server session `e` is a new
+        hello (a client that restarted) for the Acceptor rather than a copy for the engine:
+        its client_random differs (last 4 bytes, at 55 in a first fragment), or it continues
+        a new hello the Acceptor is gathering."""
+        if data[19] or data[20] or data[21]:
+            # a later fragment: the Acceptor's if it is gathering this peer's new hello
+            return self._door is not None and session in self._door.hellos
+        return len(data) >= 59 and engine.hello_tag(data, 55) != e.hello_tag
+
+    def _run_timers(self, now, skip):
+        """check_retransmit for the Acceptor, but for `skip` (the session its hello may
+        replace: a due re-send of that one would reach the restarted client before the new
+        flight). A callback's error there (another session's) must not lose the hello being
+        accepted; it is raised after it. A full heap there is counted, not raised."""
         try:
-            self.check_retransmit(now)
+            self._timers(now, skip)
+        except MemoryError:
+            self.stats['out_of_memory'] += 1
         except Exception as x:  # noqa: B902 -- the application's
             self._defer(x)
 

@@ -317,7 +317,12 @@ class Acceptor:
         # Room for it: max_peers counts every session but the one this hello replaces,
         # max_handshakes those of them still handshaking.
         if self.expire is not None:
-            self.expire(now)      # due timers first: handshakes past their time give slots back
+            # due timers first (not this session's): handshakes past their time give slots back
+            self.expire(now, session)
+            now_there = peers.get(session)
+            if now_there is not old and now_there is not None:
+                stats['dropped'] += 1     # a callback made a session here meanwhile
+                return None
             old = peers.get(session)
         count = busy = 0
         for e in peers.values():

@@ -237,3 +237,115 @@ def test_a_callback_error_for_another_session_does_not_lose_the_hello():
             raised += 1
     assert raised == 1 and w.connected('OLD')
     assert w.server.stats['hello_verify_sent'] == 2     # no extra cookie round for the restart
+
+
+# --- found by reviewing the fixes above ------------------------------------------------------
+
+def test_the_old_sessions_due_resend_does_not_reach_a_restarted_client():
+    # The due timers the Acceptor runs used to include the session being replaced: its
+    # re-sent ServerHello reached the restarted client before the new one, which it then took
+    # for a copy, and the handshake stalled until it expired.
+    w = _World()
+    c1 = w.client('A', SeededRng(b'one'))
+    c1.connect(SERVER)
+    w.server.handle_message('A', w.to_server.pop(0)[1])
+    c1.handle_message(SERVER, w.inbox['A'].pop(0))          # HelloVerifyRequest
+    w.server.handle_message('A', w.to_server.pop(0)[1])     # cookie hello: ServerHello flight
+    w.inbox['A'] = []
+    w.to_server[:] = []                                     # the client rebooted right then
+    w.clock.now = 600
+    c2 = w.client('A', SeededRng(b'two'))
+    c2.connect(SERVER)
+    w.server.handle_message('A', w.to_server.pop(0)[1])
+    c2.handle_message(SERVER, w.inbox['A'].pop(0))          # HelloVerifyRequest
+    w.clock.now = 1000                                      # the old session's re-send is due
+    w.server.handle_message('A', w.to_server.pop(0)[1])     # the new cookie hello
+    hellos = [d for d in w.inbox['A'] if d[0] == 22 and d[13] == 2]
+    assert len(hellos) == 1, len(hellos)
+    w.pump()
+    assert w.connected('A')
+
+
+def _refragment(datagram, tail):
+    """A whole epoch-0 ClientHello record as two datagrams, its last `tail` bytes apart."""
+    if datagram[0] != 22 or datagram[13] != 1:
+        return [datagram]
+    hs = datagram[13:]
+    n = (hs[1] << 16) | (hs[2] << 8) | hs[3]
+    body = hs[12:12 + n]
+    out = []
+    for off, flen in ((0, n - tail), (n - tail, tail)):
+        frag = (hs[0:6] + bytes((off >> 16, (off >> 8) & 255, off & 255,
+                                 flen >> 16, (flen >> 8) & 255, flen & 255))
+                + body[off:off + flen])
+        seq = (datagram[9] << 8) | datagram[10]
+        out.append(_rec(frag, seq))
+    return out
+
+
+def test_a_restarted_client_with_a_fragmented_hello_gets_in():
+    # Only a datagram long enough to hold the Random was checked for a new client_random; a
+    # short last fragment of a restarted client's hello went to the old session, dropped, so
+    # the new hello never completed while the old session lived. (The first fragment must
+    # hold the Random, 34 body bytes: this hello's body is 59 bytes, 75 with the cookie.)
+    for tail in (5, 20, 25):
+        w = _World()
+        for seed in (b'one', b'two'):
+            c = w.client('A', SeededRng(seed))
+            c.set_handler(lambda ctx, s, d: w.to_server.extend(('A', x) for x in
+                                                               _refragment(bytes(d), tail))
+                          or len(d), None, None, _psk)
+            c.connect(SERVER)
+            w.pump()
+            assert w.connected('A'), (tail, seed)
+            w.clock.now += 5000
+
+
+def test_a_session_made_by_a_callback_while_timers_ran_is_not_replaced():
+    # A callback run by the Acceptor's timers fed the same cookie hello again (an application
+    # draining its socket from the event handler): the outer call then took that session for
+    # a restarted one, closed it and started a second for the same hello.
+    pending = []
+
+    class W(_World):
+        def _event(self, ctx, session, level, code):
+            self.events.append((session, level, code))
+            while pending:
+                ctx.handle_message(*pending.pop(0))
+
+    w = W()
+    hvr = w.raw('X', _hello(b'\x01' * 32))
+    w.raw('X', _hello(b'\x01' * 32, mh.parse_hello_verify_request(hvr[0][25:])[1], 1, 1))
+    w.clock.now = 10 ** 6                              # X's handshake expires in the timers
+    hvr = w.raw('B', _hello(b'\x02' * 32))
+    ch = _hello(b'\x02' * 32, mh.parse_hello_verify_request(hvr[0][25:])[1], 1, 1)
+    w.events[:] = []
+    w.inbox['B'] = []
+    pending.append(('B', ch))                          # a duplicate of the cookie hello
+    w.server.handle_message('B', ch)
+    server_hellos = [d for d in w.inbox['B'] if d[0] == 22 and d[13] == 2]
+    assert len(server_hellos) == 1, len(server_hellos)
+    assert [code for s, level, code in w.events if s == 'B'] == [dtls_lite.EVENT_CONNECT]
+
+
+def test_a_full_heap_in_another_sessions_timer_is_counted_not_raised():
+    # handle_message "never raises for anything in data": a MemoryError from another
+    # session's due timer, run by the Acceptor, was raised after the hello.
+    from dtls_lite import context
+    w = _World()
+    hvr = w.raw('X', _hello(b'\x01' * 32))
+    w.raw('X', _hello(b'\x01' * 32, mh.parse_hello_verify_request(hvr[0][25:])[1], 1, 1))
+    real = context.Context._timers
+
+    def full(self, now, skip):
+        raise MemoryError('memory allocation failed')
+
+    w.clock.now = 1500
+    hvr = w.raw('B', _hello(b'\x02' * 32))
+    context.Context._timers = full
+    try:
+        w.server.handle_message('B', _hello(b'\x02' * 32,
+                                            mh.parse_hello_verify_request(hvr[0][25:])[1], 1, 1))
+    finally:
+        context.Context._timers = real
+    assert w.server.stats['out_of_memory'] == 1 and 'B' in w.server.sessions()
