@@ -152,9 +152,7 @@ class ClientEngine(Engine):
         if kx == _KX_ECDHE_ECDSA:
             # the server's ephemeral key, signed by the key of its Certificate
             group, point, params, alg, sig = mc.parse_server_key_exchange(body)
-            if group not in self.cfg.advertised_groups():
-                group = None
-            self._peer_point(group, point)
+            self._peer_point(self._offered(group), point)
             # RFC 8422 §5.4: signed over client_random + server_random + params; decrypt_error
             auth.verify_server_params(self.identity.public_key, auth.SIGNATURE_ALGORITHMS, alg,
                                       sig, hs.client_random, hs.server_random, params)
@@ -163,8 +161,14 @@ class ClientEngine(Engine):
         if kx == _KX_ECDHE_PSK:
             # any group of our supported_groups (RFC 8422 §5.1.1, RFC 5489), which lists the
             # ECDSA curves too when we also offer ECDHE_ECDSA (Config.advertised_groups)
-            self._peer_point(group if group in self.cfg.advertised_groups() else None, point)
+            self._peer_point(self._offered(group), point)
         return _C_AWAIT_SERVER_HELLO_DONE
+
+    def _offered(self, group):
+        """`group` if our ClientHello listed it (RFC 8422 §5.1.1), else None: the list as
+        sent, not as the handlers would make it now (set_handler may have run since)."""
+        data = mh.find_ext(self.hs.client_hello.extensions, _EXT_SUPPORTED_GROUPS)
+        return group if data is not None and group in mh.parse_supported_groups(data) else None
 
     def _c_certificate_request(self, mt, body, now_ms):
         self.hs.cert_request = mc.parse_certificate_request(body)

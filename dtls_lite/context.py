@@ -133,11 +133,9 @@ class Config:
             raise ConfigError('cookie_key')
         self.cookie_secret = secret and bytes(secret)     # for server.Acceptor's CookieJar
         self.cookie_lifetime_ms = _int(config, 'cookie_lifetime_ms', _COOKIE_LIFETIME_MS, 1000)
-        self.txbuf = bytearray(self.max_datagram + 64)
+        self.fresh_txbuf()
         # Views of txbuf where a record's plaintext starts at offset 0 (ChaCha20: right after
         # the header; CCM/GCM: after the 8-byte explicit nonce): sealing allocates nothing.
-        view = self.txview = memoryview(self.txbuf)
-        self.txtail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
         # Records up to _RXBUF bytes (all a device's datagrams) are decrypted in this one
         # buffer; a larger one, up to max_record, in a buffer allocated for it.
         self.rxbuf = bytearray(min(max_record, _RXBUF))
@@ -148,6 +146,25 @@ class Config:
         self.ctx = self.get_psk_info = self.get_ecdsa_key = self.verify_ecdsa_key = None
         for k in config:
             raise ConfigError('keyword', k)
+
+    def fresh_txbuf(self):
+        self.txbuf = bytearray(self.max_datagram + 64)
+        view = self.txview = memoryview(self.txbuf)
+        self.txtail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
+
+    def _handler(self, f, *args):
+        """Call an application handler from inside an engine. Output already queued is set
+        aside: a handler that re-enters the Context (close, connect, handle_message) drains
+        cfg.out for its own session, and must not get this session's."""
+        out = self.out
+        if not out:
+            return f(self.ctx, *args)
+        saved = out[:]
+        out.clear()
+        try:
+            return f(self.ctx, *args)
+        finally:
+            out[:0] = saved
 
     def _ecdsa_config(self, config):
         """Peer authentication for the ECDHE_ECDSA suites (auth.PeerAuth, x509.chain.Verifier).
@@ -201,7 +218,7 @@ class Config:
         application's mistake, HandlerError (the handshake then fails with internal_error):
         MicroPython would otherwise take a str as its UTF-8 bytes where CPython fails."""
         f = self.get_psk_info
-        value = None if f is None else f(self.ctx, session, kind, identity)
+        value = None if f is None else self._handler(f, session, kind, identity)
         if value is not None and not isinstance(value, _BYTES_LIKE):
             raise HandlerError('psk_type', type(value).__name__)
         return value
@@ -210,7 +227,7 @@ class Config:
         """Our auth.Credentials for a session (get_ecdsa_key), or None."""
         if self.get_ecdsa_key is None:
             return None
-        return self.cred_cache.get(self.get_ecdsa_key(self.ctx, session))
+        return self.cred_cache.get(self._handler(self.get_ecdsa_key, session))
 
     def verify_key(self, session):
         """verify_ecdsa_key bound to the context and a session, as auth.PeerAuth wants it
@@ -218,8 +235,7 @@ class Config:
         f = self.verify_ecdsa_key
         if f is None:
             return None
-        ctx = self.ctx
-        return lambda key: f(ctx, session, key)
+        return lambda key: self._handler(f, session, key)
 
     def client_suites(self):
         """The suites a client offers: those it has the handlers for (a PSK, or a way to
@@ -282,6 +298,15 @@ def _check_bytes(data):
     MicroPython)."""
     if not isinstance(data, _BYTES_LIKE):
         raise DTLSError('data_type', type(data).__name__)
+    # a memoryview of another item size (array('H')) or a strided one (CPython) would fail
+    # deep inside with BufferError or ValueError
+    if isinstance(data, memoryview) and len(data):
+        if hasattr(data, 'itemsize'):
+            bad = data.itemsize != 1 or not data.contiguous
+        else:   # MicroPython: no itemsize; one item's bytes tell (views are contiguous there)
+            bad = len(bytes(data[:1])) != 1
+        if bad:
+            raise DTLSError('data_view')
 
 
 class PeerInfo:
@@ -397,6 +422,7 @@ class Context:
         self._last_tick = None
         self._elapsed = 0
         self._door = None          # server.Acceptor: the stateless cookie exchange
+        self._lent = False         # a write callback holds a view of cfg.txbuf
         self._deferred = None      # a callback's error from another session's output, raised
         #                            by handle_message once its own datagram is dealt with
 
@@ -465,6 +491,7 @@ class Context:
             raise HandlerError('no_write')
         if self._cfg.role == 'server':
             raise ConfigError('srv_only')
+        self._reenter()
         if not self._cfg.client_suites():
             raise HandlerError('no_suite')
         old = self._lookup(session)
@@ -496,6 +523,8 @@ class Context:
         _check_bytes(data)
         if self._write is None:
             raise HandlerError('no_write')
+        self._reenter()
+        outer, self._deferred = self._deferred, None   # (3) a re-entered call keeps the outer's
         now = self._now()
         e = self._lookup(session)
         # A server session seeing an epoch-0 ClientHello with a client_random other than the
@@ -517,7 +546,7 @@ class Context:
             self._drain(session)
         finally:
             self._reap(session)
-            deferred, self._deferred = self._deferred, None
+            deferred, self._deferred = self._deferred, outer
         if deferred is not None:
             raise deferred
         if MICROPYTHON and advanced:
@@ -539,12 +568,24 @@ class Context:
         e = self._lookup(session)
         if e is None or e.state != _CONNECTED:
             raise NotConnected('no_session', session)
+        self._reenter()
         n = min(len(data), e.max_app_payload())
         rec = e.seal_app(data if n == len(data) else memoryview(data)[:n])    # no copy of n bytes
         if rec is None:
             raise NotConnected('seq_exh')
-        self._write(self, session, rec)
+        self._lent = True
+        try:
+            self._write(self, session, rec)
+        finally:
+            self._lent = False
         return n
+
+    def _reenter(self):
+        """At every API entry: a write callback still holding cfg.txbuf re-entered us; seal
+        into a new buffer so that its `data` stays valid during its call."""
+        if self._lent:
+            self._cfg.fresh_txbuf()
+            self._lent = False
 
     def max_write(self, session):
         """The most bytes one write() to an established session sends (one record: what
@@ -559,6 +600,7 @@ class Context:
         e = self._lookup(session)
         if e is None:
             return
+        self._reenter()
         e.close()
         try:
             self._drain(session)
@@ -574,6 +616,9 @@ class Context:
     def check_retransmit(self, now_ms=None):
         """Run due timers; returns the earliest next deadline (same clock as now_ms, or as
         now() without it) or None."""
+        if now_ms is not None and not isinstance(now_ms, (int, float)):
+            raise DTLSError('now_type', type(now_ms).__name__)
+        self._reenter()
         return self._timers(self._now(now_ms), None)
 
     def _timers(self, now, skip):

@@ -374,7 +374,7 @@ class Acceptor:
             # number.
             n = record.write_plain(cfg.txbuf, 0, _CT_HANDSHAKE, 0, rec_seq, msg)
             stats['hello_verify_sent'] += 1
-            cfg.out.append((_OUT_DATAGRAM, cfg.txview[:n], None))
+            cfg.out.append((_OUT_DATAGRAM, bytes(cfg.txview[:n]), None))
             return None
         return got
 
