@@ -141,7 +141,8 @@ class Config:
         self.rxbuf = bytearray(min(max_record, _RXBUF))
         self.out = []
         self.stats = {'dropped': 0, 'bad_mac': 0, 'replayed': 0, 'refused': 0,
-                      'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0}
+                      'hello_verify_sent': 0, 'expired': 0, 'internal_error': 0, 'out_of_memory': 0,
+                      'too_long': 0}
         # The application's handlers (Context.set_handler), called with the Context first.
         self.ctx = self.get_psk_info = self.get_ecdsa_key = self.verify_ecdsa_key = None
         for k in config:
@@ -349,7 +350,10 @@ class Context:
       groups                ECDHE groups, preference order (('x25519', 'secp256r1', 'secp384r1'));
                             a client offering ECDHE_ECDSA also lists secp256r1/secp384r1, the
                             curves of the signatures it checks (RFC 8422 §5.1.1)
-      max_datagram / mtu    largest datagram we send (1200); flights are fragmented to fit
+      max_datagram / mtu    largest datagram we send (1200); flights are fragmented to fit,
+                            except a ClientHello, sent whole (a server answers hellos
+                            statelessly and needs them whole, RFC 6347 §4.2.1; tinydtls and
+                            mbed TLS refuse fragmented ones)
       retransmit_initial_ms first retransmission timeout (1000, RFC 6347; RFC 7925 advises 9000
                             for constrained networks: see CONSTRAINED_NETWORK_TIMERS)
       retransmit_max_ms     back-off ceiling (60000)

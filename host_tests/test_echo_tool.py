@@ -83,3 +83,27 @@ def test_timeout_must_be_positive():
         except dtls_echo.UsageError as e:
             assert '--timeout must be positive' in str(e)
     assert dtls_echo.parse_args(['client', '127.0.0.1:9', '--timeout', '0.5'])['timeout_ms'] == 500
+
+
+def test_client_says_when_a_handshake_message_was_over_max_handshake():
+    # handshake_failure for a peer's message over max_handshake_message looked like any other
+    # (a CertificateRequest naming a whole CA bundle, a long PSK hint); ctx.stats['too_long']
+    # now tells it, and the client says which option to raise.
+    class Client(dtls_echo.EchoClient):
+        def __init__(self, opts):
+            self.connected = self.peer_closed = False
+            self.failure = None
+            self.oom_seen = 0
+            self.opts = opts
+
+    class Ctx:
+        stats = {'out_of_memory': 0, 'too_long': 0}
+    ctx = Ctx()
+    client = Client({})
+    client._event(ctx, None, 2, 40)
+    assert client.failure == 'fatal alert 40'
+    ctx.stats['too_long'] = 1
+    client = Client({'max_handshake': 8192})
+    client._event(ctx, None, 2, 40)
+    assert client.failure == ('fatal alert 40 (the peer sent a handshake message over '
+                              '--max-handshake 8192)')

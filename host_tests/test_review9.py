@@ -496,3 +496,15 @@ def test_peer_identity_is_shown_once_proved():
     pair = _psk_pair(48)
     assert pair.handshake(max_ms=10000)
     assert pair.server.peer(pair.client_addr).psk_identity == b'Client_identity'
+
+
+def test_a_handshake_message_over_max_handshake_message_is_counted():
+    # handshake_failure for a peer's oversized message (a long PSK hint here) is counted as
+    # too_long, so an application can tell which limit to raise (review R9, interop).
+    pair = _psk_pair(49, hint=b'h' * 5000)
+    assert not pair.handshake(max_ms=5000)
+    assert pair.saw('client', 2, dtls_lite.HANDSHAKE_FAILURE)
+    assert pair.client.stats['too_long'] == 1
+    pair = _psk_pair(50, hint=b'h' * 5000, client_config={'max_handshake_message': 8192})
+    assert pair.handshake(max_ms=5000)
+    assert pair.client.stats['too_long'] == 0

@@ -47,6 +47,9 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          longer datagram is dropped and counted; a client that fails says how many)
          --max-handshake N (largest handshake message accepted, default 4096; a server
          whose CertificateRequest names a whole CA bundle needs ~32768)
+Under MicroPython's unix port (1.28 PyPI build) a command-line argument of 256 bytes or more
+crashes the interpreter before this script runs ("FATAL: uncaught NLR"): a --psk-key over 127
+bytes, or a hint or identity over 255, can be used from CPython only.
          --timeout S (client: handshake, and replies after end of input; default 10)
          --verbose (negotiated suite and handshake time on stderr)
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
@@ -358,6 +361,9 @@ class EchoClient(EchoEndpoint):
                 # only a count grown since the session connected, with internal_error, is read
                 # as the cause.)
                 self.failure += ' (out of memory)'
+            elif code == dtls_lite.HANDSHAKE_FAILURE and ctx.stats.get('too_long', 0):
+                self.failure += (' (the peer sent a handshake message over --max-handshake %d)'
+                                 % self.opts.get('max_handshake', 4096))
         elif level and code == dtls_lite.CLOSE_NOTIFY:
             self.peer_closed = True
 
