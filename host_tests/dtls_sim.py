@@ -24,6 +24,18 @@ CLIENT_ADDR = ('10.0.0.2', 40000)   # how the server names the client (an lwIP-s
 SERVER_ADDR = b'\x02\x00\x16\x34\x0a\x00\x00\x01'   # how the client names the server (sockaddr bytes)
 
 
+def records(datagram):
+    """(content_type, epoch, fragment) of each record of a datagram."""
+    out = []
+    pos = 0
+    while pos + 13 <= len(datagram):
+        n = (datagram[pos + 11] << 8) | datagram[pos + 12]
+        out.append((datagram[pos], (datagram[pos + 3] << 8) | datagram[pos + 4],
+                    datagram[pos + 13:pos + 13 + n]))
+        pos += 13 + n
+    return out
+
+
 class Clock:
     def __init__(self):
         self.now = 0

@@ -1,5 +1,5 @@
 """Retransmission edge cases of RFC 6347 §4.2.4 found by the fuzzer (H5 #5, #6), both runtimes."""
-from dtls_sim import Pair
+from dtls_sim import Pair, records
 
 
 def _quiet_traffic(duplicate):
@@ -37,18 +37,6 @@ def test_server_answers_client_retransmissions_until_its_handshake_timeout():
 
 
 # --- what counts as the peer re-sending its flight ---------------------------------------------
-
-def _records(datagram):
-    """(content_type, epoch, fragment) of each record of a datagram."""
-    out = []
-    pos = 0
-    while pos + 13 <= len(datagram):
-        n = (datagram[pos + 11] << 8) | datagram[pos + 12]
-        out.append((datagram[pos], (datagram[pos + 3] << 8) | datagram[pos + 4],
-                    datagram[pos + 13:pos + 13 + n]))
-        pos += 13 + n
-    return out
-
 
 def _plain(fragment, record_seq):
     """An epoch-0 handshake record holding `fragment`."""
@@ -91,7 +79,7 @@ def test_only_a_real_copy_of_the_clients_last_flight_makes_the_server_resend():
         if src == 'server':
             sent.append(data)
         else:
-            for ctype, epoch, frag in _records(data):
+            for ctype, epoch, frag in records(data):
                 if ctype == 22 and epoch == 0 and frag[0] == 16:     # ClientKeyExchange
                     cke.append(frag)
         return data
@@ -115,7 +103,7 @@ def test_only_a_real_copy_of_the_clienthello_makes_the_server_resend_its_first_f
         if src == 'server':
             sent.append(data)
             return data
-        recs = _records(data)
+        recs = records(data)
         if recs and recs[0][0] == 22 and recs[0][2][0] == 1:            # ClientHello
             hellos.append(recs[0][2])
             return data

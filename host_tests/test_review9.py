@@ -7,6 +7,7 @@ from dtls_lite import msg_hello as mh
 from dtls_lite import record
 from dtls_lite import auth
 import test_x509_fixtures as fx
+from dtls_sim import records
 
 PEER = ('10.0.0.2', 40000)
 KEY = bytes(range(16))
@@ -23,18 +24,6 @@ def _rec(payload, seq=0, ctype=22, epoch=0, version=0xFEFD):
     buf[1] = version >> 8
     buf[2] = version & 0xff
     return bytes(buf[:n])
-
-
-def _records(datagram):
-    """(content_type, epoch, fragment) of each record."""
-    out = []
-    pos = 0
-    while pos + 13 <= len(datagram):
-        n = (datagram[pos + 11] << 8) | datagram[pos + 12]
-        out.append((datagram[pos], (datagram[pos + 3] << 8) | datagram[pos + 4],
-                    datagram[pos + 13:pos + 13 + n]))
-        pos += 13 + n
-    return out
 
 
 def _psk(ctx, session, kind, identity):
@@ -64,13 +53,13 @@ class _Server:
                                            version=version))
         if len(self.out) != 1:
             return []
-        ch.cookie = mh.parse_hello_verify_request(_records(self.out[0])[0][2][12:])[1]
+        ch.cookie = mh.parse_hello_verify_request(records(self.out[0])[0][2][12:])[1]
         self.out = []
         self.ctx.handle_message(PEER, _rec(fr.message(1, 1, mh.write_client_hello(ch)), seq=1,
                                            version=version))
         got = []
         for datagram in self.out:
-            for ctype, epoch, frag in _records(datagram):
+            for ctype, epoch, frag in records(datagram):
                 got.append(('alert', bytes(frag)) if ctype == 21 else (frag[0], frag))
         return got
 

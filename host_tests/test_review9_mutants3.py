@@ -23,18 +23,7 @@ def _alert_of(fn, *args):
     return None
 
 
-class _Clock:
-    def __init__(self):
-        self.now = 0
-
-    def __call__(self):
-        return self.now
-
-
-def _psk(ctx, session, kind, identity):
-    if kind == dtls_lite.PSK_IDENTITY:
-        return b'Client_identity'
-    return KEY if kind == dtls_lite.PSK_KEY else None
+from test_review9_server import _Clock, _psk   # noqa: E402 -- shared helpers
 
 
 def _server(**cfg):
