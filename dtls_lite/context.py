@@ -303,8 +303,10 @@ def _check_bytes(data):
     # deep inside with BufferError or ValueError
     if isinstance(data, memoryview) and len(data):
         if hasattr(data, 'itemsize'):
-            bad = data.itemsize != 1 or not data.contiguous
-        else:   # MicroPython: no itemsize; one item's bytes tell (views are contiguous there)
+            # (MicroPython builds with MICROPY_PY_BUILTINS_MEMORYVIEW_ITEMSIZE have itemsize
+            # but no `contiguous`: their views always are)
+            bad = data.itemsize != 1 or not getattr(data, 'contiguous', True)
+        else:   # MicroPython without itemsize: one item's bytes tell
             bad = len(bytes(data[:1])) != 1
         if bad:
             raise DTLSError('data_view')
