@@ -95,11 +95,26 @@ def public_key_of(value, curve=None):
     """An EcPublicKey from EcPublicKey, SPKI DER/PEM, a SEC1 point (65/97 bytes), or (x, y)."""
     if isinstance(value, x509_keys.EcPublicKey):
         return value
+    if isinstance(value, memoryview):
+        value = bytes(value)
     if isinstance(value, tuple):
+        if len(value[0]) != len(value[1]):
+            raise ConfigError('pub_xy')
         value = b'\x04' + bytes(value[0]) + bytes(value[1])
     if isinstance(value, (bytes, bytearray)) and len(value) in (65, 97) and value[0] == 4:
         return x509_keys.EcPublicKey(_curve_name(curve, len(value) == 65), value)
     return x509_keys.parse_spki(value)
+
+
+# Lengths taken as a raw private scalar (DER and PEM keys are longer): P-256's 32 and P-384's
+# 48 bytes, one more or less (a leading 00 added, as GnuTLS does, or dropped).
+_RAW_LENGTHS = (31, 32, 33, 47, 48, 49)
+
+
+def _issued_by(cert, issuer):
+    """Whether `issuer`'s subject is `cert`'s issuer (names only: this is our own chain)."""
+    from dtls_lite.x509.name import names_match
+    return names_match(cert.issuer_der, issuer.subject_der)
 
 
 class Credentials:
@@ -111,31 +126,51 @@ class Credentials:
 
     def __init__(self, private_key, certificates=None, public_key=None, curve=None):
         key = private_key
+        if isinstance(key, memoryview):
+            key = bytes(key)
         try:
-            if isinstance(key, (bytes, bytearray)) and (curve is not None or len(key) in (32, 48)):
-                key = x509_keys.EcPrivateKey(_curve_name(curve, len(key) == 32), bytes(key))  # raw
+            if isinstance(key, (bytes, bytearray)) and len(key) in _RAW_LENGTHS:
+                # a raw scalar (DER and PEM keys are longer): 32 or 48 bytes, one more or less
+                # (a leading 00 added or dropped); its curve from `curve`, else its length
+                short = len(key) <= 33
+                name = _curve_name(curve, short)
+                if short != (name == 'p256'):   # a P-256 scalar padded into a P-384 key, say
+                    raise ConfigError('curve_key', curve, 'p256' if short else 'p384')
+                key = x509_keys.EcPrivateKey(name, bytes(key))
             elif not isinstance(key, x509_keys.EcPrivateKey):
                 key = x509_keys.load_private_key(key)
+            if curve is not None and _curve_name(curve, True) != key.curve:
+                raise ConfigError('curve_key', curve, key.curve)
             self.chain = []
             if certificates is not None:
                 # x509.cert only for those who send certificates (raw public keys need none)
                 from dtls_lite.x509 import cert as x509_cert
                 certs = certificates
+                if isinstance(certs, memoryview):
+                    certs = bytes(certs)
                 if isinstance(certs, (str, bytes, bytearray)):
                     certs = x509_cert.load_certificates(certs)   # PEM bundle, or one DER
                 elif isinstance(certs, x509_cert.Certificate):
                     certs = [certs]
+                prev = None
                 for cert in certs:
                     if not isinstance(cert, x509_cert.Certificate):
+                        if isinstance(cert, memoryview):
+                            cert = bytes(cert)
                         cert = x509_cert.parse_certificate(cert)    # DER or PEM
                     if not self.chain and cert.public_key != key.public_key:
                         raise ConfigError('chain_key')
+                    if prev is not None and not _issued_by(prev, cert):
+                        # RFC 5246 §7.4.2: each certificate certifies the one before it
+                        raise ConfigError('chain_ord')
+                    prev = cert
                     self.chain.append(cert.der)
                 if not self.chain:
                     raise ConfigError('no_chain')
             if public_key is not None and public_key_of(public_key, curve) != key.public_key:
                 raise ConfigError('key_pair')
-        except CertificateError as e:
+        except (CertificateError, TypeError, ValueError, OverflowError) as e:
+            # (a str where bytes belong, an int key, a list for a point: the same mistake)
             raise ConfigError('bad_creds', e)
         self.key = key
         self.public_key = key.public_key
@@ -184,6 +219,8 @@ def credentials(value):
     """A Credentials (or None) from any form get_ecdsa_key may return (see the module text)."""
     if value is None or isinstance(value, Credentials):
         return value
+    if isinstance(value, memoryview):
+        value = bytes(value)
     if isinstance(value, (str, bytes, bytearray)):
         has_cert = b'-----BEGIN CERTIFICATE' in (value.encode() if isinstance(value, str)
                                                    else value)
@@ -357,9 +394,11 @@ class PeerAuth:
         self.verifier = verifier
         self.peer_keys = None
         if peer_keys is not None:
+            if isinstance(peer_keys, x509_keys.EcPublicKey):
+                peer_keys = [peer_keys]
             try:
                 self.peer_keys = list(map(public_key_of, peer_keys))
-            except CertificateError as e:
+            except (CertificateError, TypeError, ValueError) as e:
                 raise ConfigError('peer_key', e)
         self.verify_key = verify_key
 

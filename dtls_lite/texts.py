@@ -50,6 +50,10 @@ TEXTS = {
     'chain_key': 'the first certificate is not for this private key',
     'no_chain': 'empty certificate chain',
     'key_pair': 'public key does not match the private key',
+    'pub_xy': 'pub_key_x and pub_key_y must be as long as each other (32 or 48 bytes)',
+    'curve_key': 'curve %r given for a %s key',
+    'chain_ord': 'our certificates must be leaf first, each certified by the next (RFC 5246 '
+                   '§7.4.2)',
     'bad_creds': 'bad ECDSA credentials: %s',
     'no_certs': 'X.509 negotiated but no certificates configured',
     'no_privkey': 'get_ecdsa_key returned no private_key',

@@ -198,3 +198,46 @@ def test_a_deferred_callback_error_survives_a_nested_handle_message():
         assert False, 'the event callback error was lost'
     except Closed:
         pass
+
+
+# --- the application's own credentials ----------------------------------------------------------
+
+def _config_error(fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except dtls_lite.ConfigError:
+        return True
+    return False
+
+
+def test_credential_forms_that_are_wrong_say_so():
+    # Wrong forms raised TypeError or OverflowError (out of connect() too), a curve that did
+    # not match the key was ignored (a P-256 scalar became another, P-384 key), DER keys with a
+    # curve were taken for raw scalars, and our chain was not checked beyond its leaf.
+    from dtls_lite import auth
+    from dtls_lite.x509 import keys as xk
+    import test_x509_fixtures as fx
+    key = xk.load_private_key(fx.SERVER_KEY_SEC1)
+    x, y = key.public_key.point[1:33], key.public_key.point[33:]
+    for value in ({'private_key': fx.SERVER_KEY_SEC1, 'pub_key_x': x.hex(), 'pub_key_y': y.hex()},
+                  {'private_key': fx.SERVER_KEY_SEC1, 'public_key': [x, y]},
+                  {'private_key': 12345},
+                  {'private_key': fx.SERVER_KEY_SEC1, 'pub_key_x': x + b'\x00', 'pub_key_y': y[1:]},
+                  {'private_key': fx.SERVER_KEY_SEC1, 'curve': 'p384'},       # not its curve
+                  {'private_key': fx.SERVER_KEY_SEC1, 'curve': 'bogus'},
+                  {'priv_key': key.d, 'curve': 'p384'},                         # a P-256 scalar
+                  {'private_key': fx.SERVER_KEY_SEC1,                           # not leaf first
+                   'certificates': [fx.SERVER_CRT, fx.INTER_CRT]}):
+        assert _config_error(auth.credentials, value), value
+    # the right ones
+    der = key.to_sec1()
+    assert auth.credentials({'private_key': der, 'curve': 'secp256r1'}).public_key == key.public_key
+    assert auth.credentials({'private_key': fx.SERVER_KEY_SEC1.encode(), 'curve': 'p256'})
+    assert auth.credentials({'priv_key': b'\x00' + key.d}).public_key == key.public_key  # 33 bytes
+    assert auth.credentials(memoryview(fx.SERVER_KEY_SEC1.encode())).public_key == key.public_key
+    assert auth.credentials({'private_key': fx.SERVER_KEY_SEC1, 'pub_key_x': x, 'pub_key_y': y})
+    # peer_keys and ca given as one object instead of a list
+    assert dtls_lite.Context(peer_keys=key.public_key, role='client')
+    from dtls_lite.x509.cert import parse_certificate
+    assert dtls_lite.Context(ca=parse_certificate(fx.CA_CRT), role='client')
+    assert _config_error(dtls_lite.Context, peer_keys=12, role='client')

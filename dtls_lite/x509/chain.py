@@ -83,6 +83,10 @@ class Verifier:
 
     def __init__(self, anchors=(), check_time=True, clock=None, purpose=None, callback=None,
                  max_path_cas=MAX_PATH_CAS):
+        if isinstance(anchors, memoryview):
+            anchors = bytes(anchors)
+        if isinstance(anchors, Certificate):
+            anchors = [anchors]
         if isinstance(anchors, (str, bytes, bytearray)):
             anchors = load_certificates(anchors, True)   # a PEM bundle; skip unsupported roots
         self.anchors = [a if isinstance(a, Certificate) else parse_certificate(a) for a in anchors]
