@@ -77,6 +77,7 @@ TEXTS = {
     'ccm_nonce': 'CCM nonce length must be 7..13',
     'ccm_n_len': 'bad CCM nonce length',
     'ccm_len': 'bad CCM record length',
+    'rng_bad': 'the rng gave no usable private key in 64 tries (stuck, or the wrong length)',
     'gcm_tag': 'GCM tag length must be 4..16',
     'gcm_iv': 'GCM IV must not be empty',
     'gcm_len': 'bad GCM record length',

@@ -241,3 +241,38 @@ def test_credential_forms_that_are_wrong_say_so():
     from dtls_lite.x509.cert import parse_certificate
     assert dtls_lite.Context(ca=parse_certificate(fx.CA_CRT), role='client')
     assert _config_error(dtls_lite.Context, peer_keys=12, role='client')
+
+
+# --- the crypto layer's own API -------------------------------------------------------------------
+
+def test_aead_bounds_scratch_and_stuck_rng():
+    # open_into trusted n beyond the buffer (the viper kernels wrote past its end: a
+    # segmentation fault on the 32-bit build); the lean CCM left a rejected record's plaintext
+    # in the shared scratch; key generation spun forever on a stuck rng (review R9, crypto).
+    from dtls_lite.crypto import aead, _aead_ops
+    from dtls_lite.crypto import p256, p384
+    key, aad, pt = bytes(32), b'a' * 13, b'SECRET-PLAINTEXT-0123456789abcdef'
+    for name in ('AES_128_CCM_8', 'AES_128_GCM', 'CHACHA20_POLY1305'):
+        a = aead.new(name, key[:32 if name.startswith('CHACHA') else 16])
+        nonce = bytes(12)
+        buf = bytearray(a.seal(nonce, aad, pt))
+        assert a.open_into(nonce, aad, buf, len(buf) + 64) == -1, name
+        try:
+            a.seal_into(nonce, aad, bytearray(64), -1)
+            assert False, name
+        except ValueError:
+            pass
+    for lean in (True, False):
+        a = aead.new('AES_128_CCM_8', bytes(16), lean)
+        ct = bytearray(a.seal(bytes(12), aad, pt))
+        ct[-1] ^= 1
+        assert a.open_into(bytes(12), aad, ct, len(ct)) == -1
+        assert bytes(ct[:len(pt)]) == bytes(len(pt))
+        assert pt not in bytes(_aead_ops._buf), lean
+    for mod in (p256, p384):
+        for stuck in (lambda n: bytes(n), lambda n: b'\xff' * n, lambda n: bytes(n + 1)):
+            try:
+                mod.generate_key(stuck)
+                assert False, mod
+            except ValueError:
+                pass

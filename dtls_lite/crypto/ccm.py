@@ -97,6 +97,7 @@ class AESCCM(OneShot):
             for off in range(0, p, 16):
                 xor_into(_x, 0, s, off, 16)
                 ecb.encrypt(_x, _x)
+            fill_zero(s, 0, p)      # the scratch held the (maybe unauthenticated) plaintext
             return _x
         xor_into(s, 0, self._chain, 0, 16)  # cancel the IV the CBC object carried over
         v = view(p)
@@ -122,7 +123,7 @@ class AESCCM(OneShot):
         if len(nonce) != self.nonce_len:
             raise ValueError(text('ccm_n_len'))
         # RFC 3610 §2.1: the length field has L = 15 - nonce_len bytes; and our record bound.
-        if n > MAX_RECORD or n >> (8 * (15 - self.nonce_len)) or len(buf) < n + m:
+        if n < 0 or n > MAX_RECORD or n >> (8 * (15 - self.nonce_len)) or len(buf) < n + m:
             raise ValueError(text('ccm_len'))
         t = self._mac(nonce, aad, buf, n)
         s = self._keystream(nonce, (n + 31) >> 4)
@@ -134,8 +135,8 @@ class AESCCM(OneShot):
     def open_into(self, nonce, aad, buf, n):
         """Decrypt buf[0:n] (ciphertext || tag) in place; n - tag_len, or -1 on a bad tag."""
         m = self.tag_len
-        if n < m:
-            return -1
+        if n < m or n > len(buf):
+            return -1   # (n beyond buf: the kernels would read and write past its end)
         c = n - m
         if len(nonce) != self.nonce_len:
             raise ValueError(text('ccm_n_len'))  # our caller's mistake, not the peer's

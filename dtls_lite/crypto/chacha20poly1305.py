@@ -83,7 +83,7 @@ class ChaCha20Poly1305(OneShot):
 
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+16]; returns n + 16."""
-        if n > MAX_RECORD or len(buf) < n + 16:
+        if n < 0 or n > MAX_RECORD or len(buf) < n + 16:
             raise ValueError(text('cc_len'))
         s = self._keystream(nonce, (n + 127) >> 6)
         xor_into(buf, 0, s, 64, n)
@@ -93,7 +93,7 @@ class ChaCha20Poly1305(OneShot):
 
     def open_into(self, nonce, aad, buf, n):
         """Decrypt buf[0:n] (ciphertext || tag) in place; n - 16, or -1 on a bad tag."""
-        if n < 16 or n - 16 > MAX_RECORD:
+        if n < 16 or n - 16 > MAX_RECORD or n > len(buf):
             return -1
         c = n - 16
         s = self._keystream(nonce, (c + 127) >> 6)

@@ -444,11 +444,15 @@ def generate_key(curve, rng):
     """(private bytes, public SEC1 bytes) with the private scalar uniform in [1, n-1]
     (rejection sampling on `size` random bytes, FIPS 186-5 A.2.2)."""
     size = curve.size
-    while True:
+    for _ in range(64):     # a real rng needs a second try once in 2^32 (P-256)
         priv = bytes(rng(size))
+        if len(priv) != size:
+            break
         k = int.from_bytes(priv, 'big')
         if 0 < k < curve.n:
             return priv, public_key(curve, priv)
+    # a stuck rng (all zeros, all ones) or one giving the wrong length: say so, do not spin
+    raise ValueError(text('rng_bad'))
 
 
 def public_key(curve, private):

@@ -111,7 +111,7 @@ class AESGCM(OneShot):
     def seal_into(self, nonce, aad, buf, n):
         """Encrypt buf[0:n] in place and write the tag at buf[n:n+tag_len]; returns n + tag_len."""
         m = self.tag_len
-        if n > MAX_RECORD or len(buf) < n + m:
+        if n < 0 or n > MAX_RECORD or len(buf) < n + m:
             raise ValueError(text('gcm_len'))
         s = self._counters(nonce, (n + 31) >> 4)
         xor_into(buf, 0, s, 16, n)
@@ -122,7 +122,7 @@ class AESGCM(OneShot):
     def open_into(self, nonce, aad, buf, n):
         """Decrypt buf[0:n] (ciphertext || tag) in place; n - tag_len, or -1 on a bad tag."""
         m = self.tag_len
-        if n < m:
+        if n < m or n > len(buf):
             return -1
         c = n - m
         if c > MAX_RECORD:
