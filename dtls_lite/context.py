@@ -149,9 +149,11 @@ class Config:
             raise ConfigError('keyword', k)
 
     def fresh_txbuf(self):
-        self.txbuf = bytearray(self.max_datagram + 64)
-        view = self.txview = memoryview(self.txbuf)
-        self.txtail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
+        # all three made before any is replaced: a MemoryError half-way leaves the old set
+        buf = bytearray(self.max_datagram + 64)
+        view = memoryview(buf)
+        tail = (view[_HEADER_LEN:], view[_HEADER_LEN + 8:])
+        self.txbuf, self.txview, self.txtail = buf, view, tail
 
     def _handler(self, f, *args):
         """Call an application handler from inside an engine. Output already queued is set
@@ -305,7 +307,8 @@ def _check_bytes(data):
         if hasattr(data, 'itemsize'):
             # (MicroPython builds with MICROPY_PY_BUILTINS_MEMORYVIEW_ITEMSIZE have itemsize
             # but no `contiguous`: their views always are)
-            bad = data.itemsize != 1 or not getattr(data, 'contiguous', True)
+            bad = (data.itemsize != 1 or not getattr(data, 'contiguous', True)
+                   or getattr(data, 'format', 'B') != 'B' or getattr(data, 'ndim', 1) != 1)
         else:   # MicroPython without itemsize: one item's bytes tell
             bad = len(bytes(data[:1])) != 1
         if bad:
@@ -530,9 +533,9 @@ class Context:
         if self._write is None:
             raise HandlerError('no_write')
         self._reenter()
-        outer, self._deferred = self._deferred, None   # (3) a re-entered call keeps the outer's
         now = self._now()
         e = self._lookup(session)
+        outer, self._deferred = self._deferred, None   # (3) a re-entered call keeps the outer's
         # A server session seeing an epoch-0 ClientHello with a client_random other than the
         # one that started it (its last 4 bytes, at 55: header 13 + 12, version 2, random 28):
         # a client that restarted (RFC 6347 §4.2.8). It goes through the cookie exchange like

@@ -404,12 +404,15 @@ class Engine:
                 self._count('dropped')
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
             elif (mt == _FINISHED) == (epoch != 0):
-                if length > self.cfg.max_handshake_message:
+                try:
+                    got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
+                except Fault:
+                    # (a message over max_handshake_message, the only Fault add raises):
                     # counted apart, so that an application can tell this handshake_failure
-                    # from others: raise max_handshake_message (a long PSK hint, a
-                    # CertificateRequest naming a whole CA bundle)
+                    # from others and raise the limit (a long PSK hint, a CertificateRequest
+                    # naming a whole CA bundle)
                     self._count('too_long')
-                got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
+                    raise
                 if got == 0 and _repeats(hs, mt, length, seq, flen):
                     # A message of the peer flight our current flight answers: it was lost.
                     hs.peer_retransmitted = True

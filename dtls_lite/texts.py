@@ -32,7 +32,8 @@ TEXTS = {
     'hashable': 'session must be hashable, not %s (bytes(addr) turns a bytearray sockaddr into one)',
     'no_write': 'set_handler(write, ...) before connect() or handle_message()',
     'data_type': 'data must be bytes, bytearray or memoryview, not %s',
-    'data_view': 'a memoryview given as data must be of bytes (itemsize 1) and contiguous',
+    'data_view': 'a memoryview given as data must be over unsigned bytes (format B), 1-D and '
+                 'contiguous',
     'now_type': 'now_ms must be a number of milliseconds (or None), not %s',
     'psk_len': 'get_psk_info returned a key of %d bytes (at most 512)',
     'psk_type': 'get_psk_info must return bytes, bytearray, memoryview or None, not %s',

@@ -47,9 +47,6 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          longer datagram is dropped and counted; a client that fails says how many)
          --max-handshake N (largest handshake message accepted, default 4096; a server
          whose CertificateRequest names a whole CA bundle needs ~32768)
-Under MicroPython's unix port (1.28 PyPI build) a command-line argument of 256 bytes or more
-crashes the interpreter before this script runs ("FATAL: uncaught NLR"): a --psk-key over 127
-bytes, or a hint or identity over 255, can be used from CPython only.
          --timeout S (client: handshake, and replies after end of input; default 10)
          --verbose (negotiated suite and handshake time on stderr)
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
@@ -63,6 +60,9 @@ ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our 
          --ciphers the suites offered are the ECDHE_ECDSA ones.
 HOST may be a name, an IPv4 address or [IPv6]. Run from anywhere; needs the checkout's
 dtls_lite (found relative to this file).
+Under MicroPython's unix port (1.28 PyPI build) a command-line argument of 256 bytes or more
+crashes the interpreter before this script runs ("FATAL: uncaught NLR"): a --psk-key over 127
+bytes, or a hint or identity over 255, can be used from CPython only.
 """
 
 _DEFAULT_IDENTITY = 'Client_identity'
