@@ -21,7 +21,7 @@ turns what it returns into a `Credentials`:
     parses it once; a bytearray or an object is parsed each time);
   - a dict, or any object with attributes, with
         private_key | priv_key   EcPrivateKey, PEM/DER (SEC1 or PKCS#8), or the raw scalar
-                                 (32/48 bytes, tinydtls's priv_key)
+                                 (tinydtls's priv_key: 32/48 bytes, or one more or less)
         certificates | certificate | chain   (optional, X.509) DER/PEM certificates leaf first,
                                  a PEM bundle, or x509 Certificate objects
         public_key | pub_key_x + pub_key_y   (optional) checked against the private key
@@ -255,8 +255,9 @@ class CredentialCache:
 
     Reused only while nothing it was built from can have changed: equal str/bytes, or a dict
     holding equal items, compared on a copy of its bytearray and list values (one whose key
-    or certificates were replaced or rewritten in place, after a renewal, is parsed again). A bytearray, memoryview or other object may be rewritten in place (a key
-    read into a reused buffer), so it is parsed every time; a Credentials is used as it is."""
+    or certificates were replaced or rewritten in place, after a renewal, is parsed again).
+    A bytearray, memoryview or other object may be rewritten in place (a key read into a
+    reused buffer), so it is parsed every time; a Credentials is used as it is."""
 
     def __init__(self):
         self._key = self._creds = None

@@ -3,7 +3,7 @@ every suite, PSK callbacks, alerts both sides see, retransmission on an injected
 cookies, limits, fragmentation, and a lossy/reordering/duplicating/corrupting network."""
 import dtls_lite
 from dtls_lite import suites
-from dtls_sim import Pair, Clock, IDENTITY, KEY
+from dtls_sim import Pair, Clock, IDENTITY, KEY, record_sizes
 from dtls_lite.crypto.util import SeededRng
 
 ALL = [s[1] for s in suites.SUITES if s[2] != suites.KX_ECDHE_ECDSA]   # ECDSA: test_dtls_ecdsa.py
@@ -527,14 +527,8 @@ def test_small_mtu_fragments_both_ways():
            'max_datagram': 100}
     pair = Pair(seed=22, client_config=cfg, server_config=cfg, identity=b'j' * 128,
                 key=bytes(64), hint=b'h' * 100)
-    sizes = []
     # every datagram fits, except the ClientHello, which is never fragmented (RFC 6347 §4.2.1)
-
-    def measure(src, dst, data):
-        if data[13] != 1:
-            sizes.append(len(data))
-        return data
-    pair.tamper = measure
+    sizes = record_sizes(pair)
     assert pair.handshake()
     assert max(sizes) <= 100 and len(sizes) >= 8
     _exchange(pair)
