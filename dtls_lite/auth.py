@@ -106,6 +106,14 @@ def public_key_of(value, curve=None):
     return x509_keys.parse_spki(value)
 
 
+def _keys_in(value):
+    """The keys a peer_keys entry holds: each 'PUBLIC KEY' block of a PEM text, else itself."""
+    if isinstance(value, (str, bytes, bytearray, memoryview)) and x509_keys.is_pem(value):
+        keys = [der for label, der in x509_keys.pem_blocks(value) if label == 'PUBLIC KEY']
+        return keys or [value]      # none: public_key_of says 'no PEM block PUBLIC KEY'
+    return [value]
+
+
 # Lengths taken as a raw private scalar (DER and PEM keys are longer): P-256's 32 and P-384's
 # 48 bytes, one more or less (a leading 00 added, as GnuTLS does, or dropped).
 _RAW_LENGTHS = (31, 32, 33, 47, 48, 49)
@@ -152,12 +160,16 @@ class Credentials:
                     certs = x509_cert.load_certificates(certs)   # PEM bundle, or one DER
                 elif isinstance(certs, x509_cert.Certificate):
                     certs = [certs]
+                flat = []
+                for cert in certs:      # an entry may be a PEM bundle too: all of it counts
+                    if isinstance(cert, memoryview):
+                        cert = bytes(cert)
+                    if isinstance(cert, x509_cert.Certificate):
+                        flat.append(cert)
+                    else:
+                        flat.extend(x509_cert.load_certificates(cert))   # DER or PEM
                 prev = None
-                for cert in certs:
-                    if not isinstance(cert, x509_cert.Certificate):
-                        if isinstance(cert, memoryview):
-                            cert = bytes(cert)
-                        cert = x509_cert.parse_certificate(cert)    # DER or PEM
+                for cert in flat:
                     if not self.chain and cert.public_key != key.public_key:
                         raise ConfigError('chain_key')
                     if prev is not None and not _issued_by(prev, cert):
@@ -395,10 +407,10 @@ class PeerAuth:
         self.verifier = verifier
         self.peer_keys = None
         if peer_keys is not None:
-            if isinstance(peer_keys, x509_keys.EcPublicKey):
-                peer_keys = [peer_keys]
+            if isinstance(peer_keys, (x509_keys.EcPublicKey, str, bytes, bytearray, memoryview)):
+                peer_keys = [peer_keys]     # one key, or one PEM text of several
             try:
-                self.peer_keys = list(map(public_key_of, peer_keys))
+                self.peer_keys = [public_key_of(k) for v in peer_keys for k in _keys_in(v)]
             except (CertificateError, TypeError, ValueError) as e:
                 raise ConfigError('peer_key', e)
         self.verify_key = verify_key

@@ -405,7 +405,8 @@ class Context:
                             accept: pins or overrides the chain check
       server_name           client: the name or IP the server's subjectAltName must match (None)
       peer_keys             raw public keys (RFC 7250) we accept, pinned: SPKI PEM/DER, SEC1
-                            points or x509.keys.EcPublicKey (None)
+                            points or x509.keys.EcPublicKey, one or a list; a PEM text gives
+                            every PUBLIC KEY block in it (None)
       request_client_cert   server: send a CertificateRequest (False; True anyway when
                             verify_ecdsa_key is set, as in tinydtls, or require_client_cert)
       require_client_cert   server: fail with handshake_failure without a client certificate

@@ -99,9 +99,8 @@ TEXTS = {
     'x_zero': 'X25519 shared secret is all zero',
     # x509/pem.py
     'pem_head': 'bad PEM header',
-    'pem_text': 'PEM text is not UTF-8',
     'pem_end': 'PEM block without END line',
-    'pem_b64': 'bad base64 in PEM',
+    'pem_b64': 'bad base64 (or label) in PEM',
     'pem_none': 'no PEM block %s',
     # x509/der.py (also crypto/ecdsa.py: int_neg, int_min)
     'truncated': 'truncated element',
@@ -163,6 +162,8 @@ TEXTS = {
     'p8_ver': 'bad PKCS#8 version',
     'no_key': 'no PEM block PRIVATE KEY or EC PRIVATE KEY',
     'key_enc': 'the private key is encrypted: decrypt it first (openssl pkey -in KEY -out PLAIN)',
+    'not_key': 'not a private key (a certificate or a public key?)',
+    'ec_params': 'explicit EC parameters: name the curve (openssl ec -param_enc named_curve)',
     # x509/chain.py (also no_chain)
     'purpose': "purpose is None, 'server' or 'client'",
     'chain_long': 'certificate chain too long',

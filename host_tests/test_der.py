@@ -199,13 +199,24 @@ def test_der_bytes_are_never_read_as_pem():
     assert not is_pem(der_with_text) and is_pem(b'junk -----BEGIN X-----') and is_pem('-----BEGIN ')
     assert to_der(der_with_text, 'CERTIFICATE') == der_with_text
     # bytes that are neither UTF-8 nor DER: a certificate error, not UnicodeError
-    for bad in (b'-----BEGIN \xff', bytearray(b'\x80-----BEGIN X-----')):
+    for bad in (b'-----BEGIN \xff', bytearray(b'\x80-----BEGIN X-----'),
+                b'-----BEGIN \xff-----\nAAAA\n-----END \xff-----\n'):
         try:
             to_der(bad, 'CERTIFICATE')
         except CertificateError as e:
-            assert e.alert == BAD_CERTIFICATE and 'UTF-8' in str(e), e
+            assert e.alert == BAD_CERTIFICATE and 'PEM' in str(e), e
         else:
             raise AssertionError('accepted %r' % bad)
+
+
+def test_pem_text_around_blocks_in_any_encoding():
+    # RFC 7468 §2: text outside the armour must not make a parser fail; a Latin-1 comment
+    # (not UTF-8) before a block used to give 'PEM text is not UTF-8'
+    body = write.seq(write.tlv(0x0c, b'x'))
+    text = pem_encode('CERTIFICATE', body).encode()
+    for noise in (b'# caf\xe9\n', b'\xff\xfe junk\r\n'):
+        assert to_der(noise + text + noise, 'CERTIFICATE') == body
+        assert pem_decode(bytearray(noise + text), 'CERTIFICATE') == body
 
 
 def test_pem_with_bytes_only_base64():

@@ -23,8 +23,10 @@
         The parsed fields of a certificate, private key or public key.
 
 Input files may be PEM or DER. Times come from time.time() (validity starts 5 minutes in the
-past for clock skew; --days defaults to 3650); serials and keys from os.urandom. Private keys
-are written unencrypted: protect the files.
+past for clock skew; --days defaults to 3650); serials and keys from os.urandom. --cn is 1 to
+64 characters (RFC 5280's ub-common-name). Private keys are written unencrypted; under CPython
+a new key file is readable by its owner only (mode 0600, as OpenSSL writes them), MicroPython
+cannot set modes and says so: protect the files.
 """
 import sys
 
@@ -117,12 +119,24 @@ def _read(path):
         raise FileError('cannot read %s: %s' % (path, e))
 
 
-def _write(path, data):
+def _write(path, data, secret=False):
+    """Write a file; `secret` (a private key): owner-only where the runtime can say so."""
+    import os
+    data = data.encode() if isinstance(data, str) else data
     try:
+        if secret and hasattr(os, 'chmod'):     # CPython
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.chmod(path, 0o600)               # an existing file keeps its mode otherwise
+            with os.fdopen(fd, 'wb') as f:
+                f.write(data)
+            return
         with open(path, 'wb') as f:
-            f.write(data.encode() if isinstance(data, str) else data)
+            f.write(data)
     except OSError as e:
         raise FileError('cannot write %s: %s' % (path, e))
+    if secret:      # MicroPython's os has no chmod or umask
+        _out('keygen.py: note: %s holds a private key, mode as the umask gives: chmod 600 it'
+             % path)
 
 
 def _key_bytes(key, opts):
@@ -178,7 +192,15 @@ def _dns_name(text):
 
 def cmd_key(opts, positional):
     key = EcPrivateKey.generate(_curve(opts))
-    _write(_need(opts, 'out'), _key_bytes(key, opts))
+    _write(_need(opts, 'out'), _key_bytes(key, opts), secret=True)
+
+
+def _cn(opts):
+    """--cn: RFC 5280 appendix A, X520CommonName is 1..ub-common-name (64) characters."""
+    cn = _need(opts, 'cn')
+    if not 1 <= len(cn) <= 64:
+        raise UsageError('--cn must be 1 to 64 characters, not %d' % len(cn))
+    return cn
 
 
 def _issue(subject_cn, key, issuer_name, issuer_key, opts, is_ca=False, eku=(), akid=None):
@@ -192,7 +214,7 @@ def _issue(subject_cn, key, issuer_name, issuer_key, opts, is_ca=False, eku=(), 
 
 def cmd_selfsigned(opts, positional):
     key = load_private_key(_read(_need(opts, 'key')))
-    cn = _need(opts, 'cn')
+    cn = _cn(opts)
     der = _issue(cn, key, write.name([('CN', cn)]), key, opts, is_ca=bool(opts.get('ca')))
     _write(_need(opts, 'out'), _cert_bytes(der, opts))
 
@@ -212,7 +234,7 @@ def cmd_issue(opts, positional):
         eku.append(write.OID_SERVER_AUTH)
     if opts.get('client'):
         eku.append(write.OID_CLIENT_AUTH)
-    der = _issue(_need(opts, 'cn'), key, ca.subject_der, ca_key, opts,
+    der = _issue(_cn(opts), key, ca.subject_der, ca_key, opts,
                  is_ca=bool(opts.get('ca')), eku=eku,
                  akid=None if ca.subject_key_id is None else bytes(ca.subject_key_id))
     _write(_need(opts, 'out'), _cert_bytes(der, opts))
@@ -230,13 +252,13 @@ def cmd_ca(opts, positional):
     ca_name = write.name([('CN', 'dtls_lite test CA')])
     ca_der = _issue('dtls_lite test CA', ca_key, ca_name, ca_key, {'days': opts.get('days', _DEFAULT_DAYS)},
                     is_ca=True)
-    _write(out + '/ca.key', _key_bytes(ca_key, opts))
+    _write(out + '/ca.key', _key_bytes(ca_key, opts), secret=True)
     _write(out + '/ca.crt', pem_encode('CERTIFICATE', ca_der))
     for role, eku in (('server', write.OID_SERVER_AUTH), ('client', write.OID_CLIENT_AUTH)):
         key = EcPrivateKey.generate(curve)
         leaf_opts = {'days': opts.get('days', _DEFAULT_DAYS), 'dns': ['localhost'], 'ip': ['127.0.0.1']}
         der = _issue(role, key, ca_name, ca_key, leaf_opts, eku=(eku,))
-        _write(out + '/' + role + '.key', _key_bytes(key, opts))
+        _write(out + '/' + role + '.key', _key_bytes(key, opts), secret=True)
         _write(out + '/' + role + '.crt', pem_encode('CERTIFICATE', der))
         _write(out + '/' + role + '.pub.pem', pem_encode('PUBLIC KEY', write_spki(key.public_key)))
 
@@ -252,7 +274,7 @@ def cmd_pubkey(opts, positional):
 
 def cmd_convert(opts, positional):
     key = load_private_key(_read(_need(opts, 'key')))
-    _write(_need(opts, 'out'), _key_bytes(key, opts))
+    _write(_need(opts, 'out'), _key_bytes(key, opts), secret=True)
 
 
 def _certs_in(path):
@@ -265,9 +287,8 @@ def _certs_in(path):
 def cmd_verify(opts, positional):
     if not positional:
         raise UsageError('verify needs a certificate file')
-    anchors = []
-    for path in _need(opts, 'ca'):
-        anchors += _certs_in(path)
+    # each --ca file as the library takes `ca`: a bundle's unsupported roots (RSA) are skipped
+    anchors = [_read(path) for path in _need(opts, 'ca')]
     chain = []
     for path in positional:
         chain += _certs_in(path)
@@ -283,14 +304,18 @@ def cmd_verify(opts, positional):
 
 
 def _der_kind(data):
-    """'cert', 'private' or 'public' for DER bytes, by what follows the outer SEQUENCE:
-    Certificate { SEQUENCE tbs { [0] version or INTEGER serial ... } }, a private key
-    (PKCS#8 or SEC1) { INTEGER version ... }, SubjectPublicKeyInfo { SEQUENCE { OID ... } }."""
+    """'cert', 'private' or 'public' for DER bytes, by the outer SEQUENCE's first elements:
+    a private key (PKCS#8 or SEC1) { INTEGER version ... }, an encrypted one (PKCS#8)
+    { SEQUENCE, OCTET STRING }, SubjectPublicKeyInfo { SEQUENCE, BIT STRING }, Certificate
+    { SEQUENCE tbs, SEQUENCE signatureAlgorithm, ... }."""
     from dtls_lite.x509.der import DerReader
     first = DerReader(data).sub()
     if first.peek_tag() == 0x02:
         return 'private'
-    return 'public' if first.sub().peek_tag() == 0x06 else 'cert'
+    first.read_tlv()
+    # EncryptedPrivateKeyInfo { AlgorithmIdentifier, OCTET STRING }: load_private_key says so
+    after = first.peek_tag()
+    return 'private' if after == 0x04 else 'public' if after == 0x03 else 'cert'
 
 
 def cmd_show(opts, positional):
@@ -300,7 +325,7 @@ def cmd_show(opts, positional):
     if is_pem(data):
         labels = [label for label, der in pem_blocks(data)]
         kind = ('public' if 'PUBLIC KEY' in labels else
-                'private' if 'PRIVATE KEY' in labels or 'EC PRIVATE KEY' in labels else 'cert')
+                'private' if [lb for lb in labels if lb.endswith('PRIVATE KEY')] else 'cert')
     else:
         kind = _der_kind(data)
     if kind == 'public':

@@ -89,7 +89,14 @@ class Verifier:
             anchors = [anchors]
         if isinstance(anchors, (str, bytes, bytearray)):
             anchors = load_certificates(anchors, True)   # a PEM bundle; skip unsupported roots
-        self.anchors = [a if isinstance(a, Certificate) else parse_certificate(a) for a in anchors]
+        self.anchors = []
+        for a in anchors:    # an entry may be a PEM bundle too (unsupported roots skipped)
+            if isinstance(a, memoryview):
+                a = bytes(a)
+            if isinstance(a, Certificate):
+                self.anchors.append(a)
+            else:
+                self.anchors.extend(load_certificates(a, True))
         self.check_time = check_time
         self.clock = clock or wall_clock
         if purpose not in (None, 'server', 'client'):

@@ -108,9 +108,17 @@ def _read_ec_algorithm(r):
     alg = r.sub()
     if alg.read_oid() != OID_EC_PUBLIC_KEY:
         raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'not_ec')
-    curve = _curve(alg.read_oid())[0]
+    curve = _named_curve(alg)
     alg.done()
     return curve
+
+
+def _named_curve(r):
+    """The curve name of ECParameters { namedCurve OID }; the specifiedCurve form (explicit
+    parameters, a SEQUENCE: `openssl ec -param_enc explicit`) is unsupported_certificate."""
+    if r.peek_tag() == _SEQUENCE:
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'ec_params')
+    return _curve(r.read_oid())[0]
 
 
 # SubjectPublicKeyInfo  ::=  SEQUENCE  {                      RFC 5280 §4.1.2.7, RFC 5480 §2
@@ -164,8 +172,13 @@ class EcPrivateKey:
             fail('priv_out')
         if public is not None:
             public = bytes(public)
-            if public[:1] in (b'\x02', b'\x03'):    # SEC1 compressed form (openssl ec -conv_form)
-                derived_form = bytes((2 | (derived[-1] & 1),)) + derived[1:1 + size]
+            # SEC1 §2.3.3 forms (openssl ec -conv_form): compressed 02/03 || X, hybrid
+            # 06/07 || X || Y (the low bit of Y in the first byte), uncompressed 04 || X || Y
+            odd = derived[-1] & 1
+            if public[:1] in (b'\x02', b'\x03'):
+                derived_form = bytes((2 | odd,)) + derived[1:1 + size]
+            elif public[:1] in (b'\x06', b'\x07'):
+                derived_form = bytes((6 | odd,)) + derived[1:]
             else:
                 derived_form = derived
             if public != derived_form:
@@ -220,7 +233,7 @@ def parse_sec1(data, curve=None):
     d = k.read(_OCTET_STRING)
     params = k.optional(0xa0)
     if params is not None:
-        named = _curve(params.read_oid())[0]
+        named = _named_curve(params)
         params.done()
         if curve not in (None, named):
             fail('priv_crv')
@@ -259,18 +272,23 @@ def parse_pkcs8(data):
 def load_private_key(data):
     """EcPrivateKey from PEM (SEC1 or PKCS#8) or DER (PKCS#8 tried first, then SEC1)."""
     if isinstance(data, str) or is_pem(data):
-        if (data.encode() if isinstance(data, str) else bytes(data)).find(b'ENCRYPTED') >= 0:
-            fail('key_enc')     # 'ENCRYPTED PRIVATE KEY' (PKCS#8) or 'Proc-Type: 4,ENCRYPTED'
-        for label, body in pem_blocks(data):
+        for label, body in pem_blocks(data):    # (an old-style encrypted block: key_enc)
             if label == 'PRIVATE KEY':
                 return parse_pkcs8(body)
             if label == 'EC PRIVATE KEY':
                 return parse_sec1(body)
+            if label == 'ENCRYPTED PRIVATE KEY':
+                fail('key_enc')
         fail('no_key')
     data = bytes(data)
     # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.
     k = DerReader(data).sub()
     if k.peek_tag() == _SEQUENCE:
-        fail('key_enc')         # EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, ...
+        # EncryptedPrivateKeyInfo is SEQUENCE { AlgorithmIdentifier, OCTET STRING }; a
+        # certificate or SubjectPublicKeyInfo (a swapped argument) also starts with a SEQUENCE
+        k.read_tlv()
+        if k.peek_tag() == _OCTET_STRING:
+            fail('key_enc')
+        fail('not_key')
     k.read_uint()
     return parse_pkcs8(data) if k.peek_tag() == _SEQUENCE else parse_sec1(data)

@@ -19,31 +19,32 @@ def is_pem(data):
 
 
 def pem_blocks(data):
-    """All (label, der) blocks of a PEM text, in order."""
-    text = data
-    if not isinstance(data, str):
-        try:
-            text = bytes(data).decode()
-        except ValueError:  # UnicodeError (MicroPython's is a ValueError too)
-            fail('pem_text')
+    """All (label, der) blocks of a PEM text, in order. The armour is looked for in the bytes,
+    so text around the blocks may be in any encoding (RFC 7468 §2: parsers must not fail on
+    it). A block with RFC 1421 headers ('Proc-Type: 4,ENCRYPTED') is an encrypted key."""
+    text = data.encode() if isinstance(data, str) else bytes(data)
     out = []
     pos = 0
     while True:
-        begin = text.find('-----BEGIN ', pos)
+        begin = text.find(b'-----BEGIN ', pos)
         if begin < 0:
             return out
-        eol = text.find('-----', begin + 11)
+        eol = text.find(b'-----', begin + 11)
         if eol < 0:
             fail('pem_head')
         label = text[begin + 11:eol]
-        footer = '-----END ' + label + '-----'
+        footer = b'-----END ' + label + b'-----'
         stop = text.find(footer, eol + 5)
         if stop < 0:
             fail('pem_end')
+        body = text[eol + 5:stop]
+        if body.find(b'Proc-Type:') >= 0:
+            fail('key_enc')
         try:
+            label = label.decode()
             # bytes: micropython-lib's binascii.py (ports without the C module) takes no str
-            der = binascii.a2b_base64(''.join(text[eol + 5:stop].split()).encode())
-        except ValueError:  # binascii.Error is a ValueError (MicroPython has no .Error)
+            der = binascii.a2b_base64(b''.join(body.split()))
+        except ValueError:  # UnicodeError and binascii.Error are ValueErrors (also MicroPython)
             fail('pem_b64')
         out.append((label, der))
         pos = stop + len(footer)
