@@ -581,7 +581,8 @@ class Context:
         self._reenter()
         n = min(len(data), e.max_app_payload())
         rec = e.seal_app(data if n == len(data) else memoryview(data)[:n])    # no copy of n bytes
-        if rec is None:
+        if rec is None:     # 2^48 - 2 records sent: the session ends, close_notify sent
+            self.close(session)
             raise NotConnected('seq_exh')
         self._lent = True
         try:
@@ -624,10 +625,15 @@ class Context:
         return self._now()
 
     def check_retransmit(self, now_ms=None):
-        """Run due timers; returns the earliest next deadline (same clock as now_ms, or as
-        now() without it) or None."""
-        if now_ms is not None and not isinstance(now_ms, (int, float)):
-            raise DTLSError('now_type', type(now_ms).__name__)
+        """Run due timers; returns the earliest next deadline on now()'s clock, or None.
+        now_ms (simulations): the time on the `clock` the Context was made with, which
+        connect() and handle_message() time handshakes on; without a `clock` it is
+        DTLSError('now_clock'), since any other clock would expire every handshake."""
+        if now_ms is not None:
+            if not isinstance(now_ms, (int, float)):
+                raise DTLSError('now_type', type(now_ms).__name__)
+            if self._cfg.clock is None:
+                raise DTLSError('now_clock')
         self._reenter()
         return self._timers(self._now(now_ms), None)
 

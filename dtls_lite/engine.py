@@ -86,6 +86,9 @@ _DTLS12 = const(0xFEFD)
 _DTLS10 = const(0xFEFF)
 _HEADER_LEN = const(13)
 _MAX_PLAINTEXT = const(16384)      # a record's plaintext, at most (RFC 5246 §6.2.1)
+# the last record number application data may take: 2^48 - 1, the very last, is left for
+# close_notify (numbers never wrap, RFC 6347 §4.1)
+_LAST_APP_SEQ = const((1 << 48) - 2)
 # fragment.py: handshake header length and message types
 _HS_HEADER_LEN = const(12)
 _HELLO_REQUEST = const(0)
@@ -293,6 +296,9 @@ class Engine:
             # The same holds for a repeat that crosses our own (re)sending of the flight.
             if hs.sent_ms is None or now_ms - hs.sent_ms >= self.cfg.resend_gap_ms:
                 hs.sent_ms = now_ms
+                if hs.timer.deadline is not None:
+                    # RFC 6347 §4.2.4: "retransmits the flight, resets the retransmit timer"
+                    hs.timer.deadline = now_ms + hs.timer.timeout_ms
                 self._resend()
 
     def _record(self, h, data, pos, now_ms):
@@ -374,7 +380,7 @@ class Engine:
         mf.parse_change_cipher_spec(buf, p, end - p)
         hs = self.hs
         state = self.state
-        if (epoch != 0 or hs is None or hs.pending_read is None or hs.reasm.busy()
+        if (epoch != 0 or hs is None or hs.pending_read is None
                 or (state != _C_AWAIT_SERVER_CCS and state != _S_AWAIT_CLIENT_CCS)):
             # Early (reordered before the messages it follows) or a stale copy: drop it, the
             # peer's retransmission brings it again in order.
@@ -383,6 +389,9 @@ class Engine:
         self.rd = hs.pending_read
         self.rd_seq = -1
         hs.pending_read = None
+        # Every message before the CCS is in; the one after it is the Finished, in epoch 1:
+        # epoch-0 fragments still held can only be forged or damaged ones.
+        hs.reasm.pending = []
         self._goto(state + 1)       # the state after AWAIT_*_CCS awaits the peer's Finished
 
     def _handshake_record(self, buf, p, end, epoch, now_ms):
@@ -626,6 +635,8 @@ class Engine:
         if epoch == 0:
             hs = self.hs
             seq = hs.seq0
+            if seq >> 48:
+                return off      # never wraps (RFC 6347 §4.1): not sent; the handshake expires
             hs.seq0 = seq + 1
             return record.write_plain(buf, off, ctype, 0, seq, payload)
         end = record.seal(self.wr, self.suite, self.rec, self.wr_seq, buf, off, ctype, payload)
@@ -712,6 +723,8 @@ class Engine:
         """One application_data record of `data` in the shared send buffer: a memoryview valid
         until the next send (the Context hands it straight to the write callback)."""
         cfg = self.cfg
+        if self.wr_seq > _LAST_APP_SEQ:
+            return None     # the last number is close_notify's
         off = record.seal(self.wr, self.suite, self.rec, self.wr_seq, cfg.txbuf, 0,
                           _CT_APPLICATION_DATA, data, cfg.txtail[1 if self.suite[6] else 0])
         if off < 0:

@@ -38,8 +38,10 @@ auth = mc = None
 # Limits on the hellos a stranger can make us gather, with their reasons.
 _MAX_HELLO_LEN = const(2048)          # a fragmented ClientHello we gather (OpenSSL 'ALL': ~400)
 _MAX_HELLO_MESSAGE_SEQ = const(255)   # clients send hellos with message_seq 0 or 1 (a few retries)
-# the highest hello record sequence number: leaves the server's epoch 0 room to the uint48 end
-_MAX_HELLO_RECORD_SEQ = const((1 << 48) - (1 << 16))
+# the highest hello record sequence number: real clients start at 0, and our flights continue
+# from it; 2^32 leaves the server's epoch 0 more room to the uint48 end than any handshake can
+# use (2^16, as before, let a client's repeated hellos wrap it with fast timers)
+_MAX_HELLO_RECORD_SEQ = const(1 << 32)
 
 # Private mirrors of other modules' values (MicroPython folds only a module's own
 # `_NAME = const(n)`); host_tests/test_host_dtls_consts.py checks they agree with engine.py's.

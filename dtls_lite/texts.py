@@ -35,6 +35,8 @@ TEXTS = {
     'data_view': 'a memoryview given as data must be over unsigned bytes (format B), 1-D and '
                  'contiguous',
     'now_type': 'now_ms must be a number of milliseconds (or None), not %s',
+    'now_clock': 'check_retransmit(now_ms) needs a Context made with clock= (now_ms is on '
+                 'that clock); without one, call check_retransmit()',
     'psk_len': 'get_psk_info returned a key of %d bytes (at most 512)',
     'psk_type': 'get_psk_info must return bytes, bytearray, memoryview or None, not %s',
     'srv_only': "connect() on a Context made with role='server'",
@@ -42,7 +44,7 @@ TEXTS = {
                 'the server (ca, verify_cert, peer_keys or verify_ecdsa_key)',
     'max_peers': 'max_peers reached',
     'no_session': 'no established DTLS session with %r',
-    'seq_exh': 'sequence numbers exhausted; reconnect',
+    'seq_exh': 'record sequence numbers exhausted: the session is closed; reconnect',
     # suites.py
     'suite': 'unknown or unsupported cipher suite: %r',
     'group': 'unknown group: %r',
