@@ -542,21 +542,25 @@ class Context:
         # a client that restarted (RFC 6347 §4.2.8). It goes through the cookie exchange like
         # any new peer, with a cookie bound to the old session; the old state is replaced only
         # once the cookie checks.
-        if (e is None or e.state == _CLOSED
-                or (not e.is_client and len(data) > 24 and data[0] == _CT_HANDSHAKE
-                    and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
-                    and self._new_hello(session, e, data))):
-            self._accept(session, data, now)
-            advanced = False
-        else:
-            state = e.state
-            e.handle_datagram(data, now)
-            advanced = state != _CONNECTED and e.state != state
+        advanced = False
         try:
-            self._drain(session)
+            if (e is None or e.state == _CLOSED
+                    or (not e.is_client and len(data) > 24 and data[0] == _CT_HANDSHAKE
+                        and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
+                        and self._new_hello(session, e, data))):
+                self._accept(session, data, now)
+            else:
+                state = e.state
+                e.handle_datagram(data, now)
+                advanced = state != _CONNECTED and e.state != state
         finally:
-            self._reap(session)
-            deferred, self._deferred = self._deferred, outer
+            # also when that raised (the heap out even for the engine's safety net): what it
+            # queued is this session's, never left for another session's call to deliver
+            try:
+                self._drain(session)
+            finally:
+                self._reap(session)
+                deferred, self._deferred = self._deferred, outer
         if deferred is not None:
             raise deferred
         if MICROPYTHON and advanced:
@@ -612,11 +616,13 @@ class Context:
         if e is None:
             return
         self._reenter()
-        e.close()
         try:
-            self._drain(session)
+            e.close()
         finally:
-            self._reap(session)
+            try:
+                self._drain(session)
+            finally:
+                self._reap(session)
 
     def now(self):
         """The Context's time in ms: `clock()` if one was given, else time.ticks_ms unwrapped
@@ -649,9 +655,11 @@ class Context:
                 self._reap(session)     # left by a callback that raised while it closed
                 continue
             if d is not None and now >= d:
-                e.handle_timeout(now)
                 try:
-                    self._drain(session)
+                    try:
+                        e.handle_timeout(now)
+                    finally:
+                        self._drain(session)    # (what it queued is this session's)
                 except Exception as x:  # noqa: B902 -- the application's: raised once every
                     if error is None:   # session's timers have run (a board's sendto failing
                         error = x       # for one peer must not stall the others)
@@ -741,8 +749,10 @@ class Context:
         out = self._cfg.out
         if not out:
             return
-        items = out[:]
-        out.clear()
+        try:
+            items = out[:]
+        finally:
+            out.clear()     # (no heap for the copy: lost, never another session's)
         error = None
         owner = self._peers.get(session)
         for kind, a, b in items:

@@ -239,7 +239,9 @@ class Engine:
         if state == _CONNECTED:
             self._emit(_OUT_EVENT, 0, EVENT_CONNECTED)
         elif state == _CLOSED:
-            self.hs = None
+            # the keys go with the handshake (an application may hold this engine: connect()
+            # returns it)
+            self.hs = self.rd = self.wr = None
             self._emit(_OUT_EVENT, 0, EVENT_CLOSED)
 
     def _emit(self, kind, a, b=None):
@@ -261,13 +263,21 @@ class Engine:
         the peer's protocol error; anything else is a bug of ours, an exception from the
         application's get_psk_info, or the heap running out: the peer fails with
         internal_error, counted (MemoryError apart: a device's most likely failure)."""
-        if isinstance(e, Fault):
-            self._fail(e.alert)
-            return
-        if _DEBUG:
-            print('dtls internal error', repr(e))
-        self._count('out_of_memory' if isinstance(e, MemoryError) else 'internal_error')
-        self._fail(_INTERNAL_ERROR)
+        try:
+            if isinstance(e, Fault):
+                self._fail(e.alert)
+                return
+            if _DEBUG:
+                print('dtls internal error', repr(e))
+            self._count('out_of_memory' if isinstance(e, MemoryError) else 'internal_error')
+            self._fail(_INTERNAL_ERROR)
+        except MemoryError:
+            # no heap even for the alert: closed without it; dropping the handshake state
+            # first leaves room for the EVENT_CLOSED that tells the application
+            self._count('out_of_memory')
+            if self.state != _CLOSED:
+                self.hs = None
+                self._goto(_CLOSED)
 
     # --- input ------------------------------------------------------------------------------
 
@@ -278,14 +288,17 @@ class Engine:
         if self.hs is not None:
             self.hs.peer_retransmitted = False
         while pos < n and self.state != _CLOSED:
-            h = parse_header(data, pos)    # (type, version, epoch, seq, length)
-            if h is None or pos + _HEADER_LEN + h[4] > n:
-                self._count('dropped')    # truncated: the rest of the datagram is lost
-                break
+            h = None
             try:
+                h = parse_header(data, pos)    # (type, version, epoch, seq, length)
+                if h is None or pos + _HEADER_LEN + h[4] > n:
+                    self._count('dropped')    # truncated: the rest of the datagram is lost
+                    break
                 self._record(h, data, pos, now_ms)
             except Exception as e:  # noqa: B902 -- see _caught
                 self._caught(e)
+                if h is None:       # (no heap for the header's tuple)
+                    break
             pos += _HEADER_LEN + h[4]
         hs = self.hs
         if hs is not None and hs.peer_retransmitted and hs.flight:

@@ -52,7 +52,10 @@ def parse_header(data, pos):
     # The 48-bit sequence number in three 16-bit parts: a 32-bit part would be a long int
     # (allocated) on a 32-bit board, where small ints have 31 bits.
     ctype, version, epoch, s2, s1, s0, length = struct.unpack_from('>BHHHHHH', data, pos)
-    return ctype, version, epoch, (s2 << 32) | (s1 << 16) | s0, length
+    seq = (s1 << 16) | s0
+    if s2:
+        seq |= s2 << 32     # only then: even `0 << 32` is a long int on a 32-bit board
+    return ctype, version, epoch, seq, length
 
 
 def write_header(buf, off, ctype, epoch, seq, length):

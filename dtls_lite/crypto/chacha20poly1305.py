@@ -67,6 +67,7 @@ class ChaCha20Poly1305(OneShot):
         copy_into(st, 52, nonce, 0, 12)
         s = scratch(64 * nblocks)
         chacha20_blocks(s, st, nblocks, _MASK32)
+        fill_zero(st, 16, 32)   # the traffic key: not kept in module state
         return s
 
     def _tag(self, s, aad, buf, n):

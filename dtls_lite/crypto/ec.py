@@ -314,6 +314,11 @@ def _comb_columns(curve, k):
     return acc.to_bytes(sd, 'little'), flip
 
 
+def _wipe(digits):
+    for i in range(len(digits)):
+        digits[i] = 0
+
+
 def _wnaf_digits(curve, k):
     """The curve's digit array (made once by load_comb) holding the width-_W NAF of k: at
     position i, 0 (no addition) or d + _WHALF * 2 for the odd digit d, |d| < 2^(_W-1).
@@ -325,8 +330,7 @@ def _wnaf_digits(curve, k):
     digits = curve.digits
     if digits is None:
         digits = curve.digits = bytearray(8 * curve.size + 1)
-    for i in range(len(digits)):        # a call that raised may have left digits behind
-        digits[i] = 0
+    _wipe(digits)                       # a call that raised may have left digits behind
     i = 0
     while k:
         if k & 1:
@@ -425,7 +429,10 @@ def mul_base(curve, k):
 def mul(curve, k, x, y):
     """k*P (Jacobian) for a validated affine point P and 0 <= k < n (width-5 wNAF)."""
     digits = _wnaf_digits(curve, k)
-    return _run(curve, len(digits) - 1, digits, _odd_multiples(x, y, curve.p))
+    try:
+        return _run(curve, len(digits) - 1, digits, _odd_multiples(x, y, curve.p))
+    finally:
+        _wipe(digits)   # they spell k, an ECDHE private key: not kept in module state
 
 
 def mul_add_base(curve, u1, u2, x, y):
