@@ -109,7 +109,7 @@ def public_key_of(value, curve=None):
 def _keys_in(value):
     """The keys a peer_keys entry holds: each 'PUBLIC KEY' block of a PEM text, else itself."""
     if isinstance(value, (str, bytes, bytearray, memoryview)) and x509_keys.is_pem(value):
-        keys = [der for label, der in x509_keys.pem_blocks(value) if label == 'PUBLIC KEY']
+        keys = [der for label, der in x509_keys.pem_blocks(value) if label == 'PUBLIC KEY' and der]
         return keys or [value]      # none: public_key_of says 'no PEM block PUBLIC KEY'
     return [value]
 

@@ -520,8 +520,10 @@ class Context:
             raise
         # EVENT_CONNECT first, then the ClientHello: delivered together, so an event callback
         # that raises still lets the hello go out (the error reaches our caller afterwards)
-        self._cfg.out.insert(0, (_OUT_EVENT, 0, _EVENT_CONNECT))
-        self._drain(session)
+        try:
+            self._cfg.out.insert(0, (_OUT_EVENT, 0, _EVENT_CONNECT))
+        finally:
+            self._drain(session)    # (the hello is this session's, even if the insert failed)
         if MICROPYTHON:
             gc.collect()    # as after a datagram moving the handshake (see handle_message)
         return e

@@ -274,7 +274,8 @@ class Engine:
         except MemoryError:
             # no heap even for the alert: closed without it; dropping the handshake state
             # first leaves room for the EVENT_CLOSED that tells the application
-            self._count('out_of_memory')
+            if not isinstance(e, MemoryError):
+                self._count('out_of_memory')    # (else counted above: one failure, once)
             if self.state != _CLOSED:
                 self.hs = None
                 self._goto(_CLOSED)

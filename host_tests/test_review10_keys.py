@@ -222,3 +222,16 @@ def test_keygen_common_name_length():
                 assert '1 to 64 characters' in out.lines[-1], out.lines
     finally:
         _clean(d)
+
+
+def test_an_encrypted_key_beside_a_certificate_does_not_hide_it():
+    # one file with a certificate and an old-style encrypted key: loading the certificates
+    # failed on the key block (bad base64, then 'encrypted'); the key alone says encrypted
+    from dtls_lite.x509.cert import load_certificates
+    body = fx.SERVER_KEY_SEC1.split('\n')
+    old_style = '\n'.join(body[:1] + ['Proc-Type: 4,ENCRYPTED', ''] + body[1:])
+    combo = fx.SERVER_CRT + old_style
+    assert len(load_certificates(combo)) == 1
+    assert len(Credentials(fx.SERVER_KEY_SEC1, combo).chain) == 1
+    assert 'encrypted' in str(_cert_error(load_private_key, combo))
+    assert 'encrypted' in str(_cert_error(pem_decode, old_style, 'EC PRIVATE KEY'))

@@ -151,3 +151,51 @@ def test_closed_sessions_keep_no_traffic_keys():
     assert not any(cc._state[16:48])
     pair.client.close(pair.server_addr)
     assert e.rd is None and e.wr is None
+
+
+class _FailingInsert(list):
+    fail = True
+
+    def insert(self, i, x):
+        if _FailingInsert.fail:
+            _FailingInsert.fail = False
+            raise MemoryError       # the heap full as the queue grows for EVENT_CONNECT
+        super().insert(i, x)
+
+
+def test_connect_that_raises_leaves_no_hello_for_another_session():
+    # connect(A) raising after its ClientHello was queued left the hello in the shared queue:
+    # connect(B) then sent it to B
+    sent = []
+    ctx = dtls_lite.Context(role='client', ciphers=CIPHERS)
+    ctx.set_handler(lambda c, s, d: sent.append((s, bytes(d))) or len(d), None, None, _psk)
+    ctx._cfg.out = _FailingInsert()
+    try:
+        ctx.connect('A')
+    except MemoryError:
+        pass
+    assert not ctx._cfg.out
+    ctx.connect('B')
+    assert [s for s, d in sent] in (['B'], ['A', 'B']), sent
+
+
+def test_one_heap_failure_is_counted_once():
+    pair = Pair(seed=2)
+    assert pair.handshake()
+    e = pair.server._peers[pair.client_addr]
+    real = mf.write_alert
+
+    def rec(*a):
+        raise MemoryError       # the heap out while handling the record
+
+    def alert(level, desc):
+        raise MemoryError       # ... and still out for the alert
+    e._record = rec
+    mf.write_alert = alert
+    try:
+        pair.server.handle_message(pair.client_addr,
+                                   bytes((23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 1, 0)))
+    finally:
+        mf.write_alert = real
+    assert pair.server.stats['out_of_memory'] == 1
+    assert pair.server.peer(pair.client_addr) is None

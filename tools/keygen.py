@@ -280,7 +280,7 @@ def cmd_convert(opts, positional):
 def _certs_in(path):
     data = _read(path)
     if is_pem(data):
-        return [der for label, der in pem_blocks(data) if label == 'CERTIFICATE']
+        return [der for label, der in pem_blocks(data) if label == 'CERTIFICATE' and der]
     return [data]
 
 

@@ -324,7 +324,7 @@ def load_certificates(data, skip_unsupported=False):
     for trust-anchor bundles, where such a root could never validate one of our chains anyway.
     """
     if isinstance(data, str) or is_pem(data):
-        blobs = [body for label, body in pem_blocks(data) if label == 'CERTIFICATE']
+        blobs = [body for label, body in pem_blocks(data) if label == 'CERTIFICATE' and body]
     else:
         blobs = [data]
     certs = []

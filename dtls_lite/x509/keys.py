@@ -272,13 +272,13 @@ def parse_pkcs8(data):
 def load_private_key(data):
     """EcPrivateKey from PEM (SEC1 or PKCS#8) or DER (PKCS#8 tried first, then SEC1)."""
     if isinstance(data, str) or is_pem(data):
-        for label, body in pem_blocks(data):    # (an old-style encrypted block: key_enc)
+        for label, body in pem_blocks(data):
+            if label == 'ENCRYPTED PRIVATE KEY' or (body is None and label.endswith('KEY')):
+                fail('key_enc')     # PKCS#8, or old-style: 'Proc-Type: 4,ENCRYPTED' (no der)
             if label == 'PRIVATE KEY':
                 return parse_pkcs8(body)
             if label == 'EC PRIVATE KEY':
                 return parse_sec1(body)
-            if label == 'ENCRYPTED PRIVATE KEY':
-                fail('key_enc')
         fail('no_key')
     data = bytes(data)
     # PKCS#8 starts SEQUENCE { INTEGER 0|1, SEQUENCE ...}; SEC1 has an OCTET STRING second.

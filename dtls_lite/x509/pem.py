@@ -21,7 +21,9 @@ def is_pem(data):
 def pem_blocks(data):
     """All (label, der) blocks of a PEM text, in order. The armour is looked for in the bytes,
     so text around the blocks may be in any encoding (RFC 7468 §2: parsers must not fail on
-    it). A block with RFC 1421 headers ('Proc-Type: 4,ENCRYPTED') is an encrypted key."""
+    it). A block with RFC 1421 headers ('Proc-Type: 4,ENCRYPTED': an encrypted key) has der
+    None: an error only for a caller that wanted that block (a certificate and an encrypted
+    key in one file still give the certificate)."""
     text = data.encode() if isinstance(data, str) else bytes(data)
     out = []
     pos = 0
@@ -38,12 +40,12 @@ def pem_blocks(data):
         if stop < 0:
             fail('pem_end')
         body = text[eol + 5:stop]
-        if body.find(b'Proc-Type:') >= 0:
-            fail('key_enc')
+        der = None
         try:
             label = label.decode()
-            # bytes: micropython-lib's binascii.py (ports without the C module) takes no str
-            der = binascii.a2b_base64(b''.join(body.split()))
+            if body.find(b'Proc-Type:') < 0:
+                # bytes: micropython-lib's binascii.py (ports without the C module) takes no str
+                der = binascii.a2b_base64(b''.join(body.split()))
         except ValueError:  # UnicodeError and binascii.Error are ValueErrors (also MicroPython)
             fail('pem_b64')
         out.append((label, der))
@@ -54,6 +56,8 @@ def pem_decode(data, label):
     """DER of the first block with this label (e.g. 'CERTIFICATE')."""
     for lab, der in pem_blocks(data):
         if lab == label:
+            if der is None:
+                fail('key_enc')
             return der
     fail('pem_none', label)
 
