@@ -27,7 +27,6 @@ auth = mc = None
 # `_NAME = const(n)`); host_tests/test_host_dtls_consts.py checks they agree with engine.py's.
 _PSK_IDENTITY = const(1)
 _DTLS12 = const(0xFEFD)
-_DTLS10 = const(0xFEFF)
 _CLIENT_HELLO = const(1)
 _HELLO_VERIFY_REQUEST = const(3)
 _CERTIFICATE = const(11)
@@ -106,11 +105,10 @@ class ClientEngine(Engine):
     def _c_server_hello(self, mt, body, now_ms):
         hs = self.hs
         if mt == _HELLO_VERIFY_REQUEST:
-            # RFC 6347 §4.2.1: accept {254,255} or {254,253}; re-send the hello with the cookie.
-            version, cookie = mh.parse_hello_verify_request(body)
-            if version != _DTLS10 and version != _DTLS12:
-                raise Fault(_PROTOCOL_VERSION)
-            hs.client_hello.cookie = cookie
+            # RFC 6347 §4.2.1: re-send the hello with the cookie. Its server_version says only
+            # how the packet is formatted, "not as part of version negotiation": not checked
+            # (OpenSSL and GnuTLS skip it too).
+            hs.client_hello.cookie = mh.parse_hello_verify_request(body)[1]
             self._send_client_hello(now_ms)
             return _C_AWAIT_SERVER_HELLO
         sh = mh.parse_server_hello(body)
@@ -125,6 +123,10 @@ class ClientEngine(Engine):
             # RFC 5246 §7.4.1.4: only extensions the client offered may appear.
             if mh.find_ext(hs.client_hello.extensions, t) is None:
                 raise Fault(_UNSUPPORTED_EXTENSION)
+            if t == _EXT_SIGNATURE_ALGORITHMS:
+                # RFC 5246 §7.4.1.4.1: "Servers MUST NOT send this extension" (OpenSSL and
+                # GnuTLS refuse it too)
+                raise Fault(_ILLEGAL_PARAMETER)
         self._check_hello(exts)
         point_formats(exts)
         hs.server_random = sh.random

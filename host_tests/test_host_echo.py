@@ -324,3 +324,27 @@ def test_demo_option_without_its_value_is_a_usage_error():
     result = subprocess.run([sys.executable, ROOT + '/tools/demo.py', '--ciphers'],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and result.stderr == 'demo: --ciphers needs NAME[,NAME]\n', result
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_client_says_when_the_server_closes_before_the_end_of_input(runtime):
+    # OpenSSL's s_server with stdin at EOF sends close_notify right after the handshake: the
+    # client wrote into the closed session (a NotConnected traceback), or, with its line
+    # coming later, exited 0 with the line never sent
+    port = free_port()
+    server = subprocess.Popen(
+        [require_binary('openssl'), 's_server', '-dtls1_2', '-accept', '127.0.0.1:%d' % port,
+         '-nocert', '-psk', '000102030405060708090a0b0c0d0e0f', '-psk_identity',
+         'Client_identity', '-cipher', 'PSK-AES128-CCM8', '-naccept', '1', '-quiet'],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import time
+        time.sleep(0.7)
+        done = _run_client(runtime, '127.0.0.1:%d' % port, ['hello'], '--ciphers',
+                           'TLS_PSK_WITH_AES_128_CCM_8', '--timeout', '4')
+    finally:
+        server.kill()
+        server.wait()
+    assert done.returncode == 1, done
+    assert 'Traceback' not in done.stderr and 'peer closed' in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -12,8 +12,9 @@ never re-entered from its own callback.
 The client waits for the handshake, then sends each line of standard input (newline stripped,
 empty lines skipped) as one record and prints each record it receives as one line. At end of
 input it waits (up to --timeout) until it has as many replies as lines sent, sends close_notify
-and exits 0. A failed or timed-out handshake, a fatal alert or missing replies exit 1 with one
-line on stderr. Exit 2 is a usage error.
+and exits 0. A failed or timed-out handshake, a fatal alert, missing replies or a peer that
+closes the session before the end of input exit 1 with one line on stderr. Exit 2 is a usage
+error.
 """
 import sys
 
@@ -400,12 +401,17 @@ class EchoClient(EchoEndpoint):
                 if self.replies < sent:
                     missing = sent - self.replies
                     raise ClientError('peer closed with %d of %d replies missing' % (missing, sent))
+                if eof_at is None:
+                    # what is still to come on stdin can never be sent
+                    raise ClientError('peer closed the session before the end of input')
                 return
             if eof_at is not None and unixport.elapsed_ms(eof_at) > self.opts['timeout_ms']:
                 raise ClientError('timed out waiting for %d of %d replies%s'
                                   % (sent - self.replies, sent, self._dropped()))
             if self.pump(_MAX_WAIT_MS) and eof_at is None:
                 for line in stdin.read():
+                    if line and (self.failure or self.peer_closed):
+                        break       # (said at the top of the loop) the session is gone
                     if line:
                         # One line is one record, and so is its echo, which our server makes
                         # len(_ECHO_PREFIX) bytes longer: a line must leave room for that.
