@@ -555,6 +555,15 @@ class Context:
                 state = e.state
                 e.handle_datagram(data, now)
                 advanced = state != _CONNECTED and e.state != state
+            e = self._peers.get(session)
+            hs = e.hs if e is not None else None
+            if hs is not None and hs.sent_ms == now and hs.timer.deadline is not None:
+                # the flight left only now, after the work that built it: RFC 6347 §4.2.4
+                # sets the retransmit timer when the flight is sent
+                later = self._now()
+                if later > now:
+                    hs.sent_ms = later
+                    hs.timer.deadline = later + hs.timer.timeout_ms
         finally:
             # also when that raised (the heap out even for the engine's safety net): what it
             # queued is this session's, never left for another session's call to deliver

@@ -164,3 +164,33 @@ def test_sequence_exhaustion_closes_the_session_with_close_notify():
     pair.run()
     assert pair.received['server'] == [b'a', b'b']
     assert (1, 0) in pair.events['server'] and pair.server.peer(pair.client_addr) is None
+
+
+def test_the_retransmit_timer_starts_when_the_flight_leaves():
+    # RFC 6347 §4.2.4: the timer is set when the flight is sent. It started when
+    # handle_message was entered, before the work that builds the flight (pure-Python ECC on a
+    # board, a slow key store): work of 1 s or more made the flight leave twice, back to back,
+    # with nothing lost. Here a PSK callback takes 1.5 s on the simulated clock.
+    import dtls_lite
+    for slow_side in ('client', 'server'):
+        pair = Pair(seed=1, hint=b'hint')
+        sends = []
+        base_psk = pair._psk
+
+        def slow_psk(ctx, session, kind, identity):
+            # the client's flight 5 needs PSK_KEY; the server's flight 4 needs PSK_HINT
+            if (ctx is pair.client and slow_side == 'client' and kind == dtls_lite.PSK_KEY) or (
+                    ctx is pair.server and slow_side == 'server' and kind == dtls_lite.PSK_HINT):
+                pair.clock.now += 1500
+            return base_psk(ctx, session, kind, identity)
+        for ctx in (pair.client, pair.server):
+            ctx.set_handler(pair._write, pair._read, pair._event, slow_psk)
+
+        def tamper(src, dst, data):
+            r = records(data)
+            if src == slow_side and r and r[0][0] == 22 and r[0][1] == 0 and r[0][2][0] in (2, 16):
+                sends.append(pair.clock.now)
+            return data
+        pair.tamper = tamper
+        assert pair.handshake(max_ms=20000)
+        assert len(sends) == 1, (slow_side, sends)
