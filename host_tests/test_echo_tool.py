@@ -107,3 +107,98 @@ def test_client_says_when_a_handshake_message_was_over_max_handshake():
     client._event(ctx, None, 2, 40)
     assert client.failure == ('fatal alert 40 (the peer sent a handshake message over '
                               '--max-handshake 8192)')
+
+
+def test_client_tells_giving_up_from_the_peer_closing():
+    # R10: EVENT_CLOSED without an alert (the library gave up: no answer) read 'handshake
+    # failed: peer closed' although no peer ever answered
+    class Client(dtls_echo.EchoClient):
+        def __init__(self):
+            self.connected = self.peer_closed = False
+            self.failure = None
+            self.oom_seen = 0
+
+    class Ctx:
+        stats = {'out_of_memory': 0}
+    client = Client()
+    client._event(Ctx(), None, 0, dtls_lite.EVENT_CLOSED)
+    assert not client.peer_closed and 'no answer' in client.failure, client.failure
+    closed = Client()
+    closed._event(Ctx(), None, 1, 0)                # close_notify, then EVENT_CLOSED
+    closed._event(Ctx(), None, 0, dtls_lite.EVENT_CLOSED)
+    assert closed.peer_closed and closed.failure is None
+
+
+def test_option_values_refused_with_a_usage_error():
+    # R10: --timeout inf was an OverflowError traceback; --mtu 0 silently meant the default;
+    # --cert without --key was ignored; a certificate-only server without --key listened and
+    # refused every client
+    for argv in (['client', '127.0.0.1:9', '--timeout', 'inf'],
+                 ['client', '127.0.0.1:9', '--timeout', '-inf'],
+                 ['client', '127.0.0.1:9', '--idle', '0'],
+                 ['client', '127.0.0.1:9', '--cert', 'c.pem'],
+                 ['client', '127.0.0.1:9', '--rpk'],
+                 ['server', '127.0.0.1:9', '--ca', 'ca.pem'],
+                 ['server', '127.0.0.1:9', '--require-client-cert']):
+        try:
+            dtls_echo.parse_args(argv)
+        except dtls_echo.UsageError:
+            pass
+        else:
+            raise AssertionError(argv)
+    assert dtls_echo.parse_args(['client', '127.0.0.1:9', '--mtu', '0'])['mtu'] == 0
+    try:
+        dtls_echo.EchoEndpoint._config(_Opts(dtls_echo.parse_args(['client', '127.0.0.1:9',
+                                                                   '--mtu', '0'])))
+    except Exception as e:
+        raise AssertionError(e)
+    ok = dtls_echo.parse_args(['server', '127.0.0.1:9', '--ca', 'ca.pem', '--key', 'k.pem'])
+    assert ok['ecdsa'] and not ok['psk']
+    assert dtls_echo.parse_args(['server', '127.0.0.1:9', '--ca', 'ca.pem', '--psk-key', '00'])
+
+
+class _Opts:
+    def __init__(self, opts):
+        self.opts = opts
+
+
+def test_server_closes_idle_sessions_and_says_when_hellos_are_refused():
+    # R10: sessions of clients gone without close_notify were kept for ever: 16 of them (the
+    # default max_peers) locked every new client out, and nothing said so
+    a = dtls_echo.unixport.resolve('10.0.0.1', 5684)[1]        # this runtime's address form
+    b = dtls_echo.unixport.resolve('10.0.0.2', 5684)[1]
+    gone = dtls_echo.unixport.resolve('10.0.0.3', 5684)[1]
+
+    class Ctx:
+        def __init__(self):
+            self.live = [a, b]
+            self.closed = []
+            self.stats = {'refused': 0}
+
+        def sessions(self):
+            return list(self.live)
+
+        def close(self, session):
+            self.closed.append(session)
+            self.live.remove(session)
+
+    class Server(dtls_echo.EchoServer):
+        def __init__(self, opts):
+            self.opts = opts
+            self.ctx = Ctx()
+            self.seen = {}
+            self.refused = 0
+    server = Server({'idle_ms': 1000, 'verbose': True})
+    now = dtls_echo.unixport.now_ms()
+    server.seen = {a: now - 5000, b: now, gone: now}
+    said = []
+    real_log = dtls_echo.unixport.log
+    dtls_echo.unixport.log = said.append
+    try:
+        server.sweep()
+        server.ctx.stats['refused'] = 3
+        server.sweep()
+    finally:
+        dtls_echo.unixport.log = real_log
+    assert server.ctx.closed == [a] and list(server.seen) == [b], server.seen
+    assert len(said) == 2 and 'idle' in said[0] and '3 hellos refused' in said[1], said

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from test_host_interop_support import (MICROPYTHON_BIN, PSK_IDENTITY, PSK_KEY, ROOT, WAIT_S,
-                                       Processes, free_port, runtime_argv)
+                                       Processes, free_port, require_binary, runtime_argv)
 
 BOARD_CLIENT = os.path.join(ROOT, 'ports', 'board_client.py')
 SUITE = {'psk': 'TLS_PSK_WITH_AES_128_CCM_8', 'x509': 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8',
@@ -122,7 +122,9 @@ def test_board_client_usage():
     assert os.access(MICROPYTHON_BIN, os.X_OK)
     for args in ([], ['127.0.0.1', '5684', 'telnet'], ['127.0.0.1', 'port', 'psk', 'a', '00'],
                  ['--gc-fraction=0', '127.0.0.1', '5684', 'psk', 'a', '00'],
-                 ['--gc-fraction=x', '127.0.0.1', '5684', 'psk', 'a', '00']):
+                 ['--gc-fraction=x', '127.0.0.1', '5684', 'psk', 'a', '00'],
+                 ['127.0.0.1', '99999', 'psk', 'a', '00'],      # R10: wrapped to 34463
+                 ['127.0.0.1', '0', 'psk', 'a', '00']):
         result = _run_board_client('micropython', args)
         assert result.returncode == 2 and result.stderr.startswith('usage: board_client.py'), result
 
@@ -214,3 +216,26 @@ def test_board_client_sleeps_between_retransmissions(runtime):
     polls, longest, shortest = (int(v) for v in lines[1].split())
     # 1.5 s in waits of at most 200 ms (the loop's cap) or up to the next retransmission
     assert 7 <= polls <= 40 and longest == 200 and shortest >= 0, lines
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_says_when_the_server_closes(runtime):
+    # R10: close_notify right after the handshake (OpenSSL's s_server with stdin at EOF) was
+    # ignored: the client waited its whole timeout and said 'timed out'
+    import time
+    port = free_port()
+    server = subprocess.Popen(
+        [require_binary('openssl'), 's_server', '-dtls1_2', '-accept', '127.0.0.1:%d' % port,
+         '-nocert', '-psk', PSK_KEY, '-psk_identity', PSK_IDENTITY,
+         '-cipher', 'PSK-AES128-CCM8', '-naccept', '1', '-quiet'],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.7)
+        t0 = time.time()
+        result = _run_board_client(runtime, ['127.0.0.1', str(port), 'psk', PSK_IDENTITY, PSK_KEY])
+        took = time.time() - t0
+    finally:
+        server.kill()
+        server.wait()
+    assert result.returncode == 1 and 'peer closed' in result.stderr, result
+    assert took < 8, took

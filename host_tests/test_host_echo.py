@@ -348,3 +348,16 @@ def test_client_says_when_the_server_closes_before_the_end_of_input(runtime):
     assert done.returncode == 1, done
     assert 'Traceback' not in done.stderr and 'peer closed' in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_a_client_that_fails_still_sends_close_notify(tmp_path, runtime):
+    # R10: a client ending on an error (here a line too long for one record) left its session
+    # on the server, which keeps 16 at most: 16 such clients locked every later one out
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server('cpython', '127.0.0.1:%d' % port)
+        result = _run_client(runtime, '127.0.0.1:%d' % port, ['x' * 1300], '--timeout', '5',
+                             timeout=5)
+        procs.wait_for(server, 'alert level 1 code 0', 'stderr', what='close_notify')
+    assert result.returncode == 1 and 'raise --mtu' in result.stderr, result

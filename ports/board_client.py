@@ -106,6 +106,11 @@ def _run(host, port, mode, args, message, timeout_ms):
             state['connected'] = True
         elif level == _ALERT_FATAL:
             state['failure'] = 'fatal alert %d' % code
+        elif level and code == 0:      # close_notify
+            state['failure'] = state['failure'] or 'peer closed'
+        elif level == 0 and code == dtls_lite.EVENT_CLOSED:
+            # no alert: the library gave up (no answer, retransmissions spent)
+            state['failure'] = state['failure'] or 'no answer (retransmissions spent)'
 
     handlers = {'read': read, 'event': event}
     # role='client': the server half of the engine and the cookie code are never loaded
@@ -148,7 +153,8 @@ def _run(host, port, mode, args, message, timeout_ms):
         start = ticks_ms()
         while state['reply'] is None:
             if state['failure']:
-                raise RuntimeError('handshake failed: ' + state['failure'])
+                raise RuntimeError(('' if state['connected'] else 'handshake failed: ')
+                                   + state['failure'])
             if ticks_diff(ticks_ms(), start) > timeout_ms:
                 raise RuntimeError('timed out' if state['connected'] else 'handshake timed out')
             wait = 200
@@ -184,6 +190,8 @@ def main(argv):
                 raise ValueError(value)
             argv = argv[1:]
         host, port, mode = argv[0], int(argv[1]), argv[2]
+        if not 0 < port < 65536:
+            raise ValueError(port)
         if mode == 'psk':
             args = (argv[3].encode(), bytes.fromhex(argv[4]))
         elif mode == 'x509':

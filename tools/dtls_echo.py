@@ -49,7 +49,10 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          --max-handshake N (largest handshake message accepted, default 4096; a server
          whose CertificateRequest names a whole CA bundle needs ~32768)
          --timeout S (client: handshake, and replies after end of input; default 10)
-         --verbose (negotiated suite and handshake time on stderr)
+         --idle S (server: close a session silent for S seconds, so that clients gone
+         without close_notify do not fill its 16 places; default 120)
+         --verbose (negotiated suite and handshake time on stderr; server: sessions closed
+         for idleness, hellos refused because every place was taken)
 ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our chain, PEM,
          leaf first; without it, or with --rpk, the key goes as an RFC 7250 raw public key)
          --ca FILE (PEM trust anchors; a client also checks HOST against the certificate)
@@ -69,6 +72,7 @@ bytes, or a hint or identity over 255, can be used from CPython only.
 _DEFAULT_IDENTITY = 'Client_identity'
 _DEFAULT_KEY = '000102030405060708090a0b0c0d0e0f'
 _DEFAULT_TIMEOUT_S = 10
+_DEFAULT_IDLE_S = 120
 _ECHO_PREFIX = b'Echo: '
 # Longest wait on the socket when no retransmission is due: keeps timeouts responsive.
 _MAX_WAIT_MS = 200
@@ -76,7 +80,7 @@ _MAX_WAIT_MS = 200
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
     '--max-datagram': True, '--groups': True, '--max-handshake': True,
-    '--timeout': True, '--verbose': False, '--help': False,
+    '--timeout': True, '--idle': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
     '--server-name': True,
     '--require-client-cert': False, '--no-time-check': False,
@@ -132,17 +136,25 @@ def parse_args(argv):
     try:
         opts['psk_key'] = bytes.fromhex(opts.get('--psk-key', _DEFAULT_KEY))
         opts['timeout_ms'] = int(float(opts.get('--timeout', _DEFAULT_TIMEOUT_S)) * 1000)
+        opts['idle_ms'] = int(float(opts.get('--idle', _DEFAULT_IDLE_S)) * 1000)
         opts['mtu'] = int(opts['--mtu']) if '--mtu' in opts else None
         opts['max_datagram'] = int(opts.get('--max-datagram', unixport.MAX_DATAGRAM))
         if '--max-handshake' in opts:
             opts['max_handshake'] = int(opts['--max-handshake'])
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
-    except ValueError as e:
+    except (ValueError, OverflowError) as e:   # (OverflowError: --timeout inf)
         raise UsageError(str(e))
     if not opts['psk_key']:
         raise UsageError('--psk-key must not be empty')
     if opts['timeout_ms'] <= 0:
         raise UsageError('--timeout must be positive')
+    if opts['idle_ms'] <= 0:
+        raise UsageError('--idle must be positive')
+    if ('--cert' in opts or '--rpk' in opts) and '--key' not in opts:
+        raise UsageError('--cert and --rpk need --key (our private key)')
+    if opts['mode'] == 'server' and opts['ecdsa'] and not opts['psk'] and '--key' not in opts:
+        # no PSK handler and no key: every client would get handshake_failure
+        raise UsageError('a server with certificate options needs --key (or a PSK option)')
     if not 0 < opts['max_datagram'] <= 65507:
         raise UsageError('--max-datagram must be 1..65507 (the UDP maximum)')
     opts['psk_identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
@@ -173,10 +185,12 @@ class EchoEndpoint:
             # Only the code of what is offered is loaded (Context.set_handler preloads it).
             if '--' + name in opts:
                 config[name] = [c.strip() for c in opts['--' + name].split(',') if c.strip()]
-        if opts['mtu']:
-            config['max_datagram'] = opts['mtu']
+        if opts['mtu'] is not None:
+            config['max_datagram'] = opts['mtu']      # (0 too: the Context refuses it)
         if 'max_handshake' in opts:
             config['max_handshake_message'] = opts['max_handshake']   # Context checks range
+        if opts['mode'] == 'client' and opts['timeout_ms'] > 120000:
+            config['handshake_timeout_ms'] = opts['timeout_ms']   # (the library's default: 120 s)
         if '--ca' in opts:
             config['ca'] = _read_text(opts['--ca'])
             if opts['mode'] == 'client':
@@ -252,6 +266,12 @@ class EchoEndpoint:
             if self.opts['verbose']:
                 unixport.log('recvfrom: %s' % e)
             return
+        if not data:
+            # (unixport.recvfrom: no heap for the receive buffer, the datagram was lost)
+            if self.opts['verbose']:
+                unixport.log('%s: a datagram lost, no heap to receive it'
+                             % unixport.format_addr(addr))
+            return
         if not self.accepts(addr):
             return
         if len(data) > bound:
@@ -307,6 +327,8 @@ class EchoServer(EchoEndpoint):
         family, self.bind_addr = unixport.resolve(opts['host'], opts['port'])
         EchoEndpoint.__init__(self, opts, family)
         self.started = {}  # session -> ticks_ms of its first datagram, for --verbose timing
+        self.seen = {}     # session -> ticks_ms of its last datagram (--idle)
+        self.refused = 0   # ctx.stats['refused'] last said
 
     def _read(self, ctx, session, data):
         self.outbox.append((session, _ECHO_PREFIX + bytes(data)))
@@ -324,11 +346,35 @@ class EchoServer(EchoEndpoint):
         elif level:
             unixport.log('%s alert level %d code %d' % (peer, level, code))
 
+    def accepts(self, addr):
+        self.seen[addr] = unixport.now_ms()
+        return True
+
+    def sweep(self):
+        """Close sessions silent for --idle (a client gone without close_notify keeps its
+        place otherwise, and 16 of them lock every new client out); say when hellos were
+        refused for want of a place."""
+        live = self.ctx.sessions()
+        for session in live:
+            if unixport.elapsed_ms(self.seen.get(session, unixport.now_ms())) > self.opts['idle_ms']:
+                if self.opts['verbose']:
+                    unixport.log('%s idle: closed' % unixport.format_addr(session))
+                self.ctx.close(session)
+        for session in list(self.seen):
+            if session not in live:
+                del self.seen[session]
+        refused = self.ctx.stats.get('refused', 0)
+        if refused > self.refused and self.opts['verbose']:
+            unixport.log('%d hellos refused: every place taken (max_peers / max_handshakes)'
+                         % (refused - self.refused))
+        self.refused = refused
+
     def run(self):
         self.sock.bind(self.bind_addr)
         unixport.log('dtls_echo: listening on %s' % unixport.format_addr(self.bind_addr))
         while True:
             self.pump(_MAX_WAIT_MS)
+            self.sweep()
 
 
 class EchoClient(EchoEndpoint):
@@ -353,7 +399,10 @@ class EchoClient(EchoEndpoint):
             self.connected = True
             self.oom_seen = ctx.stats.get('out_of_memory', 0)
         elif level == 0 and code == dtls_lite.EVENT_CLOSED:
-            self.peer_closed = True
+            if not self.failure and not self.peer_closed:
+                # neither an alert nor close_notify: the library gave up (no answer, its
+                # retransmissions spent, or its handshake_timeout_ms over)
+                self.failure = 'no answer from the server (retransmissions spent)'
         elif level == dtls_lite.LEVEL_FATAL:
             self.failure = 'fatal alert %d' % code
             if code == dtls_lite.INTERNAL_ERROR and ctx.stats.get('out_of_memory', 0) > self.oom_seen:
@@ -440,8 +489,15 @@ class EchoClient(EchoEndpoint):
         except ClientError as e:
             unixport.log('dtls_echo: ' + str(e))
             return 1
-        self.ctx.close(self.session)  # close_notify
-        self.pump(0)
+        finally:
+            # close_notify whatever ended us (an error, Ctrl-C): a server keeps a session
+            # until told, and has only so many places
+            if self.ctx.peer(self.session) is not None:
+                try:
+                    self.ctx.close(self.session)
+                    self.pump(0)
+                except (OSError, dtls_lite.DTLSError):
+                    pass
         return 0
 
 

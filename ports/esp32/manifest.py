@@ -6,6 +6,12 @@
 # FROZEN_MANIFEST; else the port's (ESP32_GENERIC).
 try:
     include("$(BOARD_DIR)/manifest.py")
-except Exception:  # ManifestFileError: this board has none
+except Exception as e:
+    # Only a board without a manifest of its own falls back to the port's (RPI_PICO); an error
+    # inside the board's manifest (a package it names not found) stops the build, as it would
+    # without FROZEN_MANIFEST, instead of a firmware silently without the board's modules.
+    text = str(e)
+    if "No such file" not in text or text.count("Error in manifest file") > 1:
+        raise
     include("$(PORT_DIR)/boards/manifest.py")
 include("../manifest.py")

@@ -91,12 +91,17 @@ def recvfrom(sock, size=MAX_DATAGRAM):
     and can say why, rather than hand the engine a cut record that fails its MAC in silence).
     MicroPython allocates size + 1 bytes per call, so size is the receive buffer a device pays.
     On a small MicroPython heap that block may not fit until garbage is collected: collect and
-    try once more."""
+    try once more; if it still does not, the datagram is read into one byte (UDP cuts it:
+    lost, as on a congested link) and (b'', address) returned, so that a full heap costs one
+    datagram, not the process."""
     try:
         return sock.recvfrom(size + 1)
     except MemoryError:
         gc.collect()
+    try:
         return sock.recvfrom(size + 1)
+    except MemoryError:
+        return b'', sock.recvfrom(1)[1]
 
 
 def format_addr(addr):
