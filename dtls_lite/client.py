@@ -29,6 +29,7 @@ _PSK_IDENTITY = const(1)
 _DTLS12 = const(0xFEFD)
 _CLIENT_HELLO = const(1)
 _HELLO_VERIFY_REQUEST = const(3)
+_MAX_HELLO_SEQ = const(255)     # the last hello message_seq sent (server._MAX_HELLO_MESSAGE_SEQ)
 _CERTIFICATE = const(11)
 _CERTIFICATE_VERIFY = const(15)
 _CLIENT_KEY_EXCHANGE = const(16)
@@ -108,7 +109,12 @@ class ClientEngine(Engine):
             # RFC 6347 §4.2.1: re-send the hello with the cookie. Its server_version says only
             # how the packet is formatted, "not as part of version negotiation": not checked
             # (OpenSSL and GnuTLS skip it too).
-            hs.client_hello.cookie = mh.parse_hello_verify_request(body)[1]
+            cookie = mh.parse_hello_verify_request(body)[1]
+            if hs.send_seq > _MAX_HELLO_SEQ:
+                # a server (or a forger) that never takes a cookie: the hello's message_seq
+                # (uint16) must not run out; servers take hellos up to 255 (ours does)
+                return _C_AWAIT_SERVER_HELLO
+            hs.client_hello.cookie = cookie
             self._send_client_hello(now_ms)
             return _C_AWAIT_SERVER_HELLO
         sh = mh.parse_server_hello(body)

@@ -183,6 +183,8 @@ class Config:
         verify_cert = config.pop('verify_cert', None)
         peer_keys = config.pop('peer_keys', None)
         clock = config.pop('cert_clock', None)
+        if clock is not None and not callable(clock):
+            raise ConfigError('cert_clk')    # (time.time() given: a number, not the clock)
         check_time = bool(config.pop('check_time', True))
         if ca is None and verify_cert is None and peer_keys is None:
             return
@@ -510,8 +512,10 @@ class Context:
         from dtls_lite.client import ClientEngine
         e = ClientEngine(self._cfg, True)
         self._peers[session] = e
+        now = self._now()
         try:
-            e.start_client(session, self._now())
+            e.start_client(session, now)
+            self._sent_now(session, now)
         except BaseException:
             # (e.g. get_ecdsa_key's ConfigError): no half-made session keeps a peer slot
             if self._peers.get(session) is e:
@@ -555,15 +559,7 @@ class Context:
                 state = e.state
                 e.handle_datagram(data, now)
                 advanced = state != _CONNECTED and e.state != state
-            e = self._peers.get(session)
-            hs = e.hs if e is not None else None
-            if hs is not None and hs.sent_ms == now and hs.timer.deadline is not None:
-                # the flight left only now, after the work that built it: RFC 6347 §4.2.4
-                # sets the retransmit timer when the flight is sent
-                later = self._now()
-                if later > now:
-                    hs.sent_ms = later
-                    hs.timer.deadline = later + hs.timer.timeout_ms
+            self._sent_now(session, now)
         finally:
             # also when that raised (the heap out even for the engine's safety net): what it
             # queued is this session's, never left for another session's call to deliver
@@ -585,6 +581,17 @@ class Context:
             # stateless hello, none for a datagram dropped or only buffered, so that datagrams
             # sent at a peer's address mid-handshake cost no collection each.
             gc.collect()
+
+    def _sent_now(self, session, now):
+        e = self._peers.get(session)
+        hs = e.hs if e is not None else None
+        if hs is not None and hs.sent_ms == now and hs.timer.deadline is not None:
+            # the flight left only now, after the work that built it: RFC 6347 §4.2.4
+            # sets the retransmit timer when the flight is sent
+            later = self._now()
+            if later > now:
+                hs.sent_ms = later
+                hs.timer.deadline = later + hs.timer.timeout_ms
 
     def write(self, session, data):
         """Send application data in one record; returns the number of bytes sent (at most
@@ -676,9 +683,9 @@ class Context:
                         error = x       # for one peer must not stall the others)
                 finally:
                     self._reap(session)
-                # the session's engine now: a callback may have reconnected it
-                e = self._peers.get(session)
-                d = e.deadline() if e is not None else None
+        # the next deadline of every session now, those a callback made or replaced included
+        for session in self._peers:
+            d = self._peers[session].deadline() if session != skip else None
             if d is not None and (nxt is None or d < nxt):
                 nxt = d
         if error is not None:

@@ -694,7 +694,7 @@ class Engine:
                 continue
             done = 0
             while True:
-                room = mtu - off - ovh - len(pend) - _HS_HEADER_LEN
+                room = min(mtu - off - ovh, _MAX_PLAINTEXT) - len(pend) - _HS_HEADER_LEN
                 if payload[0] == _CLIENT_HELLO:
                     # Never fragmented: a server answers the hello statelessly and so needs
                     # it in one piece (RFC 6347 §4.2.1); ours stays well under 200 bytes.

@@ -22,6 +22,8 @@ TEXTS = {
     'role': "role must be 'client', 'server' or None (both)",
     'rng': 'rng must be a callable n -> bytes',
     'clock': 'clock must be a callable -> ms',
+    'cert_clk': 'cert_clock must be a callable -> seconds since 1970 (time.time, not '
+                'time.time())',
     'cookie_key': 'cookie_secret must be bytes or bytearray of at least 16 bytes',
     'keyword': 'unknown Context keyword: %r',
     'verify_cb': 'verify_cert must be a callable (leaf, error) -> bool',
