@@ -239,3 +239,32 @@ def test_board_client_says_when_the_server_closes(runtime):
         server.wait()
     assert result.returncode == 1 and 'peer closed' in result.stderr, result
     assert took < 8, took
+
+
+CLOSE_SCRIPT = """
+import sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+try:
+    board_client.run('127.0.0.1', %(port)d, 'psk', (%(identity)r, bytes.fromhex(%(key)r)),
+                     timeout_ms=1500)
+except RuntimeError as e:
+    print(e)
+"""
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_sends_close_notify_when_it_gives_up(tmp_path, runtime):
+    # R10: a client that timed out (here: the relay loses the server's reply) left its session
+    # on the server, which has only so many places; it now closes however it ends
+    port, relay_port = free_port(), free_port()
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server('cpython', '127.0.0.1:%d' % port, *_server_options('psk', None))
+        # to the client: 0 HelloVerifyRequest, 1 ServerHello..Done, 2 CCS+Finished, 3 the reply
+        procs.relay(relay_port, port, drop={'to_client': [3]})
+        script = CLOSE_SCRIPT % {'root': ROOT, 'port': relay_port,
+                                 'identity': PSK_IDENTITY.encode(), 'key': PSK_KEY}
+        result = subprocess.run(runtime_argv(runtime) + ['-c', script], capture_output=True,
+                                text=True, timeout=WAIT_S + 10, cwd=ROOT)
+        assert result.stdout.strip() == 'timed out', result
+        procs.wait_for(server, 'alert level 1 code 0', 'stderr', what='close_notify')

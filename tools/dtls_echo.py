@@ -266,11 +266,10 @@ class EchoEndpoint:
             if self.opts['verbose']:
                 unixport.log('recvfrom: %s' % e)
             return
-        if not data:
+        if addr is None:
             # (unixport.recvfrom: no heap for the receive buffer, the datagram was lost)
             if self.opts['verbose']:
-                unixport.log('%s: a datagram lost, no heap to receive it'
-                             % unixport.format_addr(addr))
+                unixport.log('a datagram lost: no heap to receive it')
             return
         if not self.accepts(addr):
             return

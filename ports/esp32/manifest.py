@@ -10,8 +10,11 @@ except Exception as e:
     # Only a board without a manifest of its own falls back to the port's (RPI_PICO); an error
     # inside the board's manifest (a package it names not found) stops the build, as it would
     # without FROZEN_MANIFEST, instead of a firmware silently without the board's modules.
+    # (the board manifest itself missing: "Error in manifest file: X: [Errno 2] No such file
+    # or directory: 'X'"; a path missing inside it names another file)
     text = str(e)
-    if "No such file" not in text or text.count("Error in manifest file") > 1:
+    if ("No such file" not in text or text.count("Error in manifest file") > 1
+            or not text.endswith("/manifest.py'")):
         raise
     include("$(PORT_DIR)/boards/manifest.py")
 include("../manifest.py")

@@ -91,17 +91,24 @@ def recvfrom(sock, size=MAX_DATAGRAM):
     and can say why, rather than hand the engine a cut record that fails its MAC in silence).
     MicroPython allocates size + 1 bytes per call, so size is the receive buffer a device pays.
     On a small MicroPython heap that block may not fit until garbage is collected: collect and
-    try once more; if it still does not, the datagram is read into one byte (UDP cuts it:
-    lost, as on a congested link) and (b'', address) returned, so that a full heap costs one
-    datagram, not the process."""
+    try once more. A MemoryError may come after the datagram was read (MicroPython allocates
+    the result after the read), so the retry reads only if a datagram is waiting (never
+    blocks), and if it fails too, a datagram still waiting is read into one byte (UDP cuts it).
+    Then (b'', None) is returned: a full heap costs a datagram or two (lost, as on a congested
+    link), not the process."""
     try:
         return sock.recvfrom(size + 1)
     except MemoryError:
         gc.collect()
+    waiting = select.poll()
+    waiting.register(sock, POLLIN)
     try:
-        return sock.recvfrom(size + 1)
+        if waiting.poll(0):
+            return sock.recvfrom(size + 1)
     except MemoryError:
-        return b'', sock.recvfrom(1)[1]
+        if waiting.poll(0):
+            sock.recvfrom(1)
+    return b'', None
 
 
 def format_addr(addr):
