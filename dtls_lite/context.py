@@ -275,6 +275,7 @@ class Config:
         from dtls_lite.crypto import aead
         for s in self.suites:
             aead.load(s[3])
+            st.prf_hash(s).new      # (a _SHA384 suite on MicroPython: _sha512_py imported now)
         if self.offers_ecdhe():
             for code in self.groups:
                 st.group_module(code)
@@ -384,7 +385,7 @@ class Context:
                             device reading smaller datagrams gives their size
       linger_ms             how long a server keeps its last flight for re-sending
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
-                            peer's first record anyway
+                            peer's first application record anyway
       lean                  smallest AEAD objects, for heap per session (True)
       role                  'client' (connect only: hellos from other peers are dropped and
                             counted, and the server code is never loaded), 'server'
@@ -392,8 +393,10 @@ class Context:
                             or None: both (None)
       preload               import the code the role and the configured suites and groups need,
                             then collect (True): at Context() with explicit `ciphers`, else
-                            at set_handler; no handshake loads modules. Give only the
-                            ciphers and groups you use, or False to load on first use
+                            at set_handler; no handshake loads modules, but for SHA-384 on
+                            MicroPython (pure Python, 3.7 KB of .mpy) when only a peer's
+                            P-384 signature needs it. Give only the ciphers and groups you
+                            use, or False to load on first use
       coalesce_handshake    several handshake messages per record when sending (False:
                             tinydtls 0.8.6 refuses them)
     Certificates and raw public keys (ECDHE_ECDSA; dtls_lite/auth.py, dtls_lite/x509):

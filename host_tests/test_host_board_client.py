@@ -268,3 +268,34 @@ def test_board_client_sends_close_notify_when_it_gives_up(tmp_path, runtime):
                                 text=True, timeout=WAIT_S + 10, cwd=ROOT)
         assert result.stdout.strip() == 'timed out', result
         procs.wait_for(server, 'alert level 1 code 0', 'stderr', what='close_notify')
+
+
+CLOCK_SCRIPT = """
+import sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+from dtls_lite.x509 import chain
+chain.wall_clock = lambda: %(now)d     # an unset board clock, as the library's reads it
+try:
+    board_client.run('127.0.0.1', %(port)d, 'x509', %(args)r, timeout_ms=5000)
+except RuntimeError as e:
+    print(e)
+"""
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_names_an_unset_board_clock(tmp_path, runtime):
+    # R10: an x509 board client on a board whose clock was never set fails every handshake with
+    # certificate_unknown (46); it says what to do. The rp2 port starts at 2021-01-01 (epoch
+    # 1970), other ports at 2000-01-01.
+    f = _pki(tmp_path)
+    port = free_port()
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port, *_server_options('x509', f))
+        for now in (1609459200, 946684800):
+            script = CLOCK_SCRIPT % {'root': ROOT, 'port': port, 'now': now,
+                                     'args': tuple(_client_arguments('x509', f)[1:])}
+            result = subprocess.run(runtime_argv(runtime) + ['-c', script], capture_output=True,
+                                    text=True, timeout=WAIT_S + 10, cwd=ROOT)
+            assert result.stdout.strip() == ('handshake failed: fatal alert 46 (is the board '
+                                             'clock set? ntptime.settime())'), result

@@ -60,3 +60,25 @@ def test_hello_verify_request_version_is_not_negotiation():
         pair.tamper = _rewrite('server', 3, lambda body: version + body[2:])
         assert pair.handshake(max_ms=5000), (version, pair.events)
         assert _fatal(pair, 'client') == []
+
+
+def test_preload_loads_the_pure_sha384_of_a_sha384_suite():
+    # R10: a _SHA384 suite's PRF on MicroPython is the pure SHA-384, imported on first use: in
+    # the middle of the handshake, which preload exists to avoid. Where hashlib has SHA-384
+    # (CPython) the pure module is not loaded at all.
+    import sys
+    import dtls_lite
+    from dtls_lite.crypto import sha2
+    name = 'dtls_lite.crypto._sha512_py'
+    saved = sys.modules.pop(name, None)
+    from dtls_lite import crypto
+    bound = crypto.__dict__.pop('_sha512_py', None)
+    try:
+        dtls_lite.Context(ciphers=['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'], ca=fx.CA_CRT)
+        pure = isinstance(sha2.SHA384, sha2._PureSha384)
+        assert (name in sys.modules) == pure, (pure, name in sys.modules)
+    finally:
+        if saved is not None:
+            sys.modules[name] = saved
+        if bound is not None:
+            crypto._sha512_py = bound

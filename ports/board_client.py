@@ -28,16 +28,16 @@ import gc
 import select
 import socket
 import sys
-import time
 
 import dtls_lite
 from dtls_lite.compat import ticks_ms, ticks_diff
 
 MAX_DATAGRAM = 1500
 _ALERT_FATAL = 2
-# 2020-01-01 in the board's time.time() (seconds since 2000 on some MicroPython ports, since
-# 1970 on others and CPython: below it either way means a clock never set)
-_YEAR_2020 = 631152000
+# 2025-01-01 in seconds since 1970: before it, the chain check (x509.chain, whose wall_clock
+# reads time.time() on either epoch, 1970 or 2000) takes the board clock as never set; the rp2
+# port starts at 2021-01-01, others at 2000-01-01
+_YEAR_2025 = 1735689600
 
 
 def _read_text(path):
@@ -110,9 +110,11 @@ def _run(host, port, mode, args, message, timeout_ms):
             state['connected'] = True
         elif level == _ALERT_FATAL:
             state['failure'] = 'fatal alert %d' % code
-            if code == 46 and mode == 'x509' and time.time() < _YEAR_2020:
-                # certificate_unknown: our chain check's no_clock (an unset board clock)
-                state['failure'] += ' (is the board clock set? ntptime.settime())'
+            if code == 46 and mode == 'x509':
+                from dtls_lite.x509.chain import wall_clock     # (loaded in x509 mode)
+                if wall_clock() < _YEAR_2025:
+                    # certificate_unknown: our chain check's no_clock (an unset board clock)
+                    state['failure'] += ' (is the board clock set? ntptime.settime())'
         elif level and code == 0:      # close_notify
             state['failure'] = state['failure'] or 'peer closed'
         elif level == 0 and code == dtls_lite.EVENT_CLOSED:
