@@ -100,14 +100,18 @@ def recvfrom(sock, size=MAX_DATAGRAM):
         return sock.recvfrom(size + 1)
     except MemoryError:
         gc.collect()
-    waiting = select.poll()
-    waiting.register(sock, POLLIN)
+    waiting = None
     try:
+        waiting = select.poll()
+        waiting.register(sock, POLLIN)
         if waiting.poll(0):
             return sock.recvfrom(size + 1)
-    except MemoryError:
-        if waiting.poll(0):
-            sock.recvfrom(1)
+    except MemoryError:     # (even the poll object may not fit)
+        try:
+            if waiting is not None and waiting.poll(0):
+                sock.recvfrom(1)
+        except MemoryError:
+            pass
     return b'', None
 
 
