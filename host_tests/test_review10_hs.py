@@ -1,31 +1,10 @@
 """Session 10 review of the handshake messages against the RFCs: each test failed before its
 fix. Runs on both runtimes."""
-from dtls_lite import auth, record
-from dtls_lite import fragment as fr
+from dtls_lite import auth
 from dtls_lite import msg_hello as mh
 from dtls_sim import Pair
+from test_dtls_ecdsa import _rewrite     # a tamper hook replacing one whole message's body
 import test_x509_fixtures as fx
-
-
-def _rewrite(src, msg_type, fn):
-    """A tamper hook replacing the body of each whole epoch-0 message `msg_type` from `src`."""
-    def tamper(s, dst, data):
-        if s != src:
-            return data
-        out = b''
-        pos = 0
-        while pos < len(data):
-            ctype, version, epoch, seq, length = record.parse_header(data, pos)
-            rec = data[pos:pos + 13 + length]
-            body = rec[13:]
-            if ctype == 22 and epoch == 0 and body[0] == msg_type:
-                mseq = fr.parse_fragment(body, 0, len(body))[2]
-                msg = fr.message(msg_type, mseq, fn(body[12:]))
-                rec = rec[:11] + bytes((len(msg) >> 8, len(msg) & 0xff)) + msg
-            out += rec
-            pos += 13 + length
-        return out
-    return tamper
 
 
 def _fatal(pair, who):

@@ -12,6 +12,7 @@ from dtls_lite.x509.keys import load_private_key, parse_spki, parse_sec1, parse_
 from dtls_lite.x509.pem import pem_decode, pem_encode
 from support import ROOT, MICROPYTHON
 import test_x509_fixtures as fx
+from test_keygen import _Lines      # collects what keygen.main prints
 
 _EC_PUBLIC_KEY = b'\x2a\x86\x48\xce\x3d\x02\x01'
 _P256 = b'\x2a\x86\x48\xce\x3d\x03\x01\x07'
@@ -133,14 +134,6 @@ def _kg():
         sys.path.insert(0, ROOT + '/tools')
     import keygen
     return keygen
-
-
-class _Lines:
-    def __init__(self):
-        self.lines = []
-
-    def __call__(self, text):
-        self.lines.append(text)
 
 
 def _tmp(files):

@@ -12,11 +12,10 @@ sys.path.insert(0, ROOT + '/ports/unix')
 import unixport  # noqa: E402
 
 
-def _sendto_self(size, bound):
-    """Send one datagram of `size` bytes to a fresh socket on a port we pick; read it back with
-    unixport.recvfrom(sock, bound)."""
-    # MicroPython has no getsockname: try ports until one binds.
-    for port in range(47600, 47700):
+def _bound(first_port):
+    """(family, address, socket) of a UDP socket bound on loopback at a port from first_port
+    on (MicroPython has no getsockname: try ports until one binds)."""
+    for port in range(first_port, first_port + 100):
         family, addr = unixport.resolve('127.0.0.1', port)
         receiver = unixport.udp_socket(family)
         try:
@@ -24,19 +23,26 @@ def _sendto_self(size, bound):
         except OSError:
             receiver.close()
             continue
-        sender = unixport.udp_socket(family)
-        try:
-            payload = bytes(i & 0xff for i in range(size))
-            sender.sendto(payload, addr)
-            poller = unixport.Poller()
-            poller.register(receiver)
-            assert poller.poll(2000), 'datagram not received'
-            data, _ = unixport.recvfrom(receiver, bound)
-            return payload, data
-        finally:
-            sender.close()
-            receiver.close()
-    raise OSError('no free UDP port in 47600..47699')
+        return family, addr, receiver
+    raise OSError('no free UDP port in %d..%d' % (first_port, first_port + 99))
+
+
+def _sendto_self(size, bound):
+    """Send one datagram of `size` bytes to a fresh socket on a port we pick; read it back with
+    unixport.recvfrom(sock, bound)."""
+    family, addr, receiver = _bound(47600)
+    sender = unixport.udp_socket(family)
+    try:
+        payload = bytes(i & 0xff for i in range(size))
+        sender.sendto(payload, addr)
+        poller = unixport.Poller()
+        poller.register(receiver)
+        assert poller.poll(2000), 'datagram not received'
+        data, _ = unixport.recvfrom(receiver, bound)
+        return payload, data
+    finally:
+        sender.close()
+        receiver.close()
 
 
 def test_recvfrom_returns_a_datagram_of_exactly_the_bound_whole():
@@ -80,15 +86,7 @@ def test_recvfrom_with_no_heap_loses_a_datagram_not_the_process():
     # R10: a MemoryError on the retry escaped recvfrom and killed the echo server (MicroPython
     # on a small heap). MicroPython may raise it after reading the datagram (the result is
     # allocated after the read): the retry reads only a datagram still waiting, never blocks.
-    for port in range(47700, 47800):
-        family, addr = unixport.resolve('127.0.0.1', port)
-        receiver = unixport.udp_socket(family)
-        try:
-            receiver.bind(addr)
-        except OSError:
-            receiver.close()
-            continue
-        break
+    family, addr, receiver = _bound(47700)
 
     import io
     import select
