@@ -112,7 +112,11 @@ class ClientEngine(Engine):
             cookie = mh.parse_hello_verify_request(body)[1]
             if hs.send_seq > _MAX_HELLO_SEQ:
                 # a server (or a forger) that never takes a cookie: the hello's message_seq
-                # (uint16) must not run out; servers take hellos up to 255 (ours does)
+                # (uint16) must not run out; servers take hellos up to 255 (ours does).
+                # Nothing answers it, so it is no message of a flight ours answers (kept, the
+                # heads of forged ones grew 4 bytes each, to 261 KB)
+                hs.reasm.heads = b''
+                hs.rx_hi = hs.reasm.next_seq
                 return _C_AWAIT_SERVER_HELLO
             hs.client_hello.cookie = cookie
             self._send_client_hello(now_ms)

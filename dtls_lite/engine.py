@@ -165,6 +165,7 @@ class Handshake:
     flight = ()             # (content_type, epoch, payload): our last flight
     peer_retransmitted = False
     sent_ms = None          # when our flight last went out (first send, timer, answer)
+    sends = 0               # how many times a flight went out (Context._sent_now)
     client_random = server_random = None
     client_hello = None     # client: the ClientHello, re-sent with a cookie
     ems = False
@@ -664,6 +665,7 @@ class Engine:
         (RFC 6347 §4.2.4). With cfg.coalesce_handshake, consecutive epoch-0 handshake messages
         share one record (RFC 6347 §4.2.3 allows it; saves 13 bytes a message); off by
         default because tinydtls 0.8.6 answers such a record with handshake_failure."""
+        self.hs.sends += 1
         buf = self.cfg.txbuf
         mtu = self.cfg.max_datagram
         coalesce = self.cfg.coalesce_handshake
