@@ -106,3 +106,7 @@ def test_hello_verify_requests_beyond_255_are_ignored():
         else:
             assert out == [], (i, out)
     assert ctx.peer('srv') is not None and ctx.stats['internal_error'] == 0
+    # (hostile traffic review) the ignored ones keep nothing: each added its 4-byte head to
+    # what a retransmission must match, 261 KB after a forged flood to 65535
+    heads = ctx._peers['srv'].hs.reasm.heads
+    assert len(heads) <= 4, len(heads)
