@@ -428,15 +428,19 @@ class Engine:
                 self._count('dropped')
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
             elif (mt == _FINISHED) == (epoch != 0):
-                try:
-                    got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
-                except Fault:
-                    # (a message over max_handshake_message, the only Fault add raises):
-                    # counted apart, so that an application can tell this handshake_failure
-                    # from others and raise the limit (a long PSK hint, a CertificateRequest
-                    # naming a whole CA bundle)
+                if length > hs.reasm.max_message and seq != hs.reasm.next_seq:
+                    # Over max_handshake_message but not the next message: dropped, counted.
+                    # Only the next one is fatal (what a forged complete message could do
+                    # anyway), so a forged 25-byte header with any message_seq of the window
+                    # does not end the handshake; a real one is fatal once it is next.
                     self._count('too_long')
-                    raise
+                    got = -1
+                else:
+                    try:
+                        got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
+                    except Fault:
+                        self._count('too_long')
+                        raise
                 if got == 0 and _repeats(hs, mt, length, seq, flen):
                     # A message of the peer flight our current flight answers: it was lost.
                     hs.peer_retransmitted = True

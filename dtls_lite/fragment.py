@@ -123,8 +123,9 @@ class Reassembler:
     §4.2.4), and -1 for one ignored (too far ahead, over the memory budget, or a piece beyond
     MAX_PIECES). A fragment inconsistent with earlier ones (type or length) replaces them.
     Memory: the next message in order may take up to max_message bytes; messages further
-    ahead share another max_message bytes (beyond that they are dropped and come again with
-    the peer's next retransmission, once the earlier ones are delivered), and each message is
+    ahead share another max_message bytes (beyond that, partial messages further ahead than a
+    new fragment's give way to it, furthest first, and what still does not fit is dropped and
+    comes again with the peer's next retransmission), and each message is
     held in at most MAX_PIECES pieces. So a handshake never buffers more than
     2 * max_message, whatever the peer sends.
     """
@@ -156,12 +157,22 @@ class Reassembler:
             part = None
         if part is None:
             if seq != self.next_seq:
-                ahead = length
-                for p in self.pending:
-                    if p.seq != self.next_seq:
-                        ahead += len(p.body)
-                if ahead > self.max_message:
-                    return -1
+                # Over the budget, partial messages further ahead than this one give way
+                # (furthest first): a forged one that never completes cannot hold the
+                # budget until the CCS, starving the real messages in front of it.
+                while True:
+                    ahead = length
+                    far = None
+                    for p in self.pending:
+                        if p.seq != self.next_seq:
+                            ahead += len(p.body)
+                            if p.seq > seq and (far is None or p.seq > far.seq):
+                                far = p
+                    if ahead <= self.max_message:
+                        break
+                    if far is None:
+                        return -1
+                    self.pending.remove(far)
             part = _Partial(msg_type, length, seq)
             self.pending.append(part)
         return 1 if part.add(off, data, body_pos, flen) else -1
