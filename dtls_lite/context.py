@@ -518,7 +518,7 @@ class Context:
         now = self._now()
         try:
             e.start_client(session, now)
-            self._sent_now(session, now, None)
+            self._sent_now(session, now, None, 0)
         except BaseException:
             # (e.g. get_ecdsa_key's ConfigError): no half-made session keeps a peer slot
             if self._peers.get(session) is e:
@@ -554,7 +554,7 @@ class Context:
         advanced = False
         # which handshake, and how many flights it had sent: _sent_now re-arms only after a send
         hs = e.hs if e is not None else None
-        before = None if hs is None else (hs, hs.sends)
+        sends = hs.sends if hs is not None else 0
         try:
             if (e is None or e.state == _CLOSED
                     or (not e.is_client and len(data) > 24 and data[0] == _CT_HANDSHAKE
@@ -565,7 +565,7 @@ class Context:
                 state = e.state
                 e.handle_datagram(data, now)
                 advanced = state != _CONNECTED and e.state != state
-            self._sent_now(session, now, before)
+            self._sent_now(session, now, hs, sends)
         finally:
             # also when that raised (the heap out even for the engine's safety net): what it
             # queued is this session's, never left for another session's call to deliver
@@ -588,20 +588,20 @@ class Context:
             # sent at a peer's address mid-handshake cost no collection each.
             gc.collect()
 
-    def _sent_now(self, session, now, before):
-        """`before`: (handshake, its sends) when the call began, or None. A datagram that sent
-        nothing (junk, a dropped record) must not move the timer, or a flood of them would
-        keep pushing the retransmission back."""
+    def _sent_now(self, session, now, old_hs, old_sends):
+        """old_hs, old_sends: the session's handshake when the call began (or None) and how
+        many flights it had sent. A datagram that sent nothing (junk, a dropped record) must
+        not move the timer, or a flood of them would keep pushing the retransmission back."""
         e = self._peers.get(session)
         hs = e.hs if e is not None else None
         if (hs is not None and hs.sent_ms == now and hs.timer.deadline is not None
-                and (hs, hs.sends) != before):
+                and (hs is not old_hs or hs.sends != old_sends)):
             # the flight left only now, after the work that built it: RFC 6347 §4.2.4
             # sets the retransmit timer when the flight is sent
             later = self._now()
             if later > now:
                 hs.sent_ms = later
-                hs.timer.deadline = later + hs.timer.timeout_ms
+                hs.timer.rearm(later)
 
     def write(self, session, data):
         """Send application data in one record; returns the number of bytes sent (at most

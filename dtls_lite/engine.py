@@ -311,9 +311,7 @@ class Engine:
             # The same holds for a repeat that crosses our own (re)sending of the flight.
             if hs.sent_ms is None or now_ms - hs.sent_ms >= self.cfg.resend_gap_ms:
                 hs.sent_ms = now_ms
-                if hs.timer.deadline is not None:
-                    # RFC 6347 §4.2.4: "retransmits the flight, resets the retransmit timer"
-                    hs.timer.deadline = now_ms + hs.timer.timeout_ms
+                hs.timer.rearm(now_ms)      # "retransmits the flight, resets the retransmit timer"
                 self._resend()
 
     def _record(self, h, data, pos, now_ms):
@@ -428,19 +426,17 @@ class Engine:
                 self._count('dropped')
             # Finished is the only message protected by the new epoch (RFC 5246 §7.4.9).
             elif (mt == _FINISHED) == (epoch != 0):
-                if length > hs.reasm.max_message and seq != hs.reasm.next_seq:
-                    # Over max_handshake_message but not the next message: dropped, counted.
-                    # Only the next one is fatal (what a forged complete message could do
-                    # anyway), so a forged 25-byte header with any message_seq of the window
-                    # does not end the handshake; a real one is fatal once it is next.
+                try:
+                    got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
+                except Fault:
+                    # (the next message over max_handshake_message, the only Fault add raises):
+                    # counted apart, so that an application can tell this handshake_failure
+                    # from others and raise the limit (a long PSK hint, a CertificateRequest
+                    # naming a whole CA bundle)
                     self._count('too_long')
-                    got = -1
-                else:
-                    try:
-                        got = hs.reasm.add(mt, length, seq, off, flen, buf, p + _HS_HEADER_LEN)
-                    except Fault:
-                        self._count('too_long')
-                        raise
+                    raise
+                if got == -2:
+                    self._count('too_long')     # one ahead (ignored, and dropped below)
                 if got == 0 and _repeats(hs, mt, length, seq, flen):
                     # A message of the peer flight our current flight answers: it was lost.
                     hs.peer_retransmitted = True

@@ -65,6 +65,12 @@ class FlightTimer:
         self.retransmits = 0
         self.deadline = now_ms + self.timeout_ms
 
+    def rearm(self, now_ms):
+        """The flight was sent again, or only now (RFC 6347 §4.2.4: "resets the retransmit
+        timer"): WAITING the current timeout from now_ms, unless FINISHED."""
+        if self.deadline is not None:
+            self.deadline = now_ms + self.timeout_ms
+
     def back_off(self, now_ms):
         """The timer expired and the flight is about to be re-sent: double the timeout.
 

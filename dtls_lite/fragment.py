@@ -121,12 +121,13 @@ class Reassembler:
     `add()` returns 1 for a fragment of a message we still need, 0 for one we already have
     (a retransmission by the peer: the engine may answer with its last flight, RFC 6347
     §4.2.4), and -1 for one ignored (too far ahead, over the memory budget, or a piece beyond
-    MAX_PIECES). A fragment inconsistent with earlier ones (type or length) replaces them.
-    Memory: the next message in order may take up to max_message bytes; messages further
-    ahead share another max_message bytes (beyond that, partial messages further ahead than a
-    new fragment's give way to it, furthest first, and what still does not fit is dropped and
-    comes again with the peer's next retransmission), and each message is
-    held in at most MAX_PIECES pieces. So a handshake never buffers more than
+    MAX_PIECES), -2 for one of a message ahead that claims more than max_message (the next
+    message doing so raises Fault(handshake_failure)). A fragment inconsistent with earlier
+    ones (type or length) replaces them. Memory: the next message in order may take up to
+    max_message bytes; messages further ahead share another max_message bytes (beyond that,
+    partial messages further ahead than a new fragment's give way to it, furthest first, and
+    what still does not fit is dropped and comes again with the peer's next retransmission),
+    and each message is held in at most MAX_PIECES pieces. So a handshake never buffers more than
     2 * max_message, whatever the peer sends.
     """
 
@@ -145,7 +146,12 @@ class Reassembler:
         if seq >= self.next_seq + MAX_PENDING_MESSAGES:
             return -1
         if length > self.max_message:
-            raise Fault(_HANDSHAKE_FAILURE)     # a message longer than max_message
+            # a message longer than max_message: fatal when it is the next one, else -2
+            # (ignored: one forged header with any message_seq of the window must not end
+            # the handshake; a real one is fatal once it is next)
+            if seq != self.next_seq:
+                return -2
+            raise Fault(_HANDSHAKE_FAILURE)
         part = None
         for p in self.pending:
             if p.seq == seq:
