@@ -58,6 +58,8 @@ _C_AWAIT_SERVER_CCS = const(6)
 
 
 class ClientEngine(Engine):
+    is_client = True
+
     # --- starting ---------------------------------------------------------------------------
 
     def start_client(self, session, now_ms):
@@ -87,6 +89,7 @@ class ClientEngine(Engine):
             if types != [_CERT_TYPE_X509]:
                 exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))
         exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
+        exts.append(self._record_size_limit(suites))
         exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         hs.client_hello = mh.ClientHello(random=hs.client_random,
                                          cipher_suites=[s[0] for s in suites],

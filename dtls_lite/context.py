@@ -382,7 +382,10 @@ class Context:
       max_record            largest protected record accepted (18432, RFC 5246 §6.2.3: what
                             any peer may send); the receive buffer is min(max_record, 2048)
                             bytes, a larger record is decrypted in a buffer made for it. A
-                            device reading smaller datagrams gives their size
+                            device reading smaller datagrams gives their size. Told to the
+                            peer as RFC 8449 record_size_limit (max_record minus the suites'
+                            expansion, at most 2^14), so that peers which speak it (GnuTLS)
+                            send no longer record; others' longer records are dropped
       linger_ms             how long a server keeps its last flight for re-sending
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
                             peer's first application record anyway
@@ -513,7 +516,7 @@ class Context:
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers')
         from dtls_lite.client import ClientEngine
-        e = ClientEngine(self._cfg, True)
+        e = ClientEngine(self._cfg)
         self._peers[session] = e
         now = self._now()
         try:
@@ -632,7 +635,8 @@ class Context:
 
     def max_write(self, session):
         """The most bytes one write() to an established session sends (one record: what
-        fits max_datagram, at most 2^14); NotConnected otherwise."""
+        fits max_datagram, at most 2^14 and the peer's RFC 8449 record_size_limit);
+        NotConnected otherwise."""
         e = self._lookup(session)
         if e is None or e.state != _CONNECTED:
             raise NotConnected('no_session', session)

@@ -105,6 +105,7 @@ _FINISHED = const(20)
 # msg_hello.py: hello extensions
 _EXT_EC_POINT_FORMATS = const(11)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
+_EXT_RECORD_SIZE_LIMIT = const(28)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 # suites.py: key exchange kinds
 _KX_PSK = const(1)
@@ -214,11 +215,11 @@ class Engine:
     and the handlers of its own states (their HANDLERS: by state, the method that takes the
     message _EXPECTED names and returns the next state)."""
     HANDLERS = ()
+    is_client = False   # ClientEngine: True
 
-    def __init__(self, cfg, is_client):
+    def __init__(self, cfg):
         # Twelve attributes at most: a MicroPython instance with more costs a bigger table.
         self.cfg = cfg
-        self.is_client = is_client
         self.state = _START
         self.hs = None
         self.suite = None
@@ -230,6 +231,7 @@ class Engine:
         self.rd_seq = -1
         self.wr_seq = 0
         self.rec = None
+        self.peer_limit = _MAX_PLAINTEXT    # RFC 8449: the most plaintext a record to the peer
 
     # --- the one transition point -------------------------------------------------------
 
@@ -487,7 +489,8 @@ class Engine:
 
     def _check_hello(self, exts):
         """What both hellos must carry: an empty renegotiation_info if any (RFC 5746 §3.4,
-        §3.6), and extended_master_secret when the application requires it (RFC 7627).
+        §3.6), and extended_master_secret when the application requires it (RFC 7627); the
+        peer's record_size_limit, if it sent one (RFC 8449), is kept in peer_limit.
         Returns the renegotiation_info (None: absent)."""
         ri = mh.find_ext(exts, _EXT_RENEGOTIATION_INFO)
         if ri is not None and mh.parse_renegotiation_info(ri) != b'':
@@ -499,7 +502,17 @@ class Engine:
         hs.ems = ems is not None
         if self.cfg.require_ems and not hs.ems:
             raise Fault(_HANDSHAKE_FAILURE)
+        limit = mh.find_ext(exts, _EXT_RECORD_SIZE_LIMIT)
+        if limit is not None:
+            self.peer_limit = mh.parse_record_size_limit(limit)
         return ri
+
+    def _record_size_limit(self, suites):
+        """Our record_size_limit extension (RFC 8449 §4): the most plaintext a record of any of
+        `suites` may carry for its protected form to stay within max_record, the longest record
+        we accept (the peer then never sends one that we would drop); at most 2^14."""
+        limit = self.cfg.max_record - max(s[6] + s[7] for s in suites)
+        return _EXT_RECORD_SIZE_LIMIT, mh.write_record_size_limit(min(limit, _MAX_PLAINTEXT))
 
     def _certificate(self, mt, body, now_ms):
         """The peer's Certificate, both sides: the server's chain or raw public key (RFC 5246
@@ -750,8 +763,9 @@ class Engine:
 
     def max_app_payload(self):
         """The most application data one record takes: what fits the datagram, and never over
-        2^14 bytes (RFC 5246 §6.2.1, RFC 6347 §4.1), whatever max_datagram allows."""
-        return min(self.cfg.max_datagram - record.overhead(self.suite), _MAX_PLAINTEXT)
+        the peer's record_size_limit (RFC 8449 §4), which is at most 2^14 bytes (RFC 5246
+        §6.2.1, RFC 6347 §4.1), whatever max_datagram allows."""
+        return min(self.cfg.max_datagram - record.overhead(self.suite), self.peer_limit)
 
     def close(self):
         """Send close_notify (RFC 5246 §7.2.1) if established, and close."""

@@ -26,6 +26,7 @@ EXT_SIGNATURE_ALGORITHMS = const(13)    # RFC 5246 §7.4.1.4.1 (msg_cert.py)
 EXT_CLIENT_CERTIFICATE_TYPE = const(19)  # RFC 7250 §4 (msg_cert.py)
 EXT_SERVER_CERTIFICATE_TYPE = const(20)  # RFC 7250 §4 (msg_cert.py)
 _EXT_EXTENDED_MASTER_SECRET = const(23)  # RFC 7627 §5.1 (engine mirrors it)
+EXT_RECORD_SIZE_LIMIT = const(28)       # RFC 8449 §4
 _EXT_RENEGOTIATION_INFO = const(0xFF01)  # RFC 5746 §3.2 (engine mirrors it)
 
 _POINT_FORMAT_UNCOMPRESSED = const(0)
@@ -138,6 +139,27 @@ def parse_renegotiation_info(data):
 
 
 write_renegotiation_info = write_vec8
+
+
+#   uint16 RecordSizeLimit;                      RFC 8449 §4
+# The most plaintext a protected record toward its sender may carry: 64..2^14 in DTLS 1.2
+# ("Endpoints MUST NOT send a value smaller than 64 ... illegal_parameter"). A larger value is
+# taken as 2^14: "A server MUST NOT enforce this restriction", and a client MAY, but need not.
+_MIN_RECORD_LIMIT = const(64)
+_MAX_RECORD_LIMIT = const(16384)
+
+
+def parse_record_size_limit(data):
+    r = Reader(data)
+    limit = r.u16()
+    r.done()
+    if limit < _MIN_RECORD_LIMIT:
+        raise Fault(_ILLEGAL_PARAMETER)
+    return min(limit, _MAX_RECORD_LIMIT)
+
+
+def write_record_size_limit(limit):
+    return bytes((limit >> 8, limit & 0xFF))
 
 
 class ClientHello:

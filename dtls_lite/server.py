@@ -67,6 +67,7 @@ _EXT_SIGNATURE_ALGORITHMS = const(13)
 _EXT_CLIENT_CERTIFICATE_TYPE = const(19)
 _EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
+_EXT_RECORD_SIZE_LIMIT = const(28)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 _RANDOM_LEN = const(32)
 _KX_PSK = const(1)
@@ -130,6 +131,8 @@ class ServerEngine(Engine):
             exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         if hs.ems:
             exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
+        if mh.find_ext(ch.extensions, _EXT_RECORD_SIZE_LIMIT) is not None:
+            exts.append(self._record_size_limit((suite,)))  # RFC 8449 §4: "negotiated"
         if hs.group is not None and pf:
             exts.append((_EXT_EC_POINT_FORMATS, b'\x01\x00'))
         ecdsa = suite[2] == _KX_ECDHE_ECDSA
@@ -338,7 +341,7 @@ class Acceptor:
         if old is not None and old.state != _CLOSED:
             old._goto(_CLOSED)    # the peer restarted (RFC 6347 §4.2.8): see accept()
             return got
-        e = peers[session] = ServerEngine(cfg, False)
+        e = peers[session] = ServerEngine(cfg)
         cfg.out.append((_OUT_EVENT, 0, _EVENT_CONNECT))
         e.start_server(session, ch, body, msg_seq, rec_seq, now)
         return None

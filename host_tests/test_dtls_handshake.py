@@ -191,9 +191,11 @@ def test_record_plaintext_at_most_2_14_bytes():
 
 def test_records_up_to_the_rfc_limit_are_received_by_default():
     # RFC 5246 §6.2.3: a peer may send records up to 2^14 + 2048 bytes (OpenSSL does, for long
-    # writes), and we advertise no smaller limit: the default Context takes them, decrypting one
-    # larger than its 2 KB receive buffer in a buffer made for it. They used to be dropped and
-    # counted as bad_mac. A Context given a smaller max_record drops larger records as 'dropped'.
+    # writes), and by default we advertise no smaller limit: the default Context takes them,
+    # decrypting one larger than its 2 KB receive buffer in a buffer made for it. They used to be
+    # dropped and counted as bad_mac. A Context given a smaller max_record tells the peer
+    # (RFC 8449 record_size_limit) and drops larger records as 'dropped' from a peer that
+    # ignores it.
     big = {'ciphers': ['TLS_PSK_WITH_AES_128_GCM_SHA256'], 'max_datagram': 20000}
     pair = Pair(seed=22, client_config=big, server_config={'ciphers': big['ciphers']})
     assert pair.handshake()
@@ -207,19 +209,22 @@ def test_records_up_to_the_rfc_limit_are_received_by_default():
                  server_config={'ciphers': big['ciphers'], 'max_record': 1500})
     assert small.handshake()
     assert len(small.server._cfg.rxbuf) == 1500
-    for size in (1400, 1600, 20):
-        small.client.write(small.server_addr, bytes(size))
-    small.run()
-    assert [len(d) for d in small.received['server']] == [1400, 20]
-    assert small.server.stats['dropped'] == 1 and small.server.stats['bad_mac'] == 0
     # max_record bounds the record's length field, whatever the suite's explicit nonce (GCM: 8
-    # bytes, tag 16): 1500 is taken, 1501 dropped
-    limit = 1500 - 13 - 8 - 16 + 13        # payload whose record length is exactly 1500
-    for size in (limit, limit + 1):
+    # bytes, tag 16): the most plaintext is 1500 - 24, what the server advertised
+    limit = 1500 - 8 - 16
+    assert small.client.max_write(small.server_addr) == limit
+    for size in (limit - 1, limit, limit + 1, 1600):
+        assert small.client.write(small.server_addr, bytes(size)) == min(size, limit)
+    small.run()
+    assert [len(d) for d in small.received['server']] == [limit - 1, limit, limit, limit]
+    assert small.server.stats['dropped'] == 0
+    # a peer that ignores the limit: 1500 is taken, 1501 dropped
+    small.client._lookup(small.server_addr).peer_limit = 16384
+    for size in (limit, limit + 1, 20):
         small.client.write(small.server_addr, bytes(size))
     small.run()
-    assert [len(d) for d in small.received['server']][2:] == [limit]
-    assert small.server.stats['dropped'] == 2
+    assert [len(d) for d in small.received['server']][4:] == [limit, 20]
+    assert small.server.stats['dropped'] == 1 and small.server.stats['bad_mac'] == 0
 
 
 def test_a_large_record_the_heap_cannot_hold_drops_only_that_record():

@@ -202,3 +202,23 @@ def test_server_closes_idle_sessions_and_says_when_hellos_are_refused():
         dtls_echo.unixport.log = real_log
     assert server.ctx.closed == [a] and list(server.seen) == [b], server.seen
     assert len(said) == 2 and 'idle' in said[0] and '3 hellos refused' in said[1], said
+
+
+def test_max_record_reaches_the_context_and_is_checked_by_it():
+    # --max-record: the longest record accepted, which the Context tells RFC 8449 peers
+    opts = dtls_echo.parse_args(['server', '127.0.0.1:9', '--max-record', '600'])
+    assert dtls_echo.EchoEndpoint._config(_Opts(opts))['max_record'] == 600
+    assert 'max_record' not in dtls_echo.EchoEndpoint._config(
+        _Opts(dtls_echo.parse_args(['server', '127.0.0.1:9'])))
+    try:
+        dtls_echo.parse_args(['server', '127.0.0.1:9', '--max-record', 'x'])
+    except dtls_echo.UsageError:
+        pass
+    else:
+        raise AssertionError('--max-record x taken')
+    try:
+        dtls_lite.Context(max_record=opts['max_record'] - 400)
+    except dtls_lite.ConfigError:
+        pass
+    else:
+        raise AssertionError('max_record 200 taken')

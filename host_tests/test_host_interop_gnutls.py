@@ -3,6 +3,7 @@
 - Every PSK suite (CCM_8, CCM, GCM, ChaCha20-Poly1305) in both directions; gnutls-serv runs
   with --echo, so the bytes we get back must be exactly the bytes we sent; against our echo
   server gnutls-cli must print 'Echo: ' + line.
+- RFC 8449: gnutls-cli --recordsize=512 against our server, whose reply must keep to it.
 - ECDHE-PSK ChaCha20-Poly1305 with gnutls-serv as the server only: gnutls-cli 3.7.9 crashes after
   an ECDHE-PSK handshake as a client (a bug in its session-info printing, see ../shared/PEERS.md).
 Our side is tools/dtls_echo.py under MicroPython and CPython.
@@ -72,3 +73,29 @@ def test_gnutls_client_our_server(tmp_path, runtime, suite):
         if _GNUTLS[suite][1] not in out:
             procs.fail('gnutls-cli negotiated another suite than %s' % suite)
         procs.wait_for(server, 'connected', 'stderr')
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_our_server_keeps_to_the_record_size_limit_gnutls_advertises(tmp_path, runtime):
+    # RFC 8449: gnutls-cli --recordsize=512 sends record_size_limit 512; our echo of a 508-byte
+    # line ('Echo: ' + line + newline, 515 bytes) must be cut to 512, which the server says.
+    # Without RFC 8449 we sent all 515 (GnuTLS 3.7 does not refuse it, so the length shows it).
+    cli = require_binary('gnutls-cli')
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    port = free_port()
+    line = 'L' * 508
+    with Processes(tmp_path) as procs:
+        server = procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite)
+        client = procs.start('gnutls-cli', [cli, '--udp', '-p', str(port), '127.0.0.1',
+                                            '--pskusername', PSK_IDENTITY, '--pskkey', PSK_KEY,
+                                            '--priority', _GNUTLS[suite][0],
+                                            '--recordsize=512'])
+        procs.wait_for(client, 'Handshake was completed', what='gnutls-cli handshake')
+        client.send(line + '\n')
+        procs.wait_for(server, 'reply of 515 bytes cut to 512', 'stderr',
+                       what='our server cut its reply to the limit')
+        out = procs.wait_for(client, 'Echo: ' + 'L' * 506, what='the cut echo')
+        echoed = [x for x in out.splitlines() if x.startswith('Echo: ')]
+        if echoed != ['Echo: ' + 'L' * 506]:
+            procs.fail('gnutls-cli got %r, not the 512 bytes its limit allows'
+                       % [len(x) for x in echoed])

@@ -48,6 +48,8 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          longer datagram is dropped and counted; a client that fails says how many)
          --max-handshake N (largest handshake message accepted, default 4096; a server
          whose CertificateRequest names a whole CA bundle needs ~32768)
+         --max-record N (longest record accepted, 256..18432, default 18432; told to peers
+         that speak RFC 8449 record_size_limit, such as GnuTLS, so that they send no longer one)
          --timeout S (client: handshake, and replies after end of input; default 10)
          --idle S (server: close a session silent for S seconds, so that clients gone
          without close_notify do not fill its 16 places; default 120)
@@ -79,7 +81,7 @@ _MAX_WAIT_MS = 200
 
 _OPTIONS = {  # name -> takes a value
     '--psk-identity': True, '--psk-key': True, '--psk-hint': True, '--ciphers': True, '--mtu': True,
-    '--max-datagram': True, '--groups': True, '--max-handshake': True,
+    '--max-datagram': True, '--groups': True, '--max-handshake': True, '--max-record': True,
     '--timeout': True, '--idle': True, '--verbose': False, '--help': False,
     '--key': True, '--cert': True, '--ca': True, '--rpk': False, '--peer-key': True,
     '--server-name': True,
@@ -141,6 +143,8 @@ def parse_args(argv):
         opts['max_datagram'] = int(opts.get('--max-datagram', unixport.MAX_DATAGRAM))
         if '--max-handshake' in opts:
             opts['max_handshake'] = int(opts['--max-handshake'])
+        if '--max-record' in opts:
+            opts['max_record'] = int(opts['--max-record'])
         opts['host'], opts['port'] = unixport.split_host_port(opts['address'])
     except (ValueError, OverflowError) as e:   # (OverflowError: --timeout inf)
         raise UsageError(str(e))
@@ -189,6 +193,8 @@ class EchoEndpoint:
             config['max_datagram'] = opts['mtu']      # (0 too: the Context refuses it)
         if 'max_handshake' in opts:
             config['max_handshake_message'] = opts['max_handshake']   # Context checks range
+        if 'max_record' in opts:
+            config['max_record'] = opts['max_record']                 # Context checks range
         if opts['mode'] == 'client' and opts['timeout_ms'] > 120000:
             config['handshake_timeout_ms'] = opts['timeout_ms']   # (the library's default: 120 s)
         if '--ca' in opts:
@@ -289,7 +295,8 @@ class EchoEndpoint:
     def flush_outbox(self):
         """Send the queued replies, one record each (a client counts one reply per line). One
         longer than a record carries (write() sends one record's worth and says how much) is
-        cut, and said on stderr: our --mtu is smaller than what the peer sent."""
+        cut, and said on stderr: our --mtu, or the record_size_limit the peer told us (RFC 8449),
+        is smaller than what the peer sent."""
         while self.outbox:
             session, data = self.outbox.pop(0)
             try:
@@ -298,7 +305,8 @@ class EchoEndpoint:
                 continue  # the peer went away between its record and our reply
             if n < len(data):
                 unixport.log('%s: reply of %d bytes cut to %d, what one record carries: '
-                             'raise --mtu' % (unixport.format_addr(session), len(data), n))
+                             'raise --mtu, unless the peer limits its records (RFC 8449)'
+                             % (unixport.format_addr(session), len(data), n))
 
     def describe(self, session):
         info = self.ctx.peer(session)
@@ -466,7 +474,8 @@ class EchoClient(EchoEndpoint):
                         room = self.ctx.max_write(self.session) - len(_ECHO_PREFIX)
                         if len(line) > room:
                             raise ClientError('a line of %d bytes is longer than one record '
-                                              'carries with its echo (%d here): raise --mtu'
+                                              'carries with its echo (%d here): raise --mtu, '
+                                              'unless the peer limits its records (RFC 8449)'
                                               % (len(line), room))
                         self.ctx.write(self.session, line)
                         sent += 1
