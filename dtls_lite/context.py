@@ -174,6 +174,8 @@ class Config:
         Nothing of auth/x509 is imported unless certificates or raw keys are configured, so a
         PSK-only device does not pay for them in RAM."""
         self.server_name = config.pop('server_name', None)
+        if self.server_name is not None and not isinstance(self.server_name, str):
+            raise ConfigError('srv_name')
         self.require_client_cert = bool(config.pop('require_client_cert', False))
         self.request_client_cert = (bool(config.pop('request_client_cert', False))
                                     or self.require_client_cert)
@@ -411,7 +413,9 @@ class Context:
       cert_clock            callable -> seconds since 1970 (x509.chain.wall_clock)
       verify_cert           callable (leaf Certificate, CertificateError or None) -> True to
                             accept: pins or overrides the chain check
-      server_name           client: the name or IP the server's subjectAltName must match (None)
+      server_name           client: the name or IP the server's subjectAltName must match, a
+                            str (None): a DNS name in ASCII (IDNs as A-labels), an IPv4
+                            address in plain decimal, or an IPv6 address
       peer_keys             raw public keys (RFC 7250) we accept, pinned: SPKI PEM/DER, SEC1
                             points or x509.keys.EcPublicKey, one or a list; a PEM text gives
                             every PUBLIC KEY block in it (None)

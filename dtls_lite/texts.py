@@ -26,6 +26,7 @@ TEXTS = {
                 'time.time())',
     'cookie_key': 'cookie_secret must be bytes or bytearray of at least 16 bytes',
     'keyword': 'unknown Context keyword: %r',
+    'srv_name': 'server_name must be a str: a DNS name (IDNs as A-labels) or an IP address',
     'verify_cb': 'verify_cert must be a callable (leaf, error) -> bool',
     'judge_cli': 'request_client_cert/require_client_cert need a way to judge the client '
                  '(ca, verify_cert, peer_keys or verify_ecdsa_key)',

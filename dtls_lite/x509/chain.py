@@ -226,8 +226,16 @@ def _check_ca(ca, below, is_anchor):
 
 
 def match_hostname(cert, hostname):
-    """RFC 6125 §6.4: DNS-ID with a whole-label leftmost wildcard, or an exact iPAddress."""
-    host = hostname.lower().rstrip('.')
+    """RFC 6125 §6.4: DNS-ID with a whole-label leftmost wildcard, or an exact iPAddress.
+    hostname: ASCII (IDNs as A-labels), at most one trailing dot."""
+    for c in hostname:
+        if not ' ' < c < '\x7f':
+            return False        # U-labels must be given as A-labels (RFC 6125 §6.4.2)
+    host = _ascii_lower(hostname)
+    if host.endswith('.'):
+        host = host[:-1]
+    if not host or host.endswith('.'):
+        return False
     parts = host.split('.')
     if ':' in host or (len(parts) == 4 and all(_is_in(p, _DEC) for p in parts)):
         try:
@@ -235,7 +243,11 @@ def match_hostname(cert, hostname):
         except ValueError:
             return False
     for pattern in cert.dns_names:
-        p = pattern.lower().rstrip('.')
+        p = _ascii_lower(pattern)
+        if p.endswith('.'):
+            p = p[:-1]
+        if not p or p.endswith('.'):
+            continue
         if p == host:
             return True
         if p.startswith('*.') and '.' in host:
@@ -243,6 +255,11 @@ def match_hostname(cert, hostname):
             if label and rest == p[2:] and '.' in rest:
                 return True
     return False
+
+
+def _ascii_lower(s):
+    """s with A-Z lowered and nothing else changed (str.lower() maps more on CPython)."""
+    return ''.join(chr(ord(c) + 32) if 'A' <= c <= 'Z' else c for c in s)
 
 
 _DEC = '0123456789'
@@ -261,12 +278,19 @@ def _is_in(s, digits):
 
 
 def ip_bytes(address):
-    """An IPv4 or IPv6 address string as its 4 or 16 octets (ValueError if it is not one)."""
+    """An IPv4 or IPv6 address string as its 4 or 16 octets (ValueError if it is not one).
+    IPv4 parts are plain decimal without leading zeros ('010' is octal 8 to inet_aton and
+    getaddrinfo); IPv6 may end in a dotted IPv4 address (RFC 4291 §2.2)."""
     if ':' not in address:
         parts = address.split('.')
-        if len(parts) != 4 or not all(_is_in(p, _DEC) and int(p) <= 255 for p in parts):
+        if len(parts) != 4 or not all(_is_in(p, _DEC) and int(p) <= 255
+                                      and (p == '0' or p[0] != '0') for p in parts):
             raise ValueError(text('ipv4', (address,)))
         return bytes(int(p) for p in parts)
+    i = address.rfind(':')
+    if '.' in address[i + 1:]:      # a dotted IPv4 tail: as its two hex groups
+        b = ip_bytes(address[i + 1:])
+        address = address[:i + 1] + '%x:%x' % ((b[0] << 8) | b[1], (b[2] << 8) | b[3])
     head, sep, tail = address.partition('::')
     h = head.split(':') if head else []
     t = tail.split(':') if tail else []

@@ -57,7 +57,8 @@ def decode_string(tag, b):
                     fail('str_char')
                 u = 0x10000 + ((high - 0xd800) << 10) + (u - 0xdc00)
                 high = 0
-            elif 0xd800 <= u < 0xdc00 and i + width < len(b):
+            elif width == 2 and 0xd800 <= u < 0xdc00 and i + width < len(b):
+                # UTF-16 pairs (BMPString); UniversalString is UCS-4, with no surrogates
                 high = u
                 continue
             if u > 0x10ffff or 0xd800 <= u < 0xe000:
