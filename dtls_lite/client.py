@@ -122,6 +122,10 @@ class ClientEngine(Engine):
                 hs.rx_hi = hs.reasm.next_seq
                 return _C_AWAIT_SERVER_HELLO
             hs.client_hello.cookie = cookie
+            # What came ahead of the HelloVerifyRequest answers no hello with its cookie: a
+            # flight to an earlier run of this client (RFC 6347 §4.2.8), or forged. Kept, it
+            # was taken as the answer to the new hello, and the handshake hung until it expired.
+            hs.reasm.pending = []
             self._send_client_hello(now_ms)
             return _C_AWAIT_SERVER_HELLO
         sh = mh.parse_server_hello(body)

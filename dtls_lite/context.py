@@ -567,6 +567,11 @@ class Context:
                     or (not e.is_client and len(data) > 24 and data[0] == _CT_HANDSHAKE
                         and data[3] == 0 and data[4] == 0 and data[13] == _CLIENT_HELLO
                         and self._new_hello(session, e, data))):
+                if e is not None and e.hs is not None and e.state != _CONNECTED:
+                    # the client restarted (or someone says so): our flight to its old run
+                    # would reach the new one and be taken for the answer to its new hello.
+                    # From now on it is re-sent only when that client repeats its own.
+                    e.hs.timer.stop()
                 self._accept(session, data, now)
             else:
                 state = e.state

@@ -386,7 +386,10 @@ class Engine:
         elif ctype == _CT_CHANGE_CIPHER_SPEC:
             self._ccs_record(buf, p, end, epoch)
         else:
-            self._count('dropped')        # RFC 5246 §6: unknown types are ignored
+            # RFC 5246 §6 asks for unexpected_message; DTLS discards invalid records instead
+            # (RFC 6347 §4.1.2.7), and so do we, even authenticated ones: a session survives a
+            # type it does not know (heartbeat, connection-ID records), counted
+            self._count('dropped')
 
     def _ccs_record(self, buf, p, end, epoch):
         if epoch == 0 and (end - p != 1 or buf[p] != 1):

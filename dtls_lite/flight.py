@@ -71,6 +71,11 @@ class FlightTimer:
         if self.deadline is not None:
             self.deadline = now_ms + self.timeout_ms
 
+    def stop(self):
+        """FINISHED: nothing is re-sent on the timer any more; a retransmission of the peer's
+        flight still makes the engine re-send ours (RFC 6347 §4.2.4)."""
+        self.deadline = None
+
     def back_off(self, now_ms):
         """The timer expired and the flight is about to be re-sent: double the timeout.
 

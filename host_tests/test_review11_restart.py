@@ -1,0 +1,88 @@
+"""Session 11 review of what happens after and around the handshake: each test failed before its
+fix. Portable: plain test_* functions with assert (pytest and tools/mp_test.py)."""
+from dtls_lite import Context
+from dtls_lite.crypto.util import SeededRng
+from dtls_sim import Pair
+
+
+def _client_dies_when_the_server_answers(seed):
+    """A pair whose client stops as the server's ServerHello flight comes (that flight is held
+    back, not delivered); returns (pair, the flight)."""
+    p = Pair(seed=seed)
+    stale = []
+
+    def capture(src, dst, d):
+        if src == 'server' and d[13] == 2:      # a datagram opening with ServerHello
+            stale.append(d)
+            return None
+        return d
+    p.tamper = capture
+    p.client.connect(p.server_addr)
+    p.run(lambda: stale)
+    p.tamper = None
+    p.net.queue = []
+    return p, stale
+
+
+def _reborn(p, name):
+    """The device reboots: a new client Context on the same address."""
+    new = Context(app_data='client', clock=p.clock, rng=SeededRng(name))
+    new.set_handler(p._write, p._read, p._event, p._psk)
+    p.client = new
+    return new
+
+
+def test_a_flight_that_came_before_the_hello_verify_request_is_not_kept():
+    # RFC 6347 §4.2.8: the server's flight to the client's previous run overtakes the
+    # HelloVerifyRequest. The client kept it as messages ahead and took it for the answer to
+    # its cookie hello: keys from the old server_random, every Finished dropped as bad_mac,
+    # and the handshake hung until it expired (120 s).
+    p, stale = _client_dies_when_the_server_answers(40)
+    new = _reborn(p, b'reborn')
+    new.connect(p.server_addr)
+    p.step()                                   # the server answers the new hello: HVR
+    new.handle_message(p.server_addr, stale[0])    # the old flight overtakes it
+    start = p.clock.now
+    assert p.run(p.both_connected, max_ms=10000), (p.events, p.server.stats)
+    assert p.clock.now - start < 1000
+    assert p.server.stats['bad_mac'] == 0
+
+
+def test_the_server_stops_re_sending_to_a_client_that_restarted():
+    # The server's timer re-sent its flight to the old run while the new one was in its
+    # cookie exchange: that copy reached the new client after the HVR, and nothing could tell
+    # it from the answer. A new hello from the address now stops that timer.
+    p, stale = _client_dies_when_the_server_answers(41)
+    old = p.server._lookup(p.client_addr)
+    due = old.hs.timer.deadline
+    new = _reborn(p, b'reborn2')
+    p.clock.now = due - 12                     # back just before that timer fires
+    new.connect(p.server_addr)
+    p.run(lambda: p.clock.now >= due + 20)
+    assert p.run(p.both_connected, max_ms=10000), (p.events, p.server.stats)
+    assert p.server.stats['bad_mac'] == 0 and p.server.stats['expired'] == 0
+
+
+def test_a_forged_new_hello_only_stops_the_servers_timer():
+    # the cost of that: a hello with another random from a client's address (forged) stops
+    # the server's timer, and the real client's own retransmission still completes it
+    p = Pair(seed=42, drop=0.0)
+    lost = []
+
+    def lose_first_flight(src, dst, d):
+        if src == 'server' and d[13] == 2 and not lost:
+            lost.append(d)
+            return None
+        return d
+    p.tamper = lose_first_flight
+    p.client.connect(p.server_addr)
+    p.run(lambda: lost)
+    e = p.server._lookup(p.client_addr)
+    forged = Pair(seed=43)
+    sent = []
+    forged.client.set_handler(lambda c, s, d: sent.append(bytes(d)) or len(d), None, None,
+                              forged._psk)
+    forged.client.connect(p.server_addr)
+    p.server.handle_message(p.client_addr, sent[0])
+    assert e.hs.timer.deadline is None
+    assert p.run(p.both_connected, max_ms=30000), (p.events, p.server.stats)
