@@ -82,9 +82,10 @@ class ClientEngine(Engine):
             exts.append((_EXT_SIGNATURE_ALGORITHMS,
                          mc.write_signature_algorithms(auth.SIGNATURE_ALGORITHMS)))
             hs.creds = cfg.credentials(session)
-            if hs.creds is not None and not hs.creds.chain:
+            if hs.creds is not None and hs.creds.cert_types() != (_CERT_TYPE_X509,):
+                # every form we can send (RFC 7250 §4.1): X.509 first with a chain, else the key
                 exts.append((_EXT_CLIENT_CERTIFICATE_TYPE,
-                             mc.write_cert_type_list((_CERT_TYPE_RAW_PUBLIC_KEY,))))
+                             mc.write_cert_type_list(hs.creds.cert_types())))
             types = cfg.peer_auth(True).cert_types(cfg.verify_key(session))
             if types != [_CERT_TYPE_X509]:
                 exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))

@@ -418,12 +418,17 @@ class Context:
                             address in plain decimal, or an IPv6 address
       peer_keys             raw public keys (RFC 7250) we accept, pinned: SPKI PEM/DER, SEC1
                             points or x509.keys.EcPublicKey, one or a list; a PEM text gives
-                            every PUBLIC KEY block in it (None)
+                            every PUBLIC KEY block in it (None). Trusted in both roles, like
+                            verify_ecdsa_key: a Context with role None takes a server holding
+                            one of them too; use one Context per role to keep them apart
       request_client_cert   server: send a CertificateRequest (False; True anyway when
-                            verify_ecdsa_key is set, as in tinydtls, or require_client_cert)
+                            verify_ecdsa_key is set, as in tinydtls, or require_client_cert),
+                            when the client offers a form we can judge (RFC 7250 §4.2)
       require_client_cert   server: fail with handshake_failure without a client certificate
-                            (asking for one needs ca, verify_cert, peer_keys or
-                            verify_ecdsa_key: else set_handler raises ConfigError)
+                            (unsupported_certificate at the hello when we judge only raw keys
+                            and the client offers none); asking for one needs ca,
+                            verify_cert, peer_keys or verify_ecdsa_key: else set_handler
+                            raises ConfigError
     The handlers: get_ecdsa_key(ctx, session) returns our key (auth.Credentials, or a dict /
     PEM text auth.credentials() takes, or None); verify_ecdsa_key(ctx, session, public_key)
     returns True to accept the peer's raw public key (exactly True: anything else, tinydtls's
