@@ -369,7 +369,8 @@ class Context:
       retransmit_max_ms     back-off ceiling (60000)
       max_retransmits       retransmissions of one flight before giving up (7)
       handshake_timeout_ms  a handshake not done by then is dropped (120000)
-      max_peers             sessions held, established or not (16)
+      max_peers             sessions held, established or not (16); an established one is
+                            kept until close(), however long silent (README: idle sessions)
       max_handshakes        handshakes under way at once; excess hellos refused, counted in
                             stats['refused'] (4)
       cookie_secret         HelloVerifyRequest cookie key, >= 16 bytes (32 random bytes)

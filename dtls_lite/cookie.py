@@ -11,7 +11,7 @@ period number, and the current and previous periods are accepted, so a cookie st
 between one and two lifetimes and a secret never outlives two.
 """
 from dtls_lite.compat import const
-from dtls_lite.crypto.hmac import hmac
+from dtls_lite.crypto.hmac import hmac, hmac_pads, pads
 from dtls_lite.crypto.sha2 import SHA256
 from dtls_lite.crypto.util import ct_equal
 
@@ -27,27 +27,37 @@ class CookieJar:
         self._keys = None
 
     def _secrets(self, now_ms):
-        """(secret_k of this period, of the one before), derived once per period."""
+        """The HMAC pads of secret_k for this period and the one before, derived once per
+        period (not for each stranger's hello: three HMAC keys to pad made ~6 KB of garbage
+        per wrong cookie on MicroPython)."""
         period = now_ms // self.lifetime_ms
         if period != self._period:
             self._period = period
             keys = self._keys = []
             for p in (period, period - 1):
-                keys.append(hmac(SHA256, self.secret, b'dtls_lite cookie' + str(p).encode()))
+                keys.append(pads(SHA256, hmac(SHA256, self.secret,
+                                              b'dtls_lite cookie' + str(p).encode())))
         return self._keys
 
     def make(self, session, cookie_input, now_ms):
         return self._mac(self._secrets(now_ms)[0], session, cookie_input)
 
     def check(self, session, cookie_input, cookie, now_ms):
-        if len(cookie) != _COOKIE_LEN:
-            return False
-        for k in self._secrets(now_ms):
-            if ct_equal(self._mac(k, session, cookie_input), cookie):
-                return True
-        return False
+        return self.answer(session, cookie_input, cookie, now_ms) is None
+
+    def answer(self, session, cookie_input, cookie, now_ms):
+        """None if `cookie` is valid, else the cookie to send back in a HelloVerifyRequest
+        (this period's MAC, computed once for the check and the answer)."""
+        keys = self._secrets(now_ms)
+        mac = self._mac(keys[0], session, cookie_input)
+        if len(cookie) == _COOKIE_LEN and (ct_equal(mac, cookie) or
+                                           ct_equal(self._mac(keys[1], session, cookie_input),
+                                                    cookie)):
+            return None
+        return mac
 
     def _mac(self, key, session, cookie_input):
         # The application's opaque session key as a stable byte string (never interpreted).
         s = bytes(session) if isinstance(session, (bytes, bytearray)) else repr(session).encode()
-        return hmac(SHA256, key, bytes((len(s) >> 8, len(s) & 0xff)) + s + cookie_input)[:_COOKIE_LEN]
+        return hmac_pads(SHA256, key[0], key[1],
+                         bytes((len(s) >> 8, len(s) & 0xff)) + s + cookie_input)[:_COOKIE_LEN]

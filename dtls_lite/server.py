@@ -372,8 +372,9 @@ class Acceptor:
             # cookie hello captured before that session existed cannot end it when replayed
             t = live.hello_tag
             bound = bytes((t >> 24, (t >> 16) & 255, (t >> 8) & 255, t & 255)) + bound
-        if not jar.check(session, bound, ch.cookie, now):
-            hvr = mh.write_hello_verify_request(jar.make(session, bound, now))
+        cookie = jar.answer(session, bound, ch.cookie, now)
+        if cookie is not None:
+            hvr = mh.write_hello_verify_request(cookie)
             msg = fr.message(_HELLO_VERIFY_REQUEST, msg_seq, hvr)
             # RFC 6347 §4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence
             # number.
@@ -397,6 +398,7 @@ class Acceptor:
         pos = 0
         took = False        # whether any fragment went into the pool (else: dropped)
         refused = 0         # fragments the pool did not take
+        made = False        # whether this datagram started a pool entry
         while pos < len(data):
             h = record.parse_header(data, pos)
             if h is None:
@@ -417,9 +419,18 @@ class Acceptor:
                     return mh.parse_client_hello(body), body, msg_seq, seq
                 # A fragment: into this session's entry of the pool (a new entry when the hello
                 # is not the one being gathered: it replaces this session's own, else evicts
-                # the oldest if the pool is full, that partial hello counted as dropped).
+                # the oldest if the pool is full; either partial hello counted as dropped).
                 entry = pool.get(session)
                 if entry is None or entry[0].next_seq != msg_seq:
+                    if made:
+                        # a second hello in one datagram: no client sends that, and each new
+                        # entry costs a buffer of the hello's length (~2 KB of garbage each).
+                        # The rest of the datagram is dropped, counted once.
+                        refused += 1
+                        break
+                    made = True
+                    if entry is not None:
+                        stats['dropped'] += 1
                     while session not in pool and len(pool) >= self.cfg.max_handshakes:
                         oldest = None
                         for k in pool:
@@ -437,6 +448,8 @@ class Acceptor:
                     del pool[session]
                     return mh.parse_client_hello(msg[2]), msg[2], msg_seq, seq
                 p += flen
+            if p < end:
+                break       # (the rest dropped, above)
             pos = end
         if not took:
             return None     # the caller counts the datagram

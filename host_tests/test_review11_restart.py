@@ -1,6 +1,7 @@
 """Session 11 review of what happens after and around the handshake: each test failed before its
 fix. Portable: plain test_* functions with assert (pytest and tools/mp_test.py)."""
 from dtls_lite import Context
+from dtls_lite import fragment as fr
 from dtls_lite.crypto.util import SeededRng
 from dtls_sim import Pair
 
@@ -86,3 +87,44 @@ def test_a_forged_new_hello_only_stops_the_servers_timer():
     p.server.handle_message(p.client_addr, sent[0])
     assert e.hs.timer.deadline is None
     assert p.run(p.both_connected, max_ms=30000), (p.events, p.server.stats)
+
+
+def _fragment(off, flen, mlen, msg_seq=0, seq=0):
+    """An epoch-0 record holding one ClientHello fragment of zero bytes."""
+    from dtls_lite import record
+    hdr = bytes((1, mlen >> 16, (mlen >> 8) & 255, mlen & 255, msg_seq >> 8, msg_seq & 255,
+                 off >> 16, (off >> 8) & 255, off & 255, flen >> 16, (flen >> 8) & 255,
+                 flen & 255))
+    buf = bytearray(flen + 25)
+    return bytes(buf[:record.write_plain(buf, 0, 22, 0, seq, hdr + bytes(flen))])
+
+
+def test_a_partial_hello_a_peer_replaces_with_another_is_counted():
+    # README: 'dropped' counts each partial hello the pool evicts; one the same peer
+    # replaced by a fragment of another hello (another message_seq) went uncounted, another
+    # peer's was counted
+    server = Context(role='server', clock=lambda: 0, max_handshakes=1,
+                     cookie_secret=b'0123456789abcdef0123456789abcdef')
+    server.set_handler(lambda c, s, d: len(d), None, None, lambda c, s, k, i: b'k')
+    server.handle_message('A', _fragment(0, 60, 120))
+    server.handle_message('B', _fragment(0, 60, 120))      # evicts A's (a pool of one)
+    assert server.stats['dropped'] == 1
+    server.handle_message('B', _fragment(0, 60, 120, msg_seq=1))   # replaces B's own
+    assert server.stats['dropped'] == 2
+    # A datagram of fragments of many hellos made a new entry (a 2 KB buffer) for each: one
+    # datagram, ~126 KB of garbage on MicroPython. Now the first new hello of a datagram only;
+    # the rest is dropped, counted once.
+    made = []
+    real = fr.Reassembler
+
+    def counting(*args):
+        made.append(args)
+        return real(*args)
+    fr.Reassembler = counting
+    try:
+        server.handle_message('B', b''.join(_fragment(0, 10, 2048, msg_seq=i & 1, seq=i)
+                                            for i in range(10)))
+    finally:
+        fr.Reassembler = real
+    assert len(made) == 1, made
+    assert server.stats['dropped'] == 2 + 2, server.stats    # B's own replaced, the rest
