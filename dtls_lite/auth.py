@@ -149,6 +149,11 @@ class Credentials:
                 key = x509_keys.load_private_key(key)
             if curve is not None and _curve_name(curve, True) != key.curve:
                 raise ConfigError('curve_key', curve, key.curve)
+            if key.curve == 'p384':
+                # it signs with SHA-384 (ecdsa_secp384r1_sha384): on MicroPython the pure
+                # SHA-384 is imported now, at set-up, not in the middle of a handshake
+                from dtls_lite.crypto.sha2 import SHA384
+                SHA384.new
             self.chain = []
             if certificates is not None:
                 # x509.cert only for those who send certificates (raw public keys need none)

@@ -400,9 +400,10 @@ class Context:
       preload               import the code the role and the configured suites and groups need,
                             then collect (True): at Context() with explicit `ciphers`, else
                             at set_handler; no handshake loads modules, but for SHA-384 on
-                            MicroPython (pure Python, 3.7 KB of .mpy) when only a peer's
-                            P-384 signature needs it. Give only the ciphers and groups you
-                            use, or False to load on first use
+                            MicroPython (pure Python, 3.7 KB of .mpy) when only the peer
+                            needs it (its P-384 key or SHA-384-signed certificates; our own
+                            P-384 key loads it when its auth.Credentials are made). Give only
+                            the ciphers and groups you use, or False to load on first use
       coalesce_handshake    several handshake messages per record when sending (False:
                             tinydtls 0.8.6 refuses them)
     Certificates and raw public keys (ECDHE_ECDSA; dtls_lite/auth.py, dtls_lite/x509):

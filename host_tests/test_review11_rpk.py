@@ -46,3 +46,27 @@ def test_a_server_asks_for_a_raw_key_only_when_the_client_offers_one():
     sent = _server_messages(pair)
     assert pair.handshake()
     assert 13 in sent, sent
+
+
+def test_a_p384_key_loads_the_pure_sha384_when_its_credentials_are_made():
+    # R11: our own P-384 key signs with SHA-384, and on MicroPython the pure SHA-384 was then
+    # imported in the middle of the handshake (at our first signature), which preload and the
+    # README's "create the credentials at start-up" exist to avoid. Where hashlib has SHA-384
+    # (CPython) the pure module is not loaded at all.
+    import sys
+    from dtls_lite import auth
+    from dtls_lite import crypto
+    from dtls_lite.crypto import sha2
+    import test_x509_fixtures as fx
+    name = 'dtls_lite.crypto._sha512_py'
+    saved = sys.modules.pop(name, None)
+    bound = crypto.__dict__.pop('_sha512_py', None)
+    try:
+        auth.Credentials(fx.LEAF384_KEY_SEC1, fx.LEAF384_CRT)
+        pure = isinstance(sha2.SHA384, sha2._PureSha384)
+        assert (name in sys.modules) == pure, (pure, name in sys.modules)
+    finally:
+        if saved is not None:
+            sys.modules[name] = saved
+        if bound is not None:
+            crypto._sha512_py = bound
