@@ -722,6 +722,8 @@ class Engine:
                     if pend:
                         off = self._put_record(buf, off, _CT_HANDSHAKE, 0, pend)
                         pend = b''
+                        if mtu - off - ovh - _HS_HEADER_LEN >= min(left, _MIN_FRAGMENT):
+                            continue    # only the record was full (2^14): the datagram goes on
                     off = self._flush(buf, off)
                     continue
                 size = min(left, room)

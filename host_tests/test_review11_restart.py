@@ -128,3 +128,25 @@ def test_a_partial_hello_a_peer_replaces_with_another_is_counted():
         fr.Reassembler = real
     assert len(made) == 1, made
     assert server.stats['dropped'] == 2 + 2, server.stats    # B's own replaced, the rest
+
+
+def test_coalesced_flight_fills_the_datagram_past_a_full_record():
+    # R11: with coalesce_handshake and max_datagram over 2^14, a coalesced record reaching
+    # 2^14 bytes of plaintext ended the whole datagram, not only the record: the option
+    # meant to save bytes cost a datagram (without it: 3 datagrams; with it: 4)
+    counts = []
+    for coalesce in (False, True):
+        cfg = {'ciphers': ['TLS_PSK_WITH_AES_128_CCM_8'], 'max_datagram': 65507,
+               'coalesce_handshake': coalesce, 'max_handshake_message': 65536}
+        pair = Pair(seed=1, client_config=cfg, server_config=cfg, hint=b'H' * 20000)
+        sent = []
+
+        def watch(src, dst, data, sent=sent):
+            if src == 'server':
+                sent.append(len(data))
+            return data
+        pair.tamper = watch
+        assert pair.handshake()
+        assert max(sent) <= 65507
+        counts.append(len(sent))
+    assert counts == [3, 3], counts
