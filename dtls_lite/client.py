@@ -39,6 +39,7 @@ _EXT_SIGNATURE_ALGORITHMS = const(13)
 _EXT_CLIENT_CERTIFICATE_TYPE = const(19)
 _EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
+_EXT_RECORD_SIZE_LIMIT = const(28)
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 _RANDOM_LEN = const(32)
 _KX_ECDHE_PSK = const(2)
@@ -90,7 +91,8 @@ class ClientEngine(Engine):
             if types != [_CERT_TYPE_X509]:
                 exts.append((_EXT_SERVER_CERTIFICATE_TYPE, mc.write_cert_type_list(types)))
         exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
-        exts.append(self._record_size_limit(suites))
+        exts.append((_EXT_RECORD_SIZE_LIMIT,
+                     mh.write_record_size_limit(self._record_size_limit(suites))))
         exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         hs.client_hello = mh.ClientHello(random=hs.client_random,
                                          cipher_suites=[s[0] for s in suites],

@@ -385,10 +385,12 @@ class Context:
       max_record            largest protected record accepted (18432, RFC 5246 §6.2.3: what
                             any peer may send); the receive buffer is min(max_record, 2048)
                             bytes, a larger record is decrypted in a buffer made for it. A
-                            device reading smaller datagrams gives their size. Told to the
-                            peer as RFC 8449 record_size_limit (max_record minus the suites'
-                            expansion, at most 2^14), so that peers which speak it (GnuTLS)
-                            send no longer record; others' longer records are dropped
+                            device reading smaller datagrams gives their size minus 13 (the
+                            record header). Told to the peer as RFC 8449 record_size_limit
+                            (max_record minus the suites' expansion, at most 2^14; a server
+                            answers only with 512 or more: GnuTLS clients abort on less), so
+                            that peers which speak it (GnuTLS) send no longer record; others'
+                            longer records are dropped
       linger_ms             how long a server keeps its last flight for re-sending
                             (max(retransmit_max_ms, handshake_timeout_ms)), freed at the
                             peer's first application record anyway
@@ -454,6 +456,9 @@ class Context:
         self._lent = False         # a write callback holds a view of cfg.txbuf
         self._deferred = None      # a callback's error from another session's output, raised
         #                            by handle_message once its own datagram is dealt with
+        # the output _drain is delivering (its session, what is left of it, the engine that
+        # made it): a callback re-entering for that session gets the rest delivered first
+        self._dr_session = self._dr_items = self._dr_owner = None
 
     def set_handler(self, write, read=None, event=None, get_psk_info=None, get_ecdsa_key=None,
                     verify_ecdsa_key=None):
@@ -515,7 +520,8 @@ class Context:
         return self._peers.get(session)
 
     def connect(self, session):
-        """Start a handshake as client with `session`; replaces any previous state for it."""
+        """Start a handshake as client with `session`; returns its engine. A session already
+        there is closed first (close_notify if established, EVENT_CLOSED)."""
         if self._write is None:
             raise HandlerError('no_write')
         if self._cfg.role == 'server':
@@ -526,6 +532,11 @@ class Context:
         old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers')
+        if old is not None:
+            # the session it replaces ends first, as a peer would see it: close_notify if
+            # established, and EVENT_CLOSED before the new EVENT_CONNECT (it used to be
+            # overwritten silently, or removed without a word when the new start failed)
+            self.close(session)
         from dtls_lite.client import ClientEngine
         e = ClientEngine(self._cfg)
         self._peers[session] = e
@@ -547,7 +558,8 @@ class Context:
             self._drain(session)    # (the hello is this session's, even if the insert failed)
         if MICROPYTHON:
             gc.collect()    # as after a datagram moving the handshake (see handle_message)
-        return e
+        live = self._peers.get(session)
+        return e if live is None else live  # (an event callback may have connected again)
 
     def handle_message(self, session, data):
         """Feed one received datagram (bytes, bytearray or memoryview). Never raises for
@@ -664,6 +676,10 @@ class Context:
         if e is None:
             return
         self._reenter()
+        if self._dr_items and self._dr_session == session:
+            # a callback closes the session being drained: the data and datagrams its engine
+            # still had to deliver are void; its events still come, before EVENT_CLOSED
+            self._dr_items[:] = [x for x in self._dr_items if x[0] == _OUT_EVENT]
         try:
             e.close()
         finally:
@@ -792,20 +808,46 @@ class Context:
             self._event(self, session, level, code)
 
     def _drain(self, session):
-        # Take a snapshot first: a callback may call back into the Context (write, close),
-        # whose own output is drained by that call, for its own session.
-        out = self._cfg.out
-        if not out:
-            return
-        try:
-            items = out[:]
-        finally:
-            out.clear()     # (no heap for the copy: lost, never another session's)
+        # Take a snapshot first: a callback may call back into the Context (write, close,
+        # connect, handle_message), whose own output is drained by that call. Output is
+        # delivered in the order it was made: a call re-entering for the session being
+        # drained first delivers what is left of the outer snapshot (so that an engine's
+        # EVENT_CLOSED never comes after its successor's EVENT_CONNECT, nor its EVENT_CONNECTED
+        # after its own EVENT_CLOSED).
         error = None
-        owner = self._peers.get(session)
-        for kind, a, b in items:
+        if self._dr_items and self._dr_session == session:
+            error = self._deliver(session, self._dr_items, self._dr_owner)
+        out = self._cfg.out
+        if out:
             try:
-                if kind == _OUT_APP and self._peers.get(session) is not owner:
+                items = out[:]
+            finally:
+                out.clear()     # (no heap for the copy: lost, never another session's)
+            s0 = self._dr_session
+            i0 = self._dr_items
+            o0 = self._dr_owner
+            owner = self._dr_owner = self._peers.get(session)
+            self._dr_session = session
+            self._dr_items = items
+            try:
+                e = self._deliver(session, items, owner)
+            finally:
+                self._dr_session = s0
+                self._dr_items = i0
+                self._dr_owner = o0
+            if error is None:
+                error = e
+        if error is not None:
+            raise error
+
+    def _deliver(self, session, items, owner):
+        """Deliver `items` (consumed from the front), made by engine `owner`; returns the
+        first error a callback raised (the rest is delivered anyway)."""
+        error = None
+        while items:
+            kind, a, b = items.pop(0)
+            try:
+                if kind != _OUT_EVENT and self._peers.get(session) is not owner:
                     continue    # a callback closed or replaced the session: its data is void
                 if kind == _OUT_DATAGRAM:
                     self._write(self, session, a)
@@ -818,8 +860,7 @@ class Context:
                 # (a board's sendto failing with ENOBUFS must not lose the events after it)
                 if error is None:
                     error = e
-        if error is not None:
-            raise error
+        return error
 
     def _reap(self, session):
         e = self._peers.get(session)

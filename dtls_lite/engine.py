@@ -370,9 +370,10 @@ class Engine:
         elif ctype == _CT_HANDSHAKE:
             self._handshake_record(buf, p, end, epoch, now_ms)
         elif ctype == _CT_ALERT:
-            if epoch == 0 and end - p != 2:
-                # An invalid unprotected record is discarded (RFC 6347 §4.1.2.7): one forged
-                # datagram must not end a handshake. Only an authenticated one is decode_error.
+            if epoch == 0 and (end - p != 2 or not 1 <= buf[p] <= 2):
+                # An invalid unprotected record (a length or level RFC 5246 §7.2 does not
+                # have) is discarded (RFC 6347 §4.1.2.7): one forged datagram must not end a
+                # handshake. Only an authenticated one is decode_error.
                 self._count('dropped')
                 return
             level, desc = mf.parse_alert(buf, p, end - p)
@@ -511,11 +512,10 @@ class Engine:
         return ri
 
     def _record_size_limit(self, suites):
-        """Our record_size_limit extension (RFC 8449 §4): the most plaintext a record of any of
-        `suites` may carry for its protected form to stay within max_record, the longest record
-        we accept (the peer then never sends one that we would drop); at most 2^14."""
-        limit = self.cfg.max_record - max(s[6] + s[7] for s in suites)
-        return _EXT_RECORD_SIZE_LIMIT, mh.write_record_size_limit(min(limit, _MAX_PLAINTEXT))
+        """Our record_size_limit (RFC 8449 §4): the most plaintext a record of any of `suites`
+        may carry for its protected form to stay within max_record, the longest record we
+        accept (the peer then never sends one that we would drop); at most 2^14."""
+        return min(self.cfg.max_record - max(s[6] + s[7] for s in suites), _MAX_PLAINTEXT)
 
     def _certificate(self, mt, body, now_ms):
         """The peer's Certificate, both sides: the server's chain or raw public key (RFC 5246

@@ -35,8 +35,8 @@ write_finished = bytes      # the body is verify_data itself
 #       AlertDescription description;
 #   } Alert;
 def parse_alert(data, pos, n):
-    """(level, description); an alert record must be exactly 2 bytes."""
-    if n != _ALERT_LEN:
+    """(level, description); an alert record must be exactly 2 bytes, of level 1 or 2."""
+    if n != _ALERT_LEN or not 1 <= data[pos] <= 2:
         raise decode_error()
     return data[pos], data[pos + 1]
 

@@ -68,6 +68,7 @@ _EXT_CLIENT_CERTIFICATE_TYPE = const(19)
 _EXT_SERVER_CERTIFICATE_TYPE = const(20)
 _EXT_EXTENDED_MASTER_SECRET = const(23)
 _EXT_RECORD_SIZE_LIMIT = const(28)
+_MIN_ANSWERED_LIMIT = const(512)    # the smallest record_size_limit a server answers with
 _EXT_RENEGOTIATION_INFO = const(0xFF01)
 _RANDOM_LEN = const(32)
 _KX_PSK = const(1)
@@ -131,8 +132,13 @@ class ServerEngine(Engine):
             exts.append((_EXT_RENEGOTIATION_INFO, mh.write_renegotiation_info()))
         if hs.ems:
             exts.append((_EXT_EXTENDED_MASTER_SECRET, b''))
-        if mh.find_ext(ch.extensions, _EXT_RECORD_SIZE_LIMIT) is not None:
-            exts.append(self._record_size_limit((suite,)))  # RFC 8449 §4: "negotiated"
+        limit = self._record_size_limit((suite,))
+        if limit >= _MIN_ANSWERED_LIMIT and mh.find_ext(ch.extensions,
+                                                        _EXT_RECORD_SIZE_LIMIT) is not None:
+            # RFC 8449 §4: "negotiated", so only to a client that sent one. Not under 512:
+            # GnuTLS clients abort on a smaller value (illegal_parameter), where the handshake
+            # without the extension works (larger records from such a peer are then dropped).
+            exts.append((_EXT_RECORD_SIZE_LIMIT, mh.write_record_size_limit(limit)))
         if hs.group is not None and pf:
             exts.append((_EXT_EC_POINT_FORMATS, b'\x01\x00'))
         ecdsa = suite[2] == _KX_ECDHE_ECDSA

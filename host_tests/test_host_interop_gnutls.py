@@ -99,3 +99,22 @@ def test_our_server_keeps_to_the_record_size_limit_gnutls_advertises(tmp_path, r
         if echoed != ['Echo: ' + 'L' * 506]:
             procs.fail('gnutls-cli got %r, not the 512 bytes its limit allows'
                        % [len(x) for x in echoed])
+
+
+@pytest.mark.parametrize('runtime', RUNTIMES)
+def test_gnutls_client_reaches_our_server_with_a_small_max_record(tmp_path, runtime):
+    # GnuTLS clients abort (illegal_parameter) on a record_size_limit under 512: a server with
+    # --max-record 400 answers with none, and the handshake completes as before RFC 8449
+    cli = require_binary('gnutls-cli')
+    suite = 'TLS_PSK_WITH_AES_128_CCM_8'
+    port = free_port()
+    ping = 'small-%s' % runtime
+    with Processes(tmp_path) as procs:
+        procs.echo_server(runtime, '127.0.0.1:%d' % port, '--ciphers', suite,
+                          '--max-record', '400')
+        client = procs.start('gnutls-cli', [cli, '--udp', '-p', str(port), '127.0.0.1',
+                                            '--pskusername', PSK_IDENTITY, '--pskkey', PSK_KEY,
+                                            '--priority', _GNUTLS[suite][0]])
+        procs.wait_for(client, 'Handshake was completed', what='gnutls-cli handshake')
+        client.send(ping + '\n')
+        procs.wait_for(client, 'Echo: ' + ping, what='our server echoed the record')

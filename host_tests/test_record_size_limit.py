@@ -52,6 +52,11 @@ def test_the_server_answers_with_its_limit_only_when_asked():
     assert _server_limit(_Server(ciphers=[CCM_8]).hello((0xC0A8,), [ask, EMS, RI])) == 16384
     assert _server_limit(_Server(ciphers=[CCM_8], max_record=600).hello(
         (0xC0A8,), [EMS, RI])) is None
+    # under 512 not answered: GnuTLS clients abort on a smaller value (illegal_parameter)
+    assert _server_limit(_Server(ciphers=[CCM_8], max_record=527).hello(
+        (0xC0A8,), [ask, EMS, RI])) is None
+    assert _server_limit(_Server(ciphers=[CCM_8], max_record=528).hello(
+        (0xC0A8,), [ask, EMS, RI])) == 512
 
 
 def test_malformed_or_too_small_limits_from_a_client_are_refused():

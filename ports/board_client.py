@@ -123,9 +123,10 @@ def _run(host, port, mode, args, message, timeout_ms):
 
     handlers = {'read': read, 'event': event}
     # role='client': the server half of the engine and the cookie code are never loaded
-    # max_record: no record can be longer than the datagrams read (the default, 18432, is for
-    # a peer that reads larger ones), so the receive buffer is no larger either (at most 2048)
-    config = {'max_datagram': MAX_DATAGRAM, 'max_record': MAX_DATAGRAM, 'role': 'client'}
+    # max_record: no record can be longer than the datagrams read minus its 13-byte header
+    # (the default, 18432, is for a peer that reads larger ones), so the receive buffer is no
+    # larger either (at most 2048); told to peers as RFC 8449 record_size_limit
+    config = {'max_datagram': MAX_DATAGRAM, 'max_record': MAX_DATAGRAM - 13, 'role': 'client'}
     if mode == 'psk':
         identity, key = args
         config['ciphers'] = ['TLS_PSK_WITH_AES_128_CCM_8']

@@ -49,7 +49,8 @@ options: --psk-identity ID (default Client_identity)  --psk-key HEX (default 000
          --max-handshake N (largest handshake message accepted, default 4096; a server
          whose CertificateRequest names a whole CA bundle needs ~32768)
          --max-record N (longest record accepted, 256..18432, default 18432; told to peers
-         that speak RFC 8449 record_size_limit, such as GnuTLS, so that they send no longer one)
+         that speak RFC 8449 record_size_limit, such as GnuTLS, so that they send no longer one;
+         a server tells clients only from 536 on (CCM_8: 528), as GnuTLS refuses less)
          --timeout S (client: handshake, and replies after end of input; default 10)
          --idle S (server: close a session silent for S seconds, so that clients gone
          without close_notify do not fill its 16 places; default 120)
