@@ -4,7 +4,9 @@ before its fix. Portable: plain test_* functions with assert (pytest and tools/m
 import dtls_lite
 from dtls_sim import Pair
 
-CONNECT, CONNECTED, CLOSED = dtls_lite.EVENT_CONNECT, dtls_lite.EVENT_CONNECTED, dtls_lite.EVENT_CLOSED
+CONNECT = dtls_lite.EVENT_CONNECT
+CONNECTED = dtls_lite.EVENT_CONNECTED
+CLOSED = dtls_lite.EVENT_CLOSED
 
 
 def test_connect_on_an_established_session_closes_it_first():
