@@ -53,20 +53,7 @@ def test_a_p384_key_loads_the_pure_sha384_when_its_credentials_are_made():
     # imported in the middle of the handshake (at our first signature), which preload and the
     # README's "create the credentials at start-up" exist to avoid. Where hashlib has SHA-384
     # (CPython) the pure module is not loaded at all.
-    import sys
     from dtls_lite import auth
-    from dtls_lite import crypto
-    from dtls_lite.crypto import sha2
+    from test_review10_hs import pure_sha384_loaded_by
     import test_x509_fixtures as fx
-    name = 'dtls_lite.crypto._sha512_py'
-    saved = sys.modules.pop(name, None)
-    bound = crypto.__dict__.pop('_sha512_py', None)
-    try:
-        auth.Credentials(fx.LEAF384_KEY_SEC1, fx.LEAF384_CRT)
-        pure = isinstance(sha2.SHA384, sha2._PureSha384)
-        assert (name in sys.modules) == pure, (pure, name in sys.modules)
-    finally:
-        if saved is not None:
-            sys.modules[name] = saved
-        if bound is not None:
-            crypto._sha512_py = bound
+    assert pure_sha384_loaded_by(lambda: auth.Credentials(fx.LEAF384_KEY_SEC1, fx.LEAF384_CRT))
