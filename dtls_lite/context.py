@@ -416,7 +416,8 @@ class Context:
                             fails with certificate_unknown)
       cert_clock            callable -> seconds since 1970 (x509.chain.wall_clock)
       verify_cert           callable (leaf Certificate, CertificateError or None) -> True to
-                            accept: pins or overrides the chain check
+                            accept (exactly True: anything else rejects): pins or overrides
+                            the chain check
       server_name           client: the name or IP the server's subjectAltName must match, a
                             str (None): a DNS name in ASCII (IDNs as A-labels), an IPv4
                             address in plain decimal, or an IPv6 address

@@ -9,9 +9,13 @@ at most once), and checks at every step:
   - the issuer's ECDSA signature over the TBSCertificate (bad_certificate on failure)
   - the issuer may act as a CA: basicConstraints cA TRUE, pathLenConstraint, keyUsage
     keyCertSign when keyUsage is present (unknown_ca); a trust anchor is an input, not part
-    of the path (RFC 5280 §6.1.1): it needs no basicConstraints and its unknown critical
-    extensions are ignored, as in OpenSSL, but an explicit cA FALSE, its pathLenConstraint
-    and its keyUsage still apply, and nameConstraints refuse it
+    of the path (RFC 5280 §6.1.1): its unknown critical extensions are ignored, and without
+    basicConstraints it may issue only with keyUsage keyCertSign or as a v1 self-signed
+    root (as OpenSSL's X509_check_ca: a pinned device certificate never issues), but an
+    explicit cA FALSE, its pathLenConstraint and its keyUsage apply, and nameConstraints
+    refuse it
+  - an extKeyUsage on any CA certificate, anchor included, must allow the purpose (or
+    anyExtendedKeyUsage), as OpenSSL and cryptography check (unsupported_certificate)
   - no critical extension we do not process (unsupported_certificate); nameConstraints are
     not processed, so a certificate with them is refused, critical or not
   - validity against the wall clock, for every certificate including the anchor
@@ -19,7 +23,8 @@ The path holds at most MAX_PATH_CAS (4) CA certificates above the leaf, the anch
 (unknown_ca, 'path too long'); a Certificate message of more than MAX_PATH_CAS + 1
 certificates is refused before any path is built (unknown_ca, 'chain too long').
 Of several candidate issuers with one name, the first that passes all of these checks is
-taken (a renewed root beside its expired copy, a stale intermediate beside the current one);
+taken, trust anchors before the peer's certificates (a renewed root beside its expired copy, a
+stale intermediate beside the current one, in the CA file or in the peer's chain);
 there is no backtracking above it, so a peer sending a cross-signed intermediate before the
 copy that leads to our anchor is still refused (as by OpenSSL).
 and on the leaf: keyUsage digitalSignature (ECDHE_ECDSA signs with it, RFC 8422 §5.3) and, when
@@ -32,8 +37,8 @@ certificate_unknown(46) if the clock reads before 2025 (a board that never set i
 A device without a clock must say so: check_time=False skips validity checks entirely.
 
 The application callback `callback(leaf, error)` sees the leaf and the CertificateError (or None
-when validation passed) and returns True to accept (pinning, self-signed peers) or False to
-reject; it may also raise its own CertificateError.
+when validation passed) and returns True to accept (pinning, self-signed peers); anything else
+(False, None, 0, another value) rejects. It may also raise its own CertificateError.
 """
 from ..compat import const
 from .cert import (Certificate, parse_certificate, parse_certificate_der, load_certificates,
@@ -121,7 +126,7 @@ class Verifier:
         except CertificateError as e:
             error = e
         if self.callback is not None:
-            if self.callback(certs[0], error):
+            if self.callback(certs[0], error) is True:     # exactly True, as verify_ecdsa_key
                 return certs[0]
             raise error or CertificateError(_BAD_CERTIFICATE, 'app_reject')
         if error is not None:
@@ -142,9 +147,7 @@ class Verifier:
             raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'ku_sign')
         purpose = self.purpose
         if purpose is not None and leaf.ext_key_usage is not None:
-            wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
-            if wanted not in leaf.ext_key_usage and EKU_ANY not in leaf.ext_key_usage:
-                raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'eku_forbid', purpose)
+            _check_eku(leaf.ext_key_usage, purpose)
         if hostname is not None and not match_hostname(leaf, hostname):
             raise CertificateError(_BAD_CERTIFICATE, 'host', hostname)
         for anchor in self.anchors:
@@ -162,15 +165,15 @@ class Verifier:
             # now: a CA file may hold a renewed root next to the expired one, a peer may send
             # a stale copy of its intermediate; the verdict must not depend on their order.
             anchors = _named(self.anchors, cert.issuer_der)
-            issuers = anchors or _named(unused, cert.issuer_der)
+            issuers = anchors + _named(unused, cert.issuer_der)
             if not issuers:
                 raise CertificateError(_UNKNOWN_CA, 'no_anchor', cert.issuer)
             issuer = error = None
-            for candidate in issuers:
+            for i, candidate in enumerate(issuers):
                 if not candidate.public_key.verify(cert.sig_alg, cert.tbs, cert.signature):
                     continue
                 try:
-                    _check_ca(candidate, below, anchors)
+                    _check_ca(candidate, below, i < len(anchors), purpose)
                     _check_time(candidate, now)
                 except CertificateError as e:
                     error = error or e
@@ -180,13 +183,19 @@ class Verifier:
             if issuer is None:
                 # RFC 5246 §7.2.2 bad_certificate: "contained signatures that did not verify"
                 raise error or CertificateError(_BAD_CERTIFICATE, 'bad_sig_on', cert.subject)
-            if anchors:
+            if i < len(anchors):
                 return
             unused.remove(issuer)
             if not issuer.is_self_issued():
                 below += 1
             cert = issuer
         raise CertificateError(_UNKNOWN_CA, 'path_long')
+
+
+def _check_eku(ext_key_usage, purpose):
+    wanted = EKU_SERVER_AUTH if purpose == 'server' else EKU_CLIENT_AUTH
+    if wanted not in ext_key_usage and EKU_ANY not in ext_key_usage:
+        raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'eku_forbid', purpose)
 
 
 def _check_time(cert, now):
@@ -204,13 +213,14 @@ def _check_critical(cert):
         raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unk_crit', cert.unknown_critical[0])
 
 
-def _check_ca(ca, below, is_anchor):
-    """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it.
+def _check_ca(ca, below, is_anchor, purpose):
+    """RFC 5280 §6.1.4 (k)(l)(m)(n) for a certificate that issued the one below it, and its
+    extKeyUsage against the purpose ('server', 'client' or None).
 
     A trust anchor is an input of path validation, not part of the path (RFC 5280 §6.1.1 (d),
-    §6.2): of its extensions, as in OpenSSL, only an explicit cA FALSE, pathLen and keyUsage
-    count; a v1 or v3 root without basicConstraints, or with a critical extension we do not
-    parse (policyConstraints, say), may still anchor."""
+    §6.2): an explicit cA FALSE, pathLen, keyUsage and extKeyUsage count; one with a critical
+    extension we do not parse (policyConstraints, say) may still anchor, and one without
+    basicConstraints only as OpenSSL's X509_check_ca allows (below)."""
     if not is_anchor:
         _check_critical(ca)
     elif '2.5.29.30' in ca.unknown_critical:
@@ -219,10 +229,19 @@ def _check_ca(ca, below, is_anchor):
         raise CertificateError(_UNSUPPORTED_CERTIFICATE, 'unk_crit', '2.5.29.30')
     if (ca.basic_constraints or not is_anchor) and not ca.is_ca:
         raise CertificateError(_UNKNOWN_CA, 'not_ca', ca.subject)
+    # an anchor without basicConstraints issues only as OpenSSL's X509_check_ca allows: a v1
+    # self-signed root, or keyUsage keyCertSign (checked below); not a pinned v3 end entity
+    if not ca.basic_constraints and ca.key_usage is None and not (
+            ca.version == 1 and ca.is_self_issued()):
+        raise CertificateError(_UNKNOWN_CA, 'not_ca', ca.subject)
     if ca.path_len is not None and below > ca.path_len:
         raise CertificateError(_UNKNOWN_CA, 'path_len', ca.subject)
     if ca.key_usage is not None and not ca.key_usage & _KU_KEY_CERT_SIGN:
         raise CertificateError(_UNKNOWN_CA, 'ku_cert', ca.subject)
+    if purpose is not None and ca.ext_key_usage is not None:
+        # RFC 5280 leaves EKU on CAs to the application; OpenSSL and cryptography read it as a
+        # limit on what the CA issues for: a client-only sub-CA's leaves are no servers
+        _check_eku(ca.ext_key_usage, purpose)
 
 
 def match_hostname(cert, hostname):
