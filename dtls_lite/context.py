@@ -44,7 +44,8 @@ _NO_LIMIT = const(1 << 30)                # the upper bound of a limit that need
 
 # Wire and engine values this module mirrors privately (MicroPython folds only a module's own
 # constants; host_tests/test_host_dtls_consts.py checks they agree with their owners).
-_CT_HANDSHAKE = const(22)         # record
+_CT_ALERT = const(21)             # record content types
+_CT_HANDSHAKE = const(22)
 _HEADER_LEN = const(13)           # record
 _CLIENT_HELLO = const(1)          # fragment
 _KX_PSK = const(1)                # suites
@@ -533,11 +534,21 @@ class Context:
         old = self._lookup(session)
         if old is None and len(self._peers) >= self._cfg.max_peers:
             raise TooManyPeers('max_peers')
+        closing = None      # an error the application raised while the old session closed
         if old is not None:
             # the session it replaces ends first, as a peer would see it: close_notify if
             # established, and EVENT_CLOSED before the new EVENT_CONNECT (it used to be
             # overwritten silently, or removed without a word when the new start failed)
-            self.close(session)
+            try:
+                self.close(session)
+            except Exception as x:  # noqa: B902 -- the application's: raised after the hello
+                closing = x
+            live = self._peers.get(session)
+            if live is not None:
+                # a callback (EVENT_CLOSED) connected it again: that is the live one
+                if closing is not None:
+                    raise closing
+                return live
         from dtls_lite.client import ClientEngine
         e = ClientEngine(self._cfg)
         self._peers[session] = e
@@ -559,6 +570,8 @@ class Context:
             self._drain(session)    # (the hello is this session's, even if the insert failed)
         if MICROPYTHON:
             gc.collect()    # as after a datagram moving the handshake (see handle_message)
+        if closing is not None:
+            raise closing
         live = self._peers.get(session)
         return e if live is None else live  # (an event callback may have connected again)
 
@@ -678,9 +691,11 @@ class Context:
             return
         self._reenter()
         if self._dr_items and self._dr_session == session:
-            # a callback closes the session being drained: the data and datagrams its engine
-            # still had to deliver are void; its events still come, before EVENT_CLOSED
-            self._dr_items[:] = [x for x in self._dr_items if x[0] == _OUT_EVENT]
+            # a callback closes the session being drained: the data and handshake datagrams its
+            # engine still had to deliver are void; its events still come, before
+            # EVENT_CLOSED, and its alerts go out (the answer to a close_notify, RFC 5246 §7.2.1)
+            self._dr_items[:] = [x for x in self._dr_items if x[0] == _OUT_EVENT
+                                 or (x[0] == _OUT_DATAGRAM and x[1][0] == _CT_ALERT)]
         try:
             e.close()
         finally:
@@ -717,7 +732,8 @@ class Context:
                 continue
             d = e.deadline()
             if e.state == _CLOSED:
-                self._reap(session)     # left by a callback that raised while it closed
+                if self._dr_session is None:    # (not one whose output is being delivered)
+                    self._reap(session)     # left by a callback that raised while it closed
                 continue
             if d is not None and now >= d:
                 try:
@@ -815,15 +831,17 @@ class Context:
         # drained first delivers what is left of the outer snapshot (so that an engine's
         # EVENT_CLOSED never comes after its successor's EVENT_CONNECT, nor its EVENT_CONNECTED
         # after its own EVENT_CLOSED).
-        error = None
-        if self._dr_items and self._dr_session == session:
-            error = self._deliver(session, self._dr_items, self._dr_owner)
         out = self._cfg.out
+        items = None
         if out:
             try:
                 items = out[:]
             finally:
                 out.clear()     # (no heap for the copy: lost, never another session's)
+        error = None
+        if self._dr_items and self._dr_session == session:
+            error = self._deliver(session, self._dr_items, self._dr_owner)
+        if items:
             s0 = self._dr_session
             i0 = self._dr_items
             o0 = self._dr_owner
@@ -848,7 +866,7 @@ class Context:
         while items:
             kind, a, b = items.pop(0)
             try:
-                if kind != _OUT_EVENT and self._peers.get(session) is not owner:
+                if kind == _OUT_APP and self._peers.get(session) is not owner:
                     continue    # a callback closed or replaced the session: its data is void
                 if kind == _OUT_DATAGRAM:
                     self._write(self, session, a)

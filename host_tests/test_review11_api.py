@@ -130,3 +130,161 @@ def test_an_alert_of_no_level_is_dropped():
             pass
         else:
             raise AssertionError(level)
+
+
+# --- second review of the same change (R11 own diff): each failed with its first version ---
+
+def test_the_answer_to_close_notify_goes_out_when_the_event_callback_closes():
+    # RFC 5246 §7.2.1: the other party MUST answer close_notify with its own. An event
+    # callback tidying up with close() on close_notify voided that answer
+    from dtls_sim import records
+    pair = Pair(seed=1)
+    assert pair.handshake()
+    pair.run()
+    sent = []
+
+    def write(ctx, session, data):
+        sent.append([(t, epoch) for t, epoch, f in records(bytes(data))])
+        return pair._write(ctx, session, data)
+
+    def event(ctx, session, level, code):
+        pair._event(ctx, session, level, code)
+        if code == dtls_lite.CLOSE_NOTIFY:
+            ctx.close(session)
+    pair.server.set_handler(write, pair._read, event, pair._psk)
+    pair.client.close(pair.server_addr)
+    pair.run()
+    assert sent == [[(21, 1)]], sent
+    assert pair.events['server'][-2:] == [(1, 0), (0, CLOSED)], pair.events
+
+
+def test_check_retransmit_from_a_callback_loses_nothing_of_the_datagram():
+    # check_retransmit from the read callback reaped the session being delivered: the rest of
+    # its authenticated records and its close_notify answer were voided
+    from dtls_sim import records
+    pair = Pair(seed=1)
+    assert pair.handshake()
+    pair.run()
+    got = []
+    sent = []
+
+    def read(ctx, session, data):
+        got.append(bytes(data))
+        ctx.check_retransmit()
+
+    def write(ctx, session, data):
+        sent.append([(t, epoch) for t, epoch, f in records(bytes(data))])
+        return pair._write(ctx, session, data)
+    pair.server.set_handler(write, read, pair._event, pair._psk)
+    queue = pair.net.queue
+    pair.client.write(pair.server_addr, b'r1')
+    pair.client.write(pair.server_addr, b'r2')
+    pair.client.close(pair.server_addr)
+    datagram = b''.join(item[4] for item in queue)
+    queue[:] = []
+    pair.server.handle_message(pair.client_addr, datagram)
+    assert got == [b'r1', b'r2'], got
+    assert sent == [[(21, 1)]], sent
+
+
+def test_reconnect_on_close_opens_one_session():
+    # a client whose EVENT_CLOSED callback reconnects: connect() on the established session
+    # closed it, the callback connected again, and connect() then overwrote that new session
+    # with a third (two hellos, one session never closed)
+    pair = Pair(seed=1)
+    assert pair.handshake()
+    pair.run()
+    hellos = []
+
+    def write(ctx, session, data):
+        if data[0] == 22 and data[13] == 1:
+            hellos.append(bytes(data))
+        return pair._write(ctx, session, data)
+
+    def event(ctx, session, level, code):
+        pair._event(ctx, session, level, code)
+        if code == CLOSED:
+            ctx.connect(session)
+    pair.client.set_handler(write, pair._read, event, pair._psk)
+    pair.events['client'] = []
+    e = pair.client.connect(pair.server_addr)
+    assert pair.events['client'] == [(0, CLOSED), (0, CONNECT)], pair.events
+    assert len(hellos) == 1 and e is pair.client._peers.get(pair.server_addr)
+
+
+def test_connect_goes_on_when_the_old_sessions_event_callback_raises():
+    # the rule of a fresh connect(): an event callback that raises still lets the hello go
+    # out, the error reaching the caller afterwards; on a replaced session it stopped connect()
+    pair = Pair(seed=1)
+    assert pair.handshake()
+    pair.run()
+
+    def event(ctx, session, level, code):
+        pair._event(ctx, session, level, code)
+        if code == CLOSED:
+            raise ValueError('app')
+    pair.client.set_handler(pair._write, pair._read, event, pair._psk)
+    try:
+        pair.client.connect(pair.server_addr)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError('the callback error was lost')
+    assert pair.client.peer(pair.server_addr) is not None
+    assert pair.run(pair.both_connected)
+
+
+def test_a_callback_closing_another_session_takes_none_of_this_ones_output():
+    # server sessions a and b; a's read callback handles a's next datagram on r1 and closes b
+    # on r2: b's close took the output queued for a (r3 was read as b's data, and a's
+    # EVENT_CLOSED and close_notify went to b)
+    from dtls_lite import Context
+    c = ['TLS_PSK_WITH_AES_128_CCM_8']
+
+    def psk(ctx, session, kind, identity):
+        return b'id' if kind == dtls_lite.PSK_IDENTITY else bytes(range(16))
+    inbox = {'S:a': [], 'S:b': [], 'a': [], 'b': []}
+    log = []
+    server = Context(clock=lambda: 0, role='server', ciphers=c, cookie_secret=bytes(32))
+    clients = {n: Context(app_data=n, clock=lambda: 0, role='client', ciphers=c)
+               for n in ('a', 'b')}
+
+    def write(ctx, session, data):
+        inbox[session if ctx is server else 'S:' + ctx.app_data].append(bytes(data))
+        return len(data)
+
+    def pump():
+        moved = True
+        while moved:
+            moved = False
+            for dst in ('S:a', 'S:b', 'a', 'b'):
+                while inbox[dst]:
+                    moved = True
+                    d = inbox[dst].pop(0)
+                    if dst.startswith('S:'):
+                        server.handle_message(dst[2:], d)
+                    else:
+                        clients[dst].handle_message('srv', d)
+    server.set_handler(write, lambda c, s, d: log.append((s, bytes(d))),
+                       lambda c, s, level, code: log.append((s, level, code)), psk)
+    for n in ('a', 'b'):
+        clients[n].set_handler(write, None, None, psk)
+        clients[n].connect('srv')
+    pump()
+    assert server.peer('a').connected and server.peer('b').connected
+    for r in (b'r1', b'r2', b'r3'):
+        clients['a'].write('srv', r)
+    d1, d2, d3 = inbox['S:a']
+    inbox['S:a'][:] = []
+    log[:] = []
+
+    def read(ctx, session, data):
+        log.append((session, bytes(data)))
+        if data == b'r1':
+            ctx.handle_message('a', d3)
+        elif data == b'r2':
+            ctx.close('b')
+    server.set_handler(write, read, lambda c, s, level, code: log.append((s, level, code)), psk)
+    server.handle_message('a', d1 + d2)
+    assert [x for x in log if x[0] == 'a'] == [('a', b'r1'), ('a', b'r2'), ('a', b'r3')], log
+    assert [x for x in log if x[0] == 'b'] == [('b', 0, CLOSED)], log
