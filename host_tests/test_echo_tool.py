@@ -222,3 +222,40 @@ def test_max_record_reaches_the_context_and_is_checked_by_it():
         pass
     else:
         raise AssertionError('max_record 200 taken')
+
+
+def test_a_server_given_whom_to_trust_requires_a_client_certificate():
+    # R11: a server's --ca / --peer-key sent no CertificateRequest, so they checked nothing:
+    # clients with any key, or none, got in
+    import test_x509_fixtures as fx
+    path = '/tmp/dtls_echo_test_ca_%d.pem' % id(fx)
+    with open(path, 'w') as f:
+        f.write(fx.CA_CRT)
+    for option in ('--ca', '--peer-key'):
+        value = path
+        opts = dtls_echo.parse_args(['server', '127.0.0.1:9', option, value, '--key', path])
+        config = dtls_echo.EchoEndpoint._config(_Opts(opts))
+        assert config.get('require_client_cert') is True, (option, config)
+    client = dtls_echo.parse_args(['client', '127.0.0.1:9', '--ca', path])
+    assert 'require_client_cert' not in dtls_echo.EchoEndpoint._config(_Opts(client))
+
+
+def test_verbose_server_keeps_no_timing_for_failed_handshakes():
+    # R11: the --verbose timing entry of a handshake that failed stayed for ever
+    class Server(dtls_echo.EchoServer):
+        def __init__(self):             # no socket: only the event logic is under test
+            self.opts = {'verbose': True}
+            self.started = {}
+    said = []
+    real_log = dtls_echo.unixport.log
+    dtls_echo.unixport.log = said.append
+    try:
+        server = Server()
+        for i in range(5):
+            a = dtls_echo.unixport.resolve('10.0.0.1', 1000 + i)[1]    # this runtime's form
+            server._event(None, a, 0, dtls_lite.EVENT_CONNECT)
+            server._event(None, a, 2, 115)
+            server._event(None, a, 0, dtls_lite.EVENT_CLOSED)
+    finally:
+        dtls_echo.unixport.log = real_log
+    assert server.started == {}

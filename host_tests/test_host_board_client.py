@@ -299,3 +299,30 @@ def test_board_client_names_an_unset_board_clock(tmp_path, runtime):
                                     text=True, timeout=WAIT_S + 10, cwd=ROOT)
             assert result.stdout.strip() == ('handshake failed: fatal alert 46 (is the board '
                                              'clock set? ntptime.settime())'), result
+
+
+LONG_SCRIPT = """
+import sys
+sys.path[:0] = [%(root)r, %(root)r + '/ports']
+import board_client
+try:
+    board_client.run('127.0.0.1', %(port)d, 'psk', (%(identity)r, bytes.fromhex(%(key)r)),
+                     message=b'm' * 3000)
+except ValueError as e:
+    print('refused:', e)
+"""
+
+
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_board_client_refuses_a_message_longer_than_one_record(tmp_path, runtime):
+    # R11: write() sends one record's worth; run() ignored how much, sent 1,465 of 3,000 bytes
+    # and returned the reply as if all had gone
+    port = free_port()
+    script = tmp_path / 'long.py'
+    script.write_text(LONG_SCRIPT % {'root': ROOT, 'port': port, 'identity': PSK_IDENTITY.encode(),
+                                     'key': PSK_KEY})
+    with Processes(tmp_path) as procs:
+        procs.echo_server('cpython', '127.0.0.1:%d' % port, '--ciphers', SUITE['psk'])
+        result = subprocess.run(runtime_argv(runtime) + [str(script)], capture_output=True,
+                                text=True, timeout=WAIT_S + 10, cwd=ROOT)
+    assert 'refused: message of 3000 bytes: one record carries' in result.stdout, result

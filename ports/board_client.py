@@ -61,7 +61,7 @@ def run(host, port, mode, args, message=b'ping', timeout_ms=10000, gc_fraction=3
     mode 'psk': args = (identity, key bytes); 'x509': (key file, chain file, CA file, server
     name), PEM files; 'rpk': (key file, the server's public key file). Raises OSError on a
     socket or file error and RuntimeError when the handshake fails or no reply comes within
-    timeout_ms; ValueError for a gc_fraction below 1.
+    timeout_ms; ValueError for a gc_fraction below 1, or a message longer than one record.
 
     gc_fraction: on MicroPython, while run() runs, collect the heap each time 1/gc_fraction of
     its size has been allocated (gc.threshold; the application's setting is put back when run()
@@ -182,7 +182,11 @@ def _run(host, port, mode, args, message, timeout_ms):
                 if reserve is None:
                     reserve = _reserve()
             if state['connected'] and message is not None:
-                ctx.write(addr, message)
+                if ctx.write(addr, message) < len(message):
+                    # one record carries the message, and one datagram its echo: a longer
+                    # one was sent cut, and the reply taken for the whole
+                    raise ValueError('message of %d bytes: one record carries %d'
+                                     % (len(message), ctx.max_write(addr)))
                 message = None
         return state['reply']
     finally:

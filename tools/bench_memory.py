@@ -173,11 +173,12 @@ def bench_device_gc_cpu():
     """What ports/board_client.py's collection threshold (gc_fraction, default 32) costs: the
     device process's CPU (import, set-up, mutual X.509 handshake, echo; median of 5) with and
     without it, by heap size (tools/min_heap_device.py device_cpu). Without it the device needs
-    178-180 KiB, with it 161 KiB (64-bit), so the smallest size here is above both."""
+    up to 200 KiB (64-bit; 192 failed 2 runs in 25 in session 11), with it 172, so the smallest
+    size here is above both."""
     if _MICROPYTHON:
         return []
     import min_heap_device
-    res = min_heap_device.device_cpu('x509', (192, 256, 1024))
+    res = min_heap_device.device_cpu('x509', (224, 256, 1024))
     rows = []
     for (kib, fraction), seconds in sorted(res.items()):
         rows.append(('cpu: board client device run, X.509 mutual, -X heapsize=%dK, gc_fraction %s'

@@ -62,7 +62,7 @@ ECDHE-ECDSA: --key FILE (our private key, PEM SEC1 or PKCS#8)  --cert FILE (our 
          --server-name NAME (client: check NAME instead of HOST, e.g. a DNS name when
          connecting by IP address)
          --peer-key FILE (the peer's raw public key, PEM SubjectPublicKeyInfo, pinned)
-         --require-client-cert (server)  --no-time-check (devices without a clock)
+         --require-client-cert (server; implied by --ca or --peer-key on a server)  --no-time-check (devices without a clock)
          With any of these and no --psk-identity/--psk-key, no PSK handler is set, so without
          --ciphers the suites offered are the ECDHE_ECDSA ones.
 HOST may be a name, an IPv4 address or [IPv6]. Run from anywhere; needs the checkout's
@@ -205,7 +205,10 @@ class EchoEndpoint:
                 config['server_name'] = opts.get('--server-name', opts['host'])
         if '--peer-key' in opts:
             config['peer_keys'] = [_read_text(opts['--peer-key'])]
-        if '--require-client-cert' in opts:
+        if '--require-client-cert' in opts or (
+                opts['mode'] == 'server' and ('--ca' in opts or '--peer-key' in opts)):
+            # a server told whom to trust requires the client to prove it: without a
+            # CertificateRequest, --ca and --peer-key checked nothing and anyone got in
             config['require_client_cert'] = True
         if '--no-time-check' in opts:
             config['check_time'] = False
@@ -351,6 +354,8 @@ class EchoServer(EchoEndpoint):
             t0 = self.started.pop(session, None)
             took = '' if t0 is None else ' in %d ms' % unixport.elapsed_ms(t0)
             unixport.log('%s connected, %s%s' % (peer, self.describe(session), took))
+        elif level == 0 and code == dtls_lite.EVENT_CLOSED:
+            self.started.pop(session, None)     # a failed handshake keeps nothing here
         elif level:
             unixport.log('%s alert level %d code %d' % (peer, level, code))
 
@@ -379,7 +384,11 @@ class EchoServer(EchoEndpoint):
 
     def run(self):
         self.sock.bind(self.bind_addr)
-        unixport.log('dtls_echo: listening on %s' % unixport.format_addr(self.bind_addr))
+        try:
+            where = self.sock.getsockname()     # the port the system chose for port 0
+        except (AttributeError, OSError):
+            where = self.bind_addr              # (MicroPython sockets have no getsockname)
+        unixport.log('dtls_echo: listening on %s' % unixport.format_addr(where))
         while True:
             self.pump(_MAX_WAIT_MS)
             self.sweep()
@@ -472,7 +481,12 @@ class EchoClient(EchoEndpoint):
                     if line:
                         # One line is one record, and so is its echo, which our server makes
                         # len(_ECHO_PREFIX) bytes longer: a line must leave room for that.
-                        room = self.ctx.max_write(self.session) - len(_ECHO_PREFIX)
+                        room = self.ctx.max_write(self.session)
+                        if 'max_record' in self.opts:
+                            # the echo comes back within the record_size_limit we told the
+                            # server (max_record minus at most 24 bytes of AEAD expansion)
+                            room = min(room, self.opts['max_record'] - 24)
+                        room -= len(_ECHO_PREFIX)
                         if len(line) > room:
                             raise ClientError('a line of %d bytes is longer than one record '
                                               'carries with its echo (%d here): raise --mtu, '
@@ -499,8 +513,9 @@ class EchoClient(EchoEndpoint):
             unixport.log('dtls_echo: ' + str(e))
             return 1
         finally:
-            # close_notify whatever ended us (an error, Ctrl-C): a server keeps a session
-            # until told, and has only so many places
+            # close_notify whatever ended us (an error, Ctrl-C; SIGTERM too under CPython, the
+            # MicroPython unix port has no signal module): a server keeps a session until
+            # told, and has only so many places
             if self.ctx.peer(self.session) is not None:
                 try:
                     self.ctx.close(self.session)
@@ -540,5 +555,14 @@ def main(argv):
         return 130
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt     # SIGTERM (kill, timeout) ends us as Ctrl-C does: close_notify
+
+
 if __name__ == '__main__':
+    try:
+        import signal
+        signal.signal(signal.SIGTERM, _terminated)
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass    # (MicroPython's unix port has no signal module: Ctrl-C only)
     sys.exit(main(sys.argv[1:]))

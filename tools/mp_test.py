@@ -46,7 +46,9 @@ def main(argv):
         t0 = time.ticks_ms()
         try:
             mod = __import__(modname)
-        except Exception as e:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # noqa: B902 -- SystemExit too: counted, never our exit
             failed += 1
             failures.append(modname + ' (import)')
             print('FAIL %s: import error' % modname)
@@ -63,7 +65,9 @@ def main(argv):
                 continue
             try:
                 fn()
-            except Exception as e:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:  # noqa: B902 -- a test calling sys.exit() failed
                 failed += 1
                 failures.append(modname + '::' + tname)
                 print('FAIL %s::%s' % (modname, tname))
