@@ -833,6 +833,7 @@ class Context:
         # after its own EVENT_CLOSED).
         out = self._cfg.out
         items = None
+        owner = self._peers.get(session)    # the engine that made them, before any callback
         if out:
             try:
                 items = out[:]
@@ -845,7 +846,7 @@ class Context:
             s0 = self._dr_session
             i0 = self._dr_items
             o0 = self._dr_owner
-            owner = self._dr_owner = self._peers.get(session)
+            self._dr_owner = owner
             self._dr_session = session
             self._dr_items = items
             try:

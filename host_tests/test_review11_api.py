@@ -288,3 +288,65 @@ def test_a_callback_closing_another_session_takes_none_of_this_ones_output():
     server.handle_message('a', d1 + d2)
     assert [x for x in log if x[0] == 'a'] == [('a', b'r1'), ('a', b'r2'), ('a', b'r3')], log
     assert [x for x in log if x[0] == 'b'] == [('b', 0, CLOSED)], log
+
+
+def _connected_pair():
+    """A server and a client Context with a manual link; returns (server, client, inbox,
+    write): inbox['S'] holds what the client sent, inbox['C'] what the server sent."""
+    from dtls_lite import Context
+    c = ['TLS_PSK_WITH_AES_128_CCM_8']
+
+    def psk(ctx, session, kind, identity):
+        return b'id' if kind == dtls_lite.PSK_IDENTITY else bytes(range(16))
+    inbox = {'S': [], 'C': []}
+    server = Context(clock=lambda: 0, role='server', ciphers=c, cookie_secret=bytes(32))
+    client = Context(clock=lambda: 0, role='client', ciphers=c)
+
+    def write(ctx, session, data):
+        inbox['C' if ctx is server else 'S'].append(bytes(data))
+        return len(data)
+    for ctx in (server, client):
+        ctx.set_handler(write, None, None, psk)
+    client.connect('srv')
+    moved = True
+    while moved:
+        moved = False
+        while inbox['S']:
+            moved = True
+            server.handle_message('cli', inbox['S'].pop(0))
+        while inbox['C']:
+            moved = True
+            client.handle_message('srv', inbox['C'].pop(0))
+    assert server.peer('cli').connected and client.peer('srv').connected
+    return server, client, inbox, write, psk
+
+
+def test_no_data_after_the_callback_closed_or_reconnected_the_session():
+    # R11 (third look at the change): the read callback handles the session's next datagram
+    # (r3) on r1, then closes or reconnects the session on r2. r3 came after EVENT_CLOSED, and
+    # after a reconnect it was read as the NEW session's data (the old server's plaintext)
+    for reconnect in (False, True):
+        server, client, inbox, write, psk = _connected_pair()
+        if reconnect:
+            ctx, session, peer, box = client, 'srv', server, 'C'
+        else:
+            ctx, session, peer, box = server, 'cli', client, 'S'
+        for r in (b'r1', b'r2', b'r3'):
+            peer.write('srv' if peer is client else 'cli', r)
+        d1, d2, d3 = inbox[box]
+        inbox[box][:] = []
+        log = []
+
+        def read(c, s, data, d3=d3, log=log, reconnect=reconnect):
+            log.append(bytes(data))
+            if data == b'r1':
+                c.handle_message(s, d3)
+            elif data == b'r2':
+                if reconnect:
+                    c.connect(s)
+                else:
+                    c.close(s)
+        ctx.set_handler(write, read, lambda c, s, level, code: log.append(code), psk)
+        ctx.handle_message(session, d1 + d2)
+        assert b'r3' not in log, (reconnect, log)
+        assert log[:3] == [b'r1', b'r2', CLOSED], (reconnect, log)

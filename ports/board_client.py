@@ -182,11 +182,12 @@ def _run(host, port, mode, args, message, timeout_ms):
                 if reserve is None:
                     reserve = _reserve()
             if state['connected'] and message is not None:
-                if ctx.write(addr, message) < len(message):
-                    # one record carries the message, and one datagram its echo: a longer
-                    # one was sent cut, and the reply taken for the whole
+                if len(message) > ctx.max_write(addr):
+                    # one record carries the message: a longer one would go out cut (and the
+                    # server act on the part), its reply taken for the whole
                     raise ValueError('message of %d bytes: one record carries %d'
                                      % (len(message), ctx.max_write(addr)))
+                ctx.write(addr, message)
                 message = None
         return state['reply']
     finally:

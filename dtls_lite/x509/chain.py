@@ -11,7 +11,8 @@ at most once), and checks at every step:
     keyCertSign when keyUsage is present (unknown_ca); a trust anchor is an input, not part
     of the path (RFC 5280 §6.1.1): its unknown critical extensions are ignored, and without
     basicConstraints it may issue only with keyUsage keyCertSign or as a v1 self-signed
-    root (as OpenSSL's X509_check_ca: a pinned device certificate never issues), but an
+    root (as OpenSSL's X509_check_ca: a pinned v3 device certificate never issues; a pinned
+    v1 one is a root and does, as in OpenSSL: pin v1 devices by raw key instead), but an
     explicit cA FALSE, its pathLenConstraint and its keyUsage apply, and nameConstraints
     refuse it
   - an extKeyUsage on any CA certificate, anchor included, must allow the purpose (or
