@@ -139,7 +139,11 @@ def test_option_values_refused_with_a_usage_error():
                  ['client', '127.0.0.1:9', '--cert', 'c.pem'],
                  ['client', '127.0.0.1:9', '--rpk'],
                  ['server', '127.0.0.1:9', '--ca', 'ca.pem'],
-                 ['server', '127.0.0.1:9', '--require-client-cert']):
+                 ['server', '127.0.0.1:9', '--require-client-cert'],
+                 # R11: a server that can serve none of its suites refused every client
+                 ['server', '127.0.0.1:9', '--ciphers', 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'],
+                 ['server', '127.0.0.1:9', '--key', 'k.pem', '--cert', 'c.pem',
+                  '--ciphers', 'TLS_PSK_WITH_AES_128_CCM_8']):
         try:
             dtls_echo.parse_args(argv)
         except dtls_echo.UsageError:
@@ -155,6 +159,11 @@ def test_option_values_refused_with_a_usage_error():
     ok = dtls_echo.parse_args(['server', '127.0.0.1:9', '--ca', 'ca.pem', '--key', 'k.pem'])
     assert ok['ecdsa'] and not ok['psk']
     assert dtls_echo.parse_args(['server', '127.0.0.1:9', '--ca', 'ca.pem', '--psk-key', '00'])
+    for ciphers in ('TLS_PSK_WITH_AES_128_CCM_8', 'TLS_ECDHE_PSK_WITH_AES_128_CCM_8_SHA256',
+                    'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8,TLS_PSK_WITH_AES_128_CCM_8'):
+        assert dtls_echo.parse_args(['server', '127.0.0.1:9', '--ciphers', ciphers])
+    assert dtls_echo.parse_args(['server', '127.0.0.1:9', '--key', 'k.pem', '--ciphers',
+                                 'TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8'])
 
 
 class _Opts:

@@ -162,6 +162,13 @@ def parse_args(argv):
         raise UsageError('a server with certificate options needs --key (or a PSK option)')
     if not 0 < opts['max_datagram'] <= 65507:
         raise UsageError('--max-datagram must be 1..65507 (the UDP maximum)')
+    if opts['mode'] == 'server' and '--ciphers' in opts:
+        # a server that can serve none of its suites would refuse every client (alert 40)
+        names = opts['--ciphers'].split(',')
+        if not [n for n in names if ('_ECDSA_' in n and '--key' in opts)
+                or ('_PSK_' in n and opts['psk'])]:
+            raise UsageError('this server can serve none of --ciphers: ECDHE_ECDSA suites '
+                             'need --key, PSK suites a PSK (not only certificate options)')
     opts['psk_identity'] = opts.get('--psk-identity', _DEFAULT_IDENTITY).encode()
     opts['verbose'] = '--verbose' in opts
     return opts
