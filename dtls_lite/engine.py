@@ -370,13 +370,16 @@ class Engine:
         elif ctype == _CT_HANDSHAKE:
             self._handshake_record(buf, p, end, epoch, now_ms)
         elif ctype == _CT_ALERT:
-            if epoch == 0 and (end - p != 2 or not 1 <= buf[p] <= 2):
+            try:
+                level, desc = mf.parse_alert(buf, p, end - p)
+            except Fault:
+                if epoch != 0:
+                    raise       # authenticated: decode_error
                 # An invalid unprotected record (a length or level RFC 5246 §7.2 does not
                 # have) is discarded (RFC 6347 §4.1.2.7): one forged datagram must not end a
-                # handshake. Only an authenticated one is decode_error.
+                # handshake.
                 self._count('dropped')
                 return
-            level, desc = mf.parse_alert(buf, p, end - p)
             self._emit(_OUT_EVENT, level, desc)
             if desc == _CLOSE_NOTIFY:
                 if self.state == _CONNECTED:           # RFC 5246 §7.2.1: answer with close_notify

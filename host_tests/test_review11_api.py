@@ -234,49 +234,56 @@ def test_connect_goes_on_when_the_old_sessions_event_callback_raises():
     assert pair.run(pair.both_connected)
 
 
-def test_a_callback_closing_another_session_takes_none_of_this_ones_output():
-    # server sessions a and b; a's read callback handles a's next datagram on r1 and closes b
-    # on r2: b's close took the output queued for a (r3 was read as b's data, and a's
-    # EVENT_CLOSED and close_notify went to b)
+def _star(names):
+    """One server Context and a client Context per name over a manual link, all connected
+    (PSK). The server's session for each client is its name, each client's session for the
+    server is 'srv'. Returns (server, clients, inbox, write, psk): inbox['S:' + name] holds
+    what that client sent, inbox[name] what the server sent it."""
     from dtls_lite import Context
     c = ['TLS_PSK_WITH_AES_128_CCM_8']
 
     def psk(ctx, session, kind, identity):
         return b'id' if kind == dtls_lite.PSK_IDENTITY else bytes(range(16))
-    inbox = {'S:a': [], 'S:b': [], 'a': [], 'b': []}
-    log = []
+    inbox = {}
     server = Context(clock=lambda: 0, role='server', ciphers=c, cookie_secret=bytes(32))
-    clients = {n: Context(app_data=n, clock=lambda: 0, role='client', ciphers=c)
-               for n in ('a', 'b')}
+    clients = {}
+    for n in names:
+        inbox[n] = []
+        inbox['S:' + n] = []
+        clients[n] = Context(app_data=n, clock=lambda: 0, role='client', ciphers=c)
 
     def write(ctx, session, data):
         inbox[session if ctx is server else 'S:' + ctx.app_data].append(bytes(data))
         return len(data)
-
-    def pump():
-        moved = True
-        while moved:
-            moved = False
-            for dst in ('S:a', 'S:b', 'a', 'b'):
-                while inbox[dst]:
-                    moved = True
-                    d = inbox[dst].pop(0)
-                    if dst.startswith('S:'):
-                        server.handle_message(dst[2:], d)
-                    else:
-                        clients[dst].handle_message('srv', d)
-    server.set_handler(write, lambda c, s, d: log.append((s, bytes(d))),
-                       lambda c, s, level, code: log.append((s, level, code)), psk)
-    for n in ('a', 'b'):
+    server.set_handler(write, None, None, psk)
+    for n in names:
         clients[n].set_handler(write, None, None, psk)
         clients[n].connect('srv')
-    pump()
-    assert server.peer('a').connected and server.peer('b').connected
+    moved = True
+    while moved:
+        moved = False
+        for n in names:
+            while inbox['S:' + n]:
+                moved = True
+                server.handle_message(n, inbox['S:' + n].pop(0))
+            while inbox[n]:
+                moved = True
+                clients[n].handle_message('srv', inbox[n].pop(0))
+    for n in names:
+        assert server.peer(n).connected and clients[n].peer('srv').connected
+    return server, clients, inbox, write, psk
+
+
+def test_a_callback_closing_another_session_takes_none_of_this_ones_output():
+    # server sessions a and b; a's read callback handles a's next datagram on r1 and closes b
+    # on r2: b's close took the output queued for a (r3 was read as b's data, and a's
+    # EVENT_CLOSED and close_notify went to b)
+    server, clients, inbox, write, psk = _star(('a', 'b'))
     for r in (b'r1', b'r2', b'r3'):
         clients['a'].write('srv', r)
     d1, d2, d3 = inbox['S:a']
     inbox['S:a'][:] = []
-    log[:] = []
+    log = []
 
     def read(ctx, session, data):
         log.append((session, bytes(data)))
@@ -290,49 +297,19 @@ def test_a_callback_closing_another_session_takes_none_of_this_ones_output():
     assert [x for x in log if x[0] == 'b'] == [('b', 0, CLOSED)], log
 
 
-def _connected_pair():
-    """A server and a client Context with a manual link; returns (server, client, inbox,
-    write): inbox['S'] holds what the client sent, inbox['C'] what the server sent."""
-    from dtls_lite import Context
-    c = ['TLS_PSK_WITH_AES_128_CCM_8']
-
-    def psk(ctx, session, kind, identity):
-        return b'id' if kind == dtls_lite.PSK_IDENTITY else bytes(range(16))
-    inbox = {'S': [], 'C': []}
-    server = Context(clock=lambda: 0, role='server', ciphers=c, cookie_secret=bytes(32))
-    client = Context(clock=lambda: 0, role='client', ciphers=c)
-
-    def write(ctx, session, data):
-        inbox['C' if ctx is server else 'S'].append(bytes(data))
-        return len(data)
-    for ctx in (server, client):
-        ctx.set_handler(write, None, None, psk)
-    client.connect('srv')
-    moved = True
-    while moved:
-        moved = False
-        while inbox['S']:
-            moved = True
-            server.handle_message('cli', inbox['S'].pop(0))
-        while inbox['C']:
-            moved = True
-            client.handle_message('srv', inbox['C'].pop(0))
-    assert server.peer('cli').connected and client.peer('srv').connected
-    return server, client, inbox, write, psk
-
-
 def test_no_data_after_the_callback_closed_or_reconnected_the_session():
     # R11 (third look at the change): the read callback handles the session's next datagram
     # (r3) on r1, then closes or reconnects the session on r2. r3 came after EVENT_CLOSED, and
     # after a reconnect it was read as the NEW session's data (the old server's plaintext)
     for reconnect in (False, True):
-        server, client, inbox, write, psk = _connected_pair()
+        server, clients, inbox, write, psk = _star(('cli',))
+        client = clients['cli']
         if reconnect:
-            ctx, session, peer, box = client, 'srv', server, 'C'
+            ctx, session, peer, to, box = client, 'srv', server, 'cli', 'cli'
         else:
-            ctx, session, peer, box = server, 'cli', client, 'S'
+            ctx, session, peer, to, box = server, 'cli', client, 'srv', 'S:cli'
         for r in (b'r1', b'r2', b'r3'):
-            peer.write('srv' if peer is client else 'cli', r)
+            peer.write(to, r)
         d1, d2, d3 = inbox[box]
         inbox[box][:] = []
         log = []

@@ -251,10 +251,8 @@ def match_hostname(cert, hostname):
     for c in hostname:
         if not ' ' < c < '\x7f':
             return False        # U-labels must be given as A-labels (RFC 6125 §6.4.2)
-    host = _ascii_lower(hostname)
-    if host.endswith('.'):
-        host = host[:-1]
-    if not host or host.endswith('.'):
+    host = _dns_name(hostname)
+    if host is None:
         return False
     parts = host.split('.')
     if ':' in host or (len(parts) == 4 and all(_is_in(p, _DEC) for p in parts)):
@@ -263,10 +261,8 @@ def match_hostname(cert, hostname):
         except ValueError:
             return False
     for pattern in cert.dns_names:
-        p = _ascii_lower(pattern)
-        if p.endswith('.'):
-            p = p[:-1]
-        if not p or p.endswith('.'):
+        p = _dns_name(pattern)
+        if p is None:
             continue
         if p == host:
             return True
@@ -277,9 +273,17 @@ def match_hostname(cert, hostname):
     return False
 
 
-def _ascii_lower(s):
-    """s with A-Z lowered and nothing else changed (str.lower() maps more on CPython)."""
-    return ''.join(chr(ord(c) + 32) if 'A' <= c <= 'Z' else c for c in s)
+def _dns_name(name):
+    """An ASCII name lowered, without its one root dot; None if empty or with more dots at the
+    end. (ASCII only, as the callers make sure: the server name is checked, and cert.py
+    refuses dNSNames outside printable ASCII; there str.lower() is the same on both
+    runtimes, where it maps more than A-Z on CPython.)"""
+    name = name.lower()
+    if name.endswith('.'):
+        name = name[:-1]
+    if not name or name.endswith('.'):
+        return None
+    return name
 
 
 _DEC = '0123456789'
